@@ -1,0 +1,255 @@
+/**
+ * Curation: cuts a self-contained, lean OpenAPI document out of a vendor's description, keeping
+ * only the operations a curation file lists and the component schemas they reach.
+ */
+import SwaggerParser from '@apidevtools/swagger-parser';
+import type { OpenAPI } from 'openapi-types';
+import { KeygateError } from '../errors/index.js';
+import type { CuratedOperation, CurationFile } from './curation-file.js';
+import { shortenDescription } from './describe.js';
+import {
+  cloneJson,
+  deref,
+  forEachRef,
+  HTTP_METHODS,
+  isObject,
+  type Json,
+  type JsonObject,
+  resolvePointer,
+} from './openapi-walk.js';
+
+const SCHEMA_PREFIX = '#/components/schemas/';
+/** Schema keys that help humans read docs but cost an agent context and change nothing on the wire. */
+const DROPPED_SCHEMA_KEYS = new Set(['example', 'examples', 'xml', 'externalDocs', 'discriminator', 'title']);
+
+/** Reads an upstream OpenAPI file, checking it is a parseable OpenAPI document. */
+export async function readUpstream(file: string): Promise<JsonObject> {
+  try {
+    const api = (await SwaggerParser.parse(file)) as unknown;
+    if (!isObject(api) || !isObject(api.paths)) throw new Error('no paths');
+    return api;
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new KeygateError(
+      'catalog.upstream_invalid',
+      `cannot read upstream description ${file}: ${reason}`,
+      {
+        cause,
+      },
+    );
+  }
+}
+
+/** Builds the curated document for `curation` from the upstream document. */
+export function curate(curation: CurationFile, upstream: JsonObject): JsonObject {
+  const source = cloneJson(upstream);
+  const components = isObject(source.components) ? source.components : {};
+  const schemas = isObject(components.schemas) ? components.schemas : {};
+  for (const [name, schema] of Object.entries(curation.components)) schemas[name] = schema as Json;
+  components.schemas = schemas;
+  source.components = components;
+
+  const index = indexOperations(source);
+  const paths: JsonObject = {};
+  for (const curated of curation.operations) {
+    const found = index.get(curated.op);
+    if (!found) {
+      throw new KeygateError(
+        'catalog.upstream_invalid',
+        `operation ${curated.op} is not in the upstream description`,
+      );
+    }
+    const pathItem = (paths[found.path] ?? {}) as JsonObject;
+    paths[found.path] = pathItem;
+    pathItem[found.method] = curateOperation(source, found, curated);
+  }
+
+  const kept = reachableSchemas(source, paths);
+  const keptSchemas: JsonObject = {};
+  for (const name of [...kept].sort()) keptSchemas[name] = leanSchema(schemas[name] as Json);
+  return {
+    openapi: String(source.openapi ?? '3.0.3'),
+    info: {
+      title: curation.title,
+      version: String((isObject(source.info) && source.info.version) || 'unversioned'),
+      description: `Curated by keygate from the upstream description; regenerate with \`keygate spec curate ${curation.service}\`.`,
+    },
+    servers: [{ url: curation.server }],
+    'x-keygate': {
+      service: curation.service,
+      headers: curation.headers,
+      idempotency_key: curation.idempotency_key,
+    },
+    paths,
+    components: { schemas: keptSchemas },
+  };
+}
+
+/** Validates a curated document as OpenAPI; throws `catalog.spec_invalid` with the reason. */
+export async function validateCurated(doc: JsonObject): Promise<void> {
+  try {
+    await SwaggerParser.validate(cloneJson(doc) as unknown as OpenAPI.Document);
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new KeygateError('catalog.spec_invalid', `the curated document is not valid OpenAPI: ${reason}`, {
+      cause,
+    });
+  }
+}
+
+interface FoundOperation {
+  path: string;
+  method: string;
+  operation: JsonObject;
+  pathParameters: Json[];
+}
+
+function indexOperations(doc: JsonObject): Map<string, FoundOperation> {
+  const index = new Map<string, FoundOperation>();
+  for (const [path, item] of Object.entries(doc.paths as JsonObject)) {
+    if (!isObject(item)) continue;
+    const pathParameters = Array.isArray(item.parameters) ? item.parameters : [];
+    for (const method of HTTP_METHODS) {
+      const operation = item[method];
+      if (!isObject(operation)) continue;
+      const found = { path, method, operation, pathParameters };
+      if (typeof operation.operationId === 'string') index.set(operation.operationId, found);
+      index.set(`${method.toUpperCase()} ${path}`, found);
+    }
+  }
+  return index;
+}
+
+function curateOperation(doc: JsonObject, found: FoundOperation, curated: CuratedOperation): JsonObject {
+  const wanted = curated.fields ? new Set(curated.fields) : undefined;
+  const seen = new Set<string>();
+  const parameters: Json[] = [];
+  for (const raw of [...found.pathParameters, ...((found.operation.parameters as Json[]) ?? [])]) {
+    const parameter = cloneJson(deref(doc, raw) as JsonObject);
+    const name = String(parameter.name);
+    // Headers are the server's business (auth, API versions): the model never supplies one.
+    if (parameter.in === 'header' || parameter.in === 'cookie') continue;
+    // Path parameters are always kept: the request cannot be built without them.
+    if (wanted && parameter.in !== 'path' && !wanted.has(name)) continue;
+    const patch = curated.parameters?.[name];
+    if (patch) parameter.schema = patch as Json;
+    const shortened = shortenDescription(parameter.description);
+    if (shortened) parameter.description = shortened;
+    else delete parameter.description;
+    parameter.schema = leanSchema(parameter.schema);
+    delete parameter.example;
+    delete parameter.examples;
+    parameters.push(parameter);
+    seen.add(name);
+  }
+
+  const operation: JsonObject = {
+    operationId: String(found.operation.operationId ?? `${found.method}_${found.path}`),
+    summary: shortenDescription(found.operation.summary, 120) ?? curated.tool,
+    description: curated.description,
+  };
+  if (parameters.length > 0) operation.parameters = parameters;
+  const requestBody = curateRequestBody(doc, found, curated, wanted, seen);
+  if (requestBody) operation.requestBody = requestBody;
+  operation.responses = curateResponses(found.operation.responses);
+  operation['x-keygate'] = {
+    tool: curated.tool,
+    risk: curated.risk,
+    ...(curated.aliases.length > 0 ? { aliases: curated.aliases } : {}),
+    ...(curated.headers ? { headers: curated.headers } : {}),
+  };
+
+  const unknown = [...(wanted ?? [])].filter((field) => !seen.has(field));
+  if (unknown.length > 0) {
+    throw new KeygateError(
+      'catalog.curation_invalid',
+      `${curated.op}: fields not in the operation: ${unknown.join(', ')}`,
+    );
+  }
+  return operation;
+}
+
+function curateRequestBody(
+  doc: JsonObject,
+  found: FoundOperation,
+  curated: CuratedOperation,
+  wanted: Set<string> | undefined,
+  seen: Set<string>,
+): JsonObject | undefined {
+  const body = deref(doc, found.operation.requestBody);
+  const content = isObject(body) && isObject(body.content) ? body.content : {};
+  const mediaType = ['application/json', 'application/x-www-form-urlencoded'].find((type) =>
+    isObject(content[type]),
+  );
+  if (!mediaType && !curated.body) return undefined;
+  const media = (mediaType ? content[mediaType] : {}) as JsonObject;
+  const schema = cloneJson((curated.body ?? deref(doc, media.schema) ?? {}) as JsonObject);
+  const properties = isObject(schema.properties) ? schema.properties : undefined;
+  if (properties) {
+    for (const [name, patch] of Object.entries(curated.properties ?? {})) properties[name] = patch as Json;
+    for (const name of Object.keys(properties)) {
+      if (wanted && !wanted.has(name)) delete properties[name];
+      else seen.add(name);
+    }
+    if (Array.isArray(schema.required)) {
+      schema.required = schema.required.filter((name) => typeof name === 'string' && name in properties);
+      if (schema.required.length === 0) delete schema.required;
+    }
+    // Stripe declares an empty optional body on GET and DELETE: there is nothing to send.
+    if (Object.keys(properties).length === 0 && schema.additionalProperties === undefined) return undefined;
+  }
+  const out: JsonObject = { content: { [mediaType ?? 'application/json']: { schema: leanSchema(schema) } } };
+  if (isObject(body) && body.required === true) out.required = true;
+  return out;
+}
+
+function curateResponses(responses: Json | undefined): JsonObject {
+  const out: JsonObject = {};
+  for (const [status, response] of Object.entries(isObject(responses) ? responses : {})) {
+    const description = isObject(response) ? shortenDescription(response.description) : undefined;
+    out[status] = { description: description ?? status };
+  }
+  return Object.keys(out).length > 0 ? out : { default: { description: 'response' } };
+}
+
+/** Names of every component schema reachable from `paths`, following refs transitively. */
+function reachableSchemas(doc: JsonObject, paths: JsonObject): Set<string> {
+  const kept = new Set<string>();
+  const queue: string[] = [];
+  const visit = (ref: string) => {
+    if (!ref.startsWith(SCHEMA_PREFIX)) {
+      throw new KeygateError('catalog.upstream_invalid', `unsupported $ref ${ref} inside a kept operation`);
+    }
+    const name = ref.slice(SCHEMA_PREFIX.length);
+    if (kept.has(name)) return;
+    kept.add(name);
+    queue.push(ref);
+  };
+  forEachRef(paths, visit);
+  for (let ref = queue.pop(); ref !== undefined; ref = queue.pop())
+    forEachRef(resolvePointer(doc, ref), visit);
+  return kept;
+}
+
+/** Drops documentation-only keys and trims descriptions, recursively. */
+function leanSchema(node: Json | undefined): Json {
+  if (Array.isArray(node)) return node.map((item) => leanSchema(item));
+  if (node === undefined) return {};
+  if (!isObject(node)) return node;
+  const out: JsonObject = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (DROPPED_SCHEMA_KEYS.has(key) || key.startsWith('x-')) continue;
+    if (key === 'description') {
+      const shortened = shortenDescription(value);
+      if (shortened) out.description = shortened;
+    } else if (key === 'properties' && isObject(value)) {
+      // Keys under `properties` are field names, never schema keywords: keep every one.
+      out.properties = Object.fromEntries(
+        Object.entries(value).map(([name, field]) => [name, leanSchema(field)]),
+      );
+    } else {
+      out[key] = typeof value === 'object' && value !== null ? leanSchema(value) : value;
+    }
+  }
+  return out;
+}

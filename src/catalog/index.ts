@@ -1,0 +1,14 @@
+/** Public surface of the catalog: curated OpenAPI operations as MCP tool definitions. */
+export {
+  BUILTIN_SERVICES,
+  Catalog,
+  catalogFromDocuments,
+  loadCatalog,
+  loadCuratedSpec,
+  SPECS_DIR,
+} from './catalog.js';
+export { curate, readUpstream, validateCurated } from './curate.js';
+export { type CurationFile, loadCurationFile, MANAGED_HEADERS, parseCuration } from './curation-file.js';
+export { annotationsFor, buildTools, serviceProfile } from './tool-builder.js';
+export type * from './types.js';
+export { RISKS } from './types.js';

@@ -1,0 +1,213 @@
+/** Builds MCP tool definitions from a curated OpenAPI document. */
+import { KeygateError } from '../errors/index.js';
+import { deref, HTTP_METHODS, isObject, type Json, type JsonObject } from './openapi-walk.js';
+import { flattenSchema } from './schema-flattener.js';
+import type {
+  ArgumentBinding,
+  ArgumentLocation,
+  JsonSchema,
+  Risk,
+  ServiceProfile,
+  ToolAnnotations,
+  ToolDefinition,
+} from './types.js';
+import { RISKS } from './types.js';
+
+/** Reads the service profile from a curated document's `x-keygate` block. */
+export function serviceProfile(doc: JsonObject): ServiceProfile {
+  const meta = doc['x-keygate'];
+  const server = Array.isArray(doc.servers) && isObject(doc.servers[0]) ? doc.servers[0].url : undefined;
+  if (!isObject(meta) || typeof meta.service !== 'string' || typeof server !== 'string') {
+    throw new KeygateError(
+      'catalog.spec_invalid',
+      'a curated spec needs x-keygate.service and servers[0].url',
+    );
+  }
+  return {
+    name: meta.service,
+    title: isObject(doc.info) ? String(doc.info.title) : meta.service,
+    baseUrl: server,
+    headers: isObject(meta.headers) ? (meta.headers as Record<string, string>) : {},
+    idempotencyKey: meta.idempotency_key === true,
+  };
+}
+
+/** Every tool of a curated document, in document order. */
+export function buildTools(doc: JsonObject): ToolDefinition[] {
+  const service = serviceProfile(doc).name;
+  const tools: ToolDefinition[] = [];
+  for (const [path, item] of Object.entries(isObject(doc.paths) ? doc.paths : {})) {
+    if (!isObject(item)) continue;
+    for (const method of HTTP_METHODS) {
+      const operation = item[method];
+      if (isObject(operation)) tools.push(buildTool(doc, service, method, path, operation));
+    }
+  }
+  return tools;
+}
+
+function buildTool(
+  doc: JsonObject,
+  service: string,
+  method: string,
+  path: string,
+  op: JsonObject,
+): ToolDefinition {
+  const meta = op['x-keygate'];
+  if (!isObject(meta) || typeof meta.tool !== 'string' || !RISKS.includes(meta.risk as Risk)) {
+    throw new KeygateError(
+      'catalog.spec_invalid',
+      `${method.toUpperCase()} ${path}: missing x-keygate tool or risk`,
+    );
+  }
+  const risk = meta.risk as Risk;
+  const args = new ArgumentCollector(`${meta.tool}`);
+
+  for (const raw of Array.isArray(op.parameters) ? op.parameters : []) {
+    const parameter = deref(doc, raw);
+    if (!isObject(parameter) || !['path', 'query'].includes(String(parameter.in))) continue;
+    const location = parameter.in as ArgumentLocation;
+    const schema = flattenSchema(doc, parameter.schema);
+    if (typeof parameter.description === 'string' && !schema.description)
+      schema.description = parameter.description;
+    args.add(String(parameter.name), location, schema, location === 'path' || parameter.required === true, {
+      style: typeof parameter.style === 'string' ? parameter.style : location === 'path' ? 'simple' : 'form',
+      explode: typeof parameter.explode === 'boolean' ? parameter.explode : location === 'query',
+      multiSegment: parameter['x-multi-segment'] === true,
+    });
+  }
+
+  const { encoding, schema: body, required: bodyRequired } = requestBodyOf(doc, op);
+  if (body) addBody(doc, args, body, bodyRequired, encoding);
+
+  return {
+    name: meta.tool,
+    aliases: Array.isArray(meta.aliases) ? meta.aliases.map(String) : [],
+    service,
+    description: typeof op.description === 'string' ? op.description : String(op.summary ?? meta.tool),
+    risk,
+    annotations: annotationsFor(risk),
+    operation: { method: method.toUpperCase(), path, operationId: String(op.operationId) },
+    inputSchema: args.schema(),
+    bindings: args.bindings,
+    headers: isObject(meta.headers) ? (meta.headers as Record<string, string>) : {},
+    bodyEncoding: encoding,
+    sensitiveArguments: args.sensitive,
+  };
+}
+
+function requestBodyOf(doc: JsonObject, op: JsonObject) {
+  const body = deref(doc, op.requestBody);
+  const content = isObject(body) && isObject(body.content) ? body.content : {};
+  for (const [type, encoding] of [
+    ['application/json', 'json'],
+    ['application/x-www-form-urlencoded', 'form'],
+  ] as const) {
+    const media = content[type];
+    if (isObject(media))
+      return { encoding, schema: media.schema, required: isObject(body) && body.required === true };
+  }
+  return { encoding: 'none' as const, schema: undefined, required: false };
+}
+
+/** Object bodies contribute one argument per field; any other body is one `body` argument. */
+function addBody(
+  doc: JsonObject,
+  args: ArgumentCollector,
+  raw: Json,
+  bodyRequired: boolean,
+  encoding: 'json' | 'form',
+): void {
+  const schema = flattenSchema(doc, raw, 0);
+  const branches = (schema.oneOf ?? schema.anyOf) as JsonSchema[] | undefined;
+  const objectBranches = branches?.filter((branch) => isObject(branch.properties as Json)) ?? [];
+  const bindingStyle = {
+    style: encoding === 'form' ? 'deepObject' : 'json',
+    explode: true,
+    multiSegment: false,
+  };
+  if (isObject(schema.properties as Json)) {
+    const required = new Set((schema.required as string[]) ?? []);
+    for (const [name, field] of Object.entries(schema.properties as Record<string, JsonSchema>)) {
+      args.add(name, 'body', field, required.has(name), bindingStyle);
+    }
+  } else if (objectBranches.length > 0) {
+    // A root union of object shapes: offer the union of their fields, require only what all require.
+    const requiredSets = objectBranches.map((branch) => new Set((branch.required as string[]) ?? []));
+    const requiredByAll = new Set(
+      [...(requiredSets[0] ?? [])].filter((name) => requiredSets.every((s) => s.has(name))),
+    );
+    for (const branch of objectBranches) {
+      for (const [name, field] of Object.entries(branch.properties as Record<string, JsonSchema>)) {
+        if (!args.has(name, 'body')) args.add(name, 'body', field, requiredByAll.has(name), bindingStyle);
+      }
+    }
+  } else {
+    args.add('body', 'body', schema, bodyRequired, { ...bindingStyle, wholeBody: true });
+  }
+}
+
+/** Annotations are hints for clients; keygate itself enforces risk, never these. */
+export function annotationsFor(risk: Risk): ToolAnnotations {
+  return {
+    readOnlyHint: risk === 'read',
+    destructiveHint: risk === 'destructive' || risk === 'payment',
+    idempotentHint: risk === 'read',
+    openWorldHint: true,
+  };
+}
+
+interface BindingStyle {
+  style: string;
+  explode: boolean;
+  multiSegment: boolean;
+  wholeBody?: boolean;
+}
+
+/** Collects arguments from all locations, suffixing names that collide (`owner_body`). */
+class ArgumentCollector {
+  readonly bindings: ArgumentBinding[] = [];
+  readonly sensitive: string[] = [];
+  private readonly properties: Record<string, JsonSchema> = {};
+  private readonly required: string[] = [];
+
+  constructor(private readonly tool: string) {}
+
+  has(name: string, location: ArgumentLocation): boolean {
+    return this.bindings.some((binding) => binding.name === name && binding.in === location);
+  }
+
+  add(
+    name: string,
+    location: ArgumentLocation,
+    schema: JsonSchema,
+    required: boolean,
+    style: BindingStyle,
+  ): void {
+    let arg = name;
+    if (arg in this.properties) arg = `${name}_${location}`;
+    if (arg in this.properties) {
+      throw new KeygateError(
+        'catalog.spec_invalid',
+        `${this.tool}: argument ${name} appears twice in ${location}`,
+      );
+    }
+    this.properties[arg] = schema;
+    if (required) this.required.push(arg);
+    if (schema.writeOnly === true) this.sensitive.push(arg);
+    this.bindings.push({
+      arg,
+      in: location,
+      name: style.wholeBody ? null : name,
+      style: style.style,
+      explode: style.explode,
+      multiSegment: style.multiSegment,
+    });
+  }
+
+  schema(): JsonSchema {
+    const schema: JsonSchema = { type: 'object', properties: this.properties, additionalProperties: false };
+    if (this.required.length > 0) schema.required = this.required;
+    return schema;
+  }
+}

@@ -1,0 +1,70 @@
+/** Shared shapes of the catalog: what a curated operation becomes once it is an MCP tool. */
+
+/** How dangerous a call is; set explicitly per operation at curation, never inferred at run time. */
+export type Risk = 'read' | 'write' | 'destructive' | 'payment';
+export const RISKS: readonly Risk[] = ['read', 'write', 'destructive', 'payment'];
+
+/** A JSON Schema object as keygate handles it (plain JSON, no $ref once flattened). */
+export type JsonSchema = { [key: string]: unknown };
+
+/** Where one tool argument goes in the HTTP request. */
+export type ArgumentLocation = 'path' | 'query' | 'body';
+
+/** Maps a tool argument back to the OpenAPI parameter or body field it came from. */
+export interface ArgumentBinding {
+  /** The argument's name in the tool's input schema (may carry a location suffix). */
+  readonly arg: string;
+  readonly in: ArgumentLocation;
+  /** The parameter or body field name on the wire; `null` for a whole non-object body. */
+  readonly name: string | null;
+  /** OpenAPI serialisation style (`simple`, `form`, `deepObject`, ...). */
+  readonly style: string;
+  readonly explode: boolean;
+  /** A path parameter that may span several segments (GitHub's `x-multi-segment`). */
+  readonly multiSegment: boolean;
+}
+
+/** MCP tool annotations, derived from risk. */
+export interface ToolAnnotations {
+  readonly readOnlyHint: boolean;
+  readonly destructiveHint: boolean;
+  readonly idempotentHint: boolean;
+  readonly openWorldHint: boolean;
+}
+
+/** The operation a tool calls. */
+export interface OperationRef {
+  readonly method: string;
+  readonly path: string;
+  readonly operationId: string;
+}
+
+/** Per-service request conventions, from the curated spec's `x-keygate` block. */
+export interface ServiceProfile {
+  readonly name: string;
+  readonly title: string;
+  readonly baseUrl: string;
+  /** Headers sent on every request (API version pins, Accept). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Whether writes carry an `Idempotency-Key` (Stripe). */
+  readonly idempotencyKey: boolean;
+}
+
+/** One MCP tool: the curated operation, its flat input schema and how arguments map back. */
+export interface ToolDefinition {
+  readonly name: string;
+  readonly aliases: readonly string[];
+  readonly service: string;
+  readonly description: string;
+  readonly risk: Risk;
+  readonly annotations: ToolAnnotations;
+  readonly operation: OperationRef;
+  readonly inputSchema: JsonSchema;
+  readonly bindings: readonly ArgumentBinding[];
+  /** Fixed headers of this operation, sent over the service's own. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** `json`, `form` (x-www-form-urlencoded) or `none`. */
+  readonly bodyEncoding: 'json' | 'form' | 'none';
+  /** Argument names whose values are secrets (format: password / writeOnly), for redaction. */
+  readonly sensitiveArguments: readonly string[];
+}

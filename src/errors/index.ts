@@ -1,0 +1,58 @@
+/**
+ * The one error type keygate throws on purpose. Every code is stable: scripts, tests and the
+ * error-code reference in docs/errors.md rely on it. Messages never contain a secret value.
+ */
+
+/** Stable error codes, each with the situation it names. */
+export const ERROR_CODES = {
+  /** The command line was wrong: unknown command, missing or bad flag. */
+  'cli.usage': 'the command line was wrong',
+  /** A curation file is missing or does not match its schema. */
+  'catalog.curation_invalid': 'a curation file is invalid',
+  /** The upstream OpenAPI description could not be read or lacks a curated operation. */
+  'catalog.upstream_invalid': 'the upstream OpenAPI description is unusable',
+  /** A curated spec in specs/ could not be loaded or produced an invalid tool. */
+  'catalog.spec_invalid': 'a curated spec is invalid',
+  /** A service or tool name is not in the catalog. */
+  'catalog.unknown': 'no such service or tool',
+  /** Tool arguments do not match the tool's input schema. */
+  'executor.invalid_arguments': 'the arguments do not match the tool schema',
+  /** The upstream request could not be built (e.g. a path parameter that escapes its segment). */
+  'executor.bad_request': 'the request could not be built safely',
+  /** No credential is configured for the service. */
+  'executor.no_credential': 'no credential is available for the service',
+  /** The upstream did not answer in time. */
+  'executor.timeout': 'the upstream did not answer in time',
+  /** The upstream could not be reached. */
+  'executor.network': 'the upstream could not be reached',
+  /** The upstream answered with a redirect to another host, which keygate never follows. */
+  'executor.redirect_refused': 'a redirect to another host was refused',
+  /** The upstream answered with an HTTP error status. */
+  'upstream.error': 'the upstream answered with an error',
+  /** Something failed that keygate did not expect; details stay in the daemon's log. */
+  internal: 'an internal error',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** A failure with a stable code; `details` holds machine-readable, secret-free context. */
+export class KeygateError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; details?: Record<string, unknown> } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'KeygateError';
+    this.code = code;
+    this.details = Object.freeze({ ...(options.details ?? {}) });
+  }
+}
+
+/** True when `error` is a KeygateError, optionally with the given code. */
+export function isKeygateError(error: unknown, code?: ErrorCode): error is KeygateError {
+  return error instanceof KeygateError && (code === undefined || error.code === code);
+}
