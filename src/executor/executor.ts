@@ -1,0 +1,152 @@
+/**
+ * The executor: one tool call in, one bounded and scrubbed upstream answer out. It validates
+ * arguments, builds the request, injects the credential, sends it, and never lets a secret back.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Catalog, ToolDefinition } from '../catalog/index.js';
+import { KeygateError } from '../errors/index.js';
+import { ArgumentValidator } from './argument-validator.js';
+import type { CredentialProvider } from './credential.js';
+import { DEFAULT_LIMITS, HttpClient, type HttpLimits, type UpstreamResponse } from './http-client.js';
+import { buildRequest } from './request-builder.js';
+import { Scrubber } from './scrubber.js';
+
+export interface ExecutorOptions {
+  readonly catalog: Catalog;
+  readonly credentials: CredentialProvider;
+  /** Per-service base URL overrides (policy `base_url`). */
+  readonly baseUrls?: Readonly<Record<string, string>>;
+  readonly limits?: Partial<HttpLimits>;
+  /** Characters of response text returned at most (default 50,000). */
+  readonly maxResultChars?: number;
+  readonly userAgent?: string;
+}
+
+/** Who is calling, and the id that makes a retried write idempotent upstream. */
+export interface CallContext {
+  readonly agent?: string;
+  /** Unique per call (or per approval); default a fresh UUID. */
+  readonly callId?: string;
+}
+
+/** A successful upstream answer, already scrubbed and bounded. */
+export interface CallResult {
+  readonly status: number;
+  readonly text: string;
+  /** Bytes of the upstream body (as far as known). */
+  readonly bytes: number;
+  readonly truncated: boolean;
+}
+
+export const DEFAULT_MAX_RESULT_CHARS = 50_000;
+
+export class Executor {
+  private readonly validator = new ArgumentValidator();
+  private readonly http: HttpClient;
+  private readonly maxResultChars: number;
+  private readonly userAgent: string;
+
+  constructor(private readonly options: ExecutorOptions) {
+    this.maxResultChars = options.maxResultChars ?? DEFAULT_MAX_RESULT_CHARS;
+    // Read enough bytes to fill the text limit even with multi-byte characters.
+    const maxResponseBytes = Math.max(this.maxResultChars * 4 + 4096, options.limits?.maxResponseBytes ?? 0);
+    this.http = new HttpClient({ ...DEFAULT_LIMITS, ...options.limits, maxResponseBytes });
+    this.userAgent = options.userAgent ?? 'keygate';
+  }
+
+  /** Validates `args` for `tool`; returns the arguments that would be sent (JSON strings parsed). */
+  validate(tool: ToolDefinition, args: unknown): Record<string, unknown> {
+    return this.validator.validate(tool, args);
+  }
+
+  /** Calls `tool` with `args`. Throws a KeygateError for every failure, upstream ones included. */
+  async call(tool: ToolDefinition, args: unknown, context: CallContext = {}): Promise<CallResult> {
+    const valid = this.validate(tool, args);
+    const service = this.options.catalog.service(tool.service);
+    const credential = await this.options.credentials.credentialFor({
+      service: tool.service,
+      tool: tool.name,
+      ...(context.agent ? { agent: context.agent } : {}),
+    });
+    if (!credential) {
+      throw new KeygateError('executor.no_credential', `no credential is configured for ${tool.service}`);
+    }
+    const request = buildRequest(tool, service, valid, {
+      baseUrl: this.options.baseUrls?.[tool.service],
+      idempotencyKey: `keygate-${context.callId ?? randomUUID()}`,
+      userAgent: this.userAgent,
+    });
+    credential.inject(request);
+    const scrubber = new Scrubber(credential.secretValues());
+    let response: UpstreamResponse;
+    try {
+      response = await this.http.send(request, (next) => credential.inject(next));
+    } catch (error) {
+      throw scrubError(error, scrubber);
+    }
+    const text = this.boundedText(response, scrubber, tool);
+    if (response.status >= 400) {
+      const message = upstreamMessage(text);
+      throw new KeygateError(
+        'upstream.error',
+        `${service.title.split(' (')[0]} answered HTTP ${response.status}${message ? `: ${message}` : ''}`,
+        { details: { status: response.status, ...(message ? { upstreamMessage: message } : {}) } },
+      );
+    }
+    return {
+      status: response.status,
+      text,
+      bytes: response.totalBytes ?? response.body.length,
+      truncated: response.truncated,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.http.close();
+  }
+
+  private boundedText(response: UpstreamResponse, scrubber: Scrubber, tool: ToolDefinition): string {
+    let text = response.body.toString('utf8');
+    // A secret cut by the byte limit would survive scrubbing as a prefix: drop the cut tail first.
+    if (response.truncated) text = text.slice(0, Math.max(0, text.length - scrubber.longest));
+    text = scrubber.scrub(text);
+    if (!response.truncated && text.length <= this.maxResultChars) return text;
+    const total = response.totalBytes === undefined ? 'more' : `${response.totalBytes}`;
+    return `${text.slice(0, this.maxResultChars)}\n\n[keygate: response truncated: showing the first ${this.maxResultChars} characters of ${total} bytes. ${pagingHint(tool)}]`;
+  }
+}
+
+/** Tells the model how to ask for less, from the paging arguments the tool offers. */
+function pagingHint(tool: ToolDefinition): string {
+  const args = new Set(tool.bindings.map((binding) => binding.arg));
+  if (args.has('per_page')) return 'Ask for fewer results with per_page and fetch more with page.';
+  if (args.has('limit')) return 'Ask for fewer results with limit and fetch more with starting_after.';
+  if (args.has('page_size')) return 'Ask for fewer results with page_size and fetch more with start_cursor.';
+  return 'Narrow the request to get a smaller answer.';
+}
+
+/** The human-readable message from GitHub (`message`), Notion (`message`) or Stripe (`error.message`). */
+function upstreamMessage(text: string): string | undefined {
+  try {
+    const body = JSON.parse(text) as { message?: unknown; error?: { message?: unknown } | unknown };
+    const nested =
+      typeof body.error === 'object' && body.error !== null
+        ? (body.error as { message?: unknown }).message
+        : undefined;
+    const message = body.message ?? nested ?? (typeof body.error === 'string' ? body.error : undefined);
+    return typeof message === 'string' ? message.slice(0, 500) : undefined;
+  } catch {
+    const plain = text.trim().slice(0, 200);
+    return plain.length > 0 ? plain : undefined;
+  }
+}
+
+function scrubError(error: unknown, scrubber: Scrubber): unknown {
+  if (error instanceof KeygateError) {
+    const message = scrubber.scrub(error.message);
+    return message === error.message
+      ? error
+      : new KeygateError(error.code, message, { details: { ...error.details } });
+  }
+  return new KeygateError('internal', 'the upstream call failed unexpectedly', { cause: error });
+}

@@ -1,0 +1,22 @@
+/** Public surface of the executor: tool call → HTTP request → bounded, scrubbed result. */
+export { ArgumentValidator, coerceJsonStrings } from './argument-validator.js';
+export {
+  bearerCredential,
+  type Credential,
+  type CredentialContext,
+  type CredentialProvider,
+  redactedCredential,
+  staticCredentialProvider,
+} from './credential.js';
+export {
+  type CallContext,
+  type CallResult,
+  DEFAULT_MAX_RESULT_CHARS,
+  Executor,
+  type ExecutorOptions,
+} from './executor.js';
+export { encodeForm, flattenFormValue } from './form-encoder.js';
+export { DEFAULT_LIMITS, type HttpLimits } from './http-client.js';
+export type { OutgoingRequest } from './outgoing-request.js';
+export { buildRequest } from './request-builder.js';
+export { REDACTED, Scrubber } from './scrubber.js';

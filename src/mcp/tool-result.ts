@@ -1,0 +1,28 @@
+/** The one place where outcomes become MCP tool results. */
+import type { CallToolResult } from '@modelcontextprotocol/server';
+import { isKeygateError } from '../errors/index.js';
+import type { CallResult } from '../executor/index.js';
+
+/** A successful upstream answer as a tool result. */
+export function toolSuccessResult(result: CallResult): CallToolResult {
+  return { content: [{ type: 'text', text: result.text }] };
+}
+
+/**
+ * A failure as a tool result (`isError: true`) with a machine-readable code. Only KeygateError
+ * messages are shown: they are written to be safe. Anything else becomes a generic message.
+ */
+export function toolErrorResult(error: unknown): CallToolResult {
+  if (isKeygateError(error) && error.code !== 'internal') {
+    return {
+      isError: true,
+      content: [{ type: 'text', text: error.message }],
+      structuredContent: { error: { code: error.code, message: error.message, ...error.details } },
+    };
+  }
+  return {
+    isError: true,
+    content: [{ type: 'text', text: 'keygate hit an internal error; the call may not have been made' }],
+    structuredContent: { error: { code: 'internal', message: 'internal error' } },
+  };
+}

@@ -1,0 +1,79 @@
+/** Wires fakes, the catalog, the executor and an MCP client together for tests. */
+import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
+import { type Catalog, loadCatalog } from '../../src/catalog/index.js';
+import {
+  bearerCredential,
+  Executor,
+  type ExecutorOptions,
+  staticCredentialProvider,
+} from '../../src/executor/index.js';
+import { createToolServer } from '../../src/mcp/index.js';
+import { type FakeService, type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.js';
+
+/** Canary credentials: none of these may ever appear in anything keygate returns. */
+export const CANARY = {
+  github: 'ghp_CANARYgithub0000000000000000000000001',
+  stripe: 'sk_test_CANARYstripe000000000000000000000002',
+  notion: 'ntn_CANARYnotion00000000000000000000000003',
+} as const;
+
+export interface Harness {
+  readonly catalog: Catalog;
+  readonly fakes: Record<FakeService, FakeUpstream>;
+  readonly executor: Executor;
+  /** Every credential value a test must never see in output. */
+  readonly secrets: readonly string[];
+  resetFakes(): void;
+  close(): Promise<void>;
+}
+
+/** Starts the three fakes and an executor pointed at them with canary credentials. */
+export async function startHarness(options: Partial<ExecutorOptions> = {}): Promise<Harness> {
+  const catalog = await loadCatalog();
+  const fakes = {
+    github: await startFakeUpstream('github', CANARY.github),
+    stripe: await startFakeUpstream('stripe', CANARY.stripe),
+    notion: await startFakeUpstream('notion', CANARY.notion),
+  };
+  const executor = new Executor({
+    catalog,
+    credentials: staticCredentialProvider({
+      github: bearerCredential('github', CANARY.github),
+      stripe: bearerCredential('stripe', CANARY.stripe),
+      notion: bearerCredential('notion', CANARY.notion),
+    }),
+    baseUrls: { github: fakes.github.url, stripe: fakes.stripe.url, notion: fakes.notion.url },
+    ...options,
+  });
+  return {
+    catalog,
+    fakes,
+    executor,
+    secrets: Object.values(CANARY),
+    resetFakes: () => {
+      for (const fake of Object.values(fakes)) fake.reset();
+    },
+    close: async () => {
+      await executor.close();
+      await Promise.all(Object.values(fakes).map((fake) => fake.close()));
+    },
+  };
+}
+
+/** An SDK v2 client connected in memory to a keygate tool server over `catalog`. */
+export async function connectClient(harness: Harness, catalog: Catalog = harness.catalog): Promise<Client> {
+  const server = createToolServer({ catalog, executor: harness.executor });
+  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverTransport);
+  const client = new Client({ name: 'keygate-test', version: '1.0.0' });
+  await client.connect(clientTransport);
+  return client;
+}
+
+/** Fails the test if any secret appears in `value` (serialised). */
+export function assertNoSecrets(value: unknown, secrets: readonly string[]): void {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  for (const secret of secrets) {
+    if (text.includes(secret)) throw new Error('a canary secret leaked into output');
+  }
+}
