@@ -1,6 +1,6 @@
 /** Query and path serialisation by OpenAPI style, on a small synthetic spec. */
 import { describe, expect, it } from 'vitest';
-import { catalogFromDocuments } from '../../src/catalog/index.js';
+import { catalogFromDocuments, type JsonObject } from '../../src/catalog/index.js';
 import { buildRequest } from '../../src/executor/index.js';
 
 const doc = {
@@ -33,7 +33,7 @@ const doc = {
   },
 };
 
-const catalog = catalogFromDocuments([doc]);
+const catalog = catalogFromDocuments([doc as unknown as JsonObject]);
 const tool = catalog.get('test_thing_get');
 const service = catalog.service('test');
 const build = (args: Record<string, unknown>) =>
