@@ -184,22 +184,45 @@ function curateRequestBody(
   if (!mediaType && !curated.body) return undefined;
   const media = (mediaType ? content[mediaType] : {}) as JsonObject;
   const schema = cloneJson((curated.body ?? deref(doc, media.schema) ?? {}) as JsonObject);
-  const properties = isObject(schema.properties) ? schema.properties : undefined;
-  if (properties) {
-    for (const [name, patch] of Object.entries(curated.properties ?? {})) properties[name] = patch as Json;
+  // A root union body keeps its branches; fields are filtered in each object branch alike.
+  const containers = [schema, ...unionBranches(doc, schema)].filter((node) => isObject(node.properties));
+  for (const container of containers) {
+    const properties = container.properties as JsonObject;
+    if (container === schema) {
+      for (const [name, patch] of Object.entries(curated.properties ?? {})) properties[name] = patch as Json;
+    }
     for (const name of Object.keys(properties)) {
       if (wanted && !wanted.has(name)) delete properties[name];
       else seen.add(name);
     }
-    if (Array.isArray(schema.required)) {
-      schema.required = schema.required.filter((name) => typeof name === 'string' && name in properties);
-      if (schema.required.length === 0) delete schema.required;
+    if (Array.isArray(container.required)) {
+      container.required = container.required.filter(
+        (name) => typeof name === 'string' && name in properties,
+      );
+      if (container.required.length === 0) delete container.required;
     }
-    // Stripe declares an empty optional body on GET and DELETE: there is nothing to send.
-    if (Object.keys(properties).length === 0 && schema.additionalProperties === undefined) return undefined;
+  }
+  // Stripe declares an empty optional body on GET and DELETE: there is nothing to send.
+  if (
+    containers.length > 0 &&
+    containers.every((node) => Object.keys(node.properties as JsonObject).length === 0)
+  ) {
+    if (schema.additionalProperties === undefined) return undefined;
   }
   const out: JsonObject = { content: { [mediaType ?? 'application/json']: { schema: leanSchema(schema) } } };
   if (isObject(body) && body.required === true) out.required = true;
+  return out;
+}
+
+/** The branches of a root `oneOf`/`anyOf`, inlined in place so that they can be filtered. */
+function unionBranches(doc: JsonObject, schema: JsonObject): JsonObject[] {
+  const out: JsonObject[] = [];
+  for (const key of ['oneOf', 'anyOf'] as const) {
+    const list = schema[key];
+    if (!Array.isArray(list)) continue;
+    schema[key] = list.map((branch) => cloneJson((deref(doc, branch) ?? {}) as JsonObject));
+    out.push(...(schema[key] as JsonObject[]));
+  }
   return out;
 }
 

@@ -1,0 +1,299 @@
+/** Curation and tool building on a small synthetic upstream description. */
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  buildTools,
+  catalogFromDocuments,
+  curate,
+  type JsonObject,
+  parseCuration,
+} from '../../src/catalog/index.js';
+import { specCurateCommand } from '../../src/cli/spec-curate.js';
+import { buildRequest } from '../../src/executor/index.js';
+
+const upstream = {
+  openapi: '3.0.3',
+  info: { title: 'Upstream', version: '9.9' },
+  paths: {
+    '/orgs/{org}/things/{id}': {
+      parameters: [{ $ref: '#/components/parameters/org' }],
+      get: {
+        operationId: 'things/get',
+        summary: 'Get a thing. More prose here.',
+        parameters: [
+          { name: 'id', in: 'path', required: true, schema: { type: 'integer', format: 'int64' } },
+          { name: 'X-Trace', in: 'header', schema: { type: 'string' } },
+          {
+            name: 'verbose',
+            in: 'query',
+            schema: { type: 'boolean' },
+            description: 'Say more. [Docs](https://x)',
+          },
+        ],
+        responses: {
+          200: {
+            description: 'OK',
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/Unused' } } },
+          },
+        },
+      },
+      patch: {
+        operationId: 'things/update',
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer' } }],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['name'],
+                properties: {
+                  org: { type: 'string', description: 'Collides with the path parameter.' },
+                  name: { type: 'string', example: 'x' },
+                  parent: { $ref: '#/components/schemas/Node' },
+                  note: { nullable: true, description: 'Anything.' },
+                  owner: { oneOf: [{ type: 'string' }, { type: 'integer' }], nullable: true },
+                  secret: { type: 'string', format: 'password' },
+                  created: { type: 'string', readOnly: true },
+                  tags: { type: 'array' },
+                },
+              },
+            },
+          },
+        },
+        responses: { 200: { description: 'OK' } },
+      },
+    },
+    '/search': {
+      post: {
+        operationId: 'search',
+        requestBody: {
+          content: {
+            'application/json': {
+              schema: {
+                oneOf: [
+                  {
+                    type: 'object',
+                    required: ['q', 'limit'],
+                    properties: { q: { type: 'string' }, limit: { type: 'integer' } },
+                  },
+                  {
+                    type: 'object',
+                    required: ['q'],
+                    properties: { q: { type: 'string' }, cursor: { type: 'string' } },
+                  },
+                ],
+              },
+            },
+          },
+        },
+        responses: { 200: { description: 'OK' } },
+      },
+    },
+    '/ignored': { get: { operationId: 'ignored', responses: { 200: { description: 'OK' } } } },
+  },
+  components: {
+    parameters: { org: { name: 'org', in: 'path', required: true, schema: { type: 'string' } } },
+    schemas: {
+      Node: {
+        type: 'object',
+        properties: {
+          name: { type: 'string' },
+          child: { $ref: '#/components/schemas/Node' },
+          kind: { $ref: '#/components/schemas/Kind' },
+        },
+      },
+      Kind: { type: 'string', enum: ['a', 'b'] },
+      Unused: { type: 'object', properties: { x: { type: 'string' } } },
+      Orphan: { type: 'string' },
+    },
+  },
+};
+
+const curationYaml = `
+service: mini
+title: Mini API (test)
+upstream: mini.json
+server: https://mini.example.com
+headers: { X-Mini-Version: "3" }
+operations:
+  - op: things/get
+    tool: mini_thing_get
+    risk: read
+    description: Get one thing.
+  - op: PATCH /orgs/{org}/things/{id}
+    tool: mini_thing_update
+    risk: write
+    description: Update a thing.
+    aliases: [mini_thing_edit]
+  - op: search
+    tool: mini_search
+    risk: read
+    description: Search things.
+`;
+
+describe('curation', () => {
+  let doc: JsonObject;
+  beforeAll(() => {
+    doc = curate(parseCuration(curationYaml, 'mini.curation.yaml'), upstream as unknown as JsonObject);
+  });
+  const tool = (name: string) => catalogFromDocuments([doc]).get(name);
+
+  it('keeps only the curated operations and the component schemas they reach', () => {
+    expect(Object.keys(doc.paths as object).sort()).toEqual(['/orgs/{org}/things/{id}', '/search']);
+    expect(Object.keys((doc.components as { schemas: object }).schemas).sort()).toEqual(['Kind', 'Node']);
+    expect(doc['x-keygate']).toEqual({
+      service: 'mini',
+      headers: { 'X-Mini-Version': '3' },
+      idempotency_key: false,
+    });
+  });
+
+  it('finds operations by operationId and by METHOD /path, and keeps aliases', () => {
+    expect(tool('mini_thing_get').operation).toEqual({
+      method: 'GET',
+      path: '/orgs/{org}/things/{id}',
+      operationId: 'things/get',
+    });
+    expect(tool('mini_thing_edit').name).toBe('mini_thing_update');
+  });
+
+  it('merges path-item parameters, inlines $ref parameters and drops header parameters', () => {
+    expect(Object.keys(tool('mini_thing_get').inputSchema.properties as object)).toEqual([
+      'org',
+      'id',
+      'verbose',
+    ]);
+  });
+
+  it('suffixes a body field that collides with a path parameter and maps it back', () => {
+    const update = tool('mini_thing_update');
+    expect(update.inputSchema.properties).toHaveProperty('org_body');
+    const catalog = catalogFromDocuments([doc]);
+    const request = buildRequest(
+      update,
+      catalog.service('mini'),
+      { org: 'acme', id: 1, name: 'n', org_body: 'other' },
+      { userAgent: 't' },
+    );
+    expect(request.url.pathname).toBe('/orgs/acme/things/1');
+    expect(JSON.parse(request.body!)).toEqual({ org: 'other', name: 'n' });
+  });
+
+  it('cuts recursive schemas instead of looping', () => {
+    const parent = (tool('mini_thing_update').inputSchema.properties as Record<string, JsonObject>).parent!;
+    expect((parent.properties as Record<string, JsonObject>).child).toEqual({
+      type: 'object',
+      description: '(recursive: fields not described)',
+    });
+    expect((parent.properties as Record<string, JsonObject>).kind).toEqual({
+      type: 'string',
+      enum: ['a', 'b'],
+    });
+  });
+
+  it('turns nullable into JSON Schema, moves vendor formats to prose, marks passwords, drops readOnly', () => {
+    const update = tool('mini_thing_update');
+    const props = update.inputSchema.properties as Record<string, JsonObject>;
+    expect(props.note).toEqual({ description: 'Anything.' });
+    expect(props.owner).toEqual({ oneOf: [{ type: 'string' }, { type: 'integer' }, { type: 'null' }] });
+    expect(props.tags).toEqual({ type: 'array', items: {} });
+    expect(props.created).toBeUndefined();
+    expect(props.name).toEqual({ type: 'string' });
+    expect(update.sensitiveArguments).toEqual(['secret']);
+    const id = (tool('mini_thing_get').inputSchema.properties as Record<string, JsonObject>).id;
+    expect(id).toEqual({ type: 'integer', description: '(format: int64)' });
+  });
+
+  it('trims descriptions to one plain sentence', () => {
+    const verbose = (tool('mini_thing_get').inputSchema.properties as Record<string, JsonObject>).verbose;
+    expect(verbose?.description).toBe('Say more.');
+  });
+
+  it('flattens a root union body into optional fields, requiring what every branch requires', () => {
+    const search = tool('mini_search').inputSchema;
+    expect(Object.keys(search.properties as object)).toEqual(['q', 'limit', 'cursor']);
+    expect(search.required).toEqual(['q']);
+  });
+
+  it('is deterministic', () => {
+    const again = curate(
+      parseCuration(curationYaml, 'mini.curation.yaml'),
+      upstream as unknown as JsonObject,
+    );
+    expect(JSON.stringify(again)).toBe(JSON.stringify(doc));
+  });
+
+  it.each([
+    [
+      'a tool name outside the pattern',
+      curationYaml.replace('mini_search', 'Mini-Search'),
+      'operations.2.tool',
+    ],
+    [
+      'a tool without the service prefix',
+      curationYaml.replace('mini_search', 'other_search'),
+      'must start with mini_',
+    ],
+    ['an unknown risk', curationYaml.replace('risk: write', 'risk: dangerous'), 'operations.1.risk'],
+    [
+      'a duplicate tool name',
+      curationYaml.replace('tool: mini_search', 'tool: mini_thing_get'),
+      'duplicate tool name mini_thing_get',
+    ],
+    [
+      'a managed header',
+      curationYaml.replace('X-Mini-Version', 'Authorization'),
+      'headers.Authorization: managed by keygate',
+    ],
+    ['an unknown key', `${curationYaml}\nextra: 1\n`, 'extra'],
+    ['broken YAML', 'service: [', 'not valid YAML'],
+  ])('refuses a curation file with %s', (_case, text, message) => {
+    expect(() => parseCuration(text, 'mini.curation.yaml')).toThrow(message);
+  });
+
+  it('refuses an operation the upstream does not have', () => {
+    const curation = parseCuration(curationYaml.replace('op: search', 'op: nope'), 'x');
+    expect(() => curate(curation, upstream as unknown as JsonObject)).toThrow(
+      'operation nope is not in the upstream',
+    );
+  });
+
+  it('refuses a field that is not in the operation', () => {
+    const text = curationYaml.replace(
+      '    description: Search things.',
+      '    description: Search things.\n    fields: [q, qq]',
+    );
+    expect(() => curate(parseCuration(text, 'x'), upstream as unknown as JsonObject)).toThrow(
+      'fields not in the operation: qq',
+    );
+  });
+
+  it('writes specs/<service>.json with `spec curate`, and --check tells when it is stale', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'keygate-curate-'));
+    await writeFile(join(dir, 'mini.curation.yaml'), curationYaml);
+    await writeFile(join(dir, 'mini.json'), JSON.stringify(upstream));
+    const from = join(dir, 'mini.json');
+    const stale = await specCurateCommand({ service: 'mini', from, specsDir: dir, check: true });
+    expect(stale.exitCode).toBe(1);
+    const written = await specCurateCommand({ service: 'mini', from, specsDir: dir });
+    expect(written.json).toMatchObject({ service: 'mini', tools: 3 });
+    const file = JSON.parse(await readFile(join(dir, 'mini.json'), 'utf8')) as JsonObject;
+    expect(buildTools(file).map((t) => t.name)).toEqual([
+      'mini_thing_get',
+      'mini_thing_update',
+      'mini_search',
+    ]);
+    // Curating again from the now-curated file is a different document, so check against a copy of upstream.
+    await writeFile(join(dir, 'upstream.json'), JSON.stringify(upstream));
+    const fresh = await specCurateCommand({
+      service: 'mini',
+      from: join(dir, 'upstream.json'),
+      specsDir: dir,
+      check: true,
+    });
+    expect(fresh.exitCode).toBe(0);
+  });
+});

@@ -1,0 +1,106 @@
+/** The same tools over Streamable HTTP (both protocol eras) and over stdio, with real clients. */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createMcpHttpHandler, createToolServer, type McpHttpHandler } from '../../src/mcp/index.js';
+import { assertNoSecrets, CANARY, type Harness, startHarness } from '../helpers/harness.js';
+
+const repo = { owner: 'acme', repo: 'api' };
+
+describe('MCP transports', () => {
+  let harness: Harness;
+  let http: Server;
+  let handler: McpHttpHandler;
+  let url: URL;
+
+  beforeAll(async () => {
+    harness = await startHarness();
+    handler = createMcpHttpHandler(() =>
+      createToolServer({ catalog: harness.catalog, executor: harness.executor }),
+    );
+    http = createServer((req, res) => void handler.handle(req, res));
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    url = new URL(`http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`);
+  });
+  afterAll(async () => {
+    await handler.close();
+    http.closeAllConnections();
+    await new Promise<void>((resolve) => http.close(() => resolve()));
+    await harness.close();
+  });
+  beforeEach(() => harness.resetFakes());
+
+  async function listAndCall(client: Client) {
+    const { tools } = await client.listTools();
+    expect(tools.map((tool) => tool.name)).toContain('github_repo_get');
+    expect(tools).toHaveLength(harness.catalog.tools.length);
+    harness.fakes.github.reply = () => ({ status: 200, body: '{"full_name":"acme/api"}' });
+    const result = await client.callTool({ name: 'github_repo_get', arguments: repo });
+    expect(result.content).toEqual([{ type: 'text', text: '{"full_name":"acme/api"}' }]);
+    expect(harness.fakes.github.requests.map((r) => r.path)).toEqual(['/repos/acme/api']);
+    assertNoSecrets({ tools, result }, harness.secrets);
+  }
+
+  it('serves a 2025-era client over Streamable HTTP, in a session', async () => {
+    const client = new Client({ name: 'legacy-client', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(url));
+    expect(client.getNegotiatedProtocolVersion()).toMatch(/^2025-/);
+    expect(handler.sessionCount).toBeGreaterThanOrEqual(1);
+    await listAndCall(client);
+    await client.close();
+  });
+
+  it('serves a 2026-07-28 client over Streamable HTTP', async () => {
+    const client = new Client(
+      { name: 'modern-client', version: '1.0.0' },
+      { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+    );
+    await client.connect(new StreamableHTTPClientTransport(url));
+    expect(client.getNegotiatedProtocolVersion()).toBe('2026-07-28');
+    await listAndCall(client);
+    await client.close();
+  });
+
+  it('answers malformed JSON with a JSON-RPC parse error', async () => {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: '{"jsonrpc":"2.0",',
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { code: -32700 } });
+  });
+
+  it('refuses an unknown session id', async () => {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-session-id': 'no-such-session',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
+    expect(response.status).toBe(404);
+  });
+
+  it('serves a client over stdio', async () => {
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [fileURLToPath(new URL('../fixtures/stdio-tools-server.mjs', import.meta.url))],
+      env: {
+        FAKE_GITHUB_TOKEN: CANARY.github,
+        FAKE_GITHUB_URL: harness.fakes.github.url,
+        PATH: process.env.PATH ?? '',
+      },
+      stderr: 'pipe',
+    });
+    const client = new Client({ name: 'stdio-client', version: '1.0.0' });
+    await client.connect(transport);
+    await listAndCall(client);
+    await client.close();
+  });
+});
