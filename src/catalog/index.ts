@@ -7,8 +7,6 @@ export {
   loadCuratedSpec,
   SPECS_DIR,
 } from './catalog.js';
-export { curate, readUpstream, validateCurated } from './curate.js';
-export { type CurationFile, loadCurationFile, MANAGED_HEADERS, parseCuration } from './curation-file.js';
 export type { Json, JsonObject } from './openapi-walk.js';
 export { annotationsFor, buildTools, serviceProfile } from './tool-builder.js';
 export type * from './types.js';

@@ -1,9 +1,10 @@
-/** The command table: every `keygate` command, its flags and help, in one place. */
+/**
+ * The command table: every `keygate` command, its flags and help, in one place. Each command's
+ * module is imported only when it runs, so a quick command never loads what a slow one needs.
+ */
 import type { ParseArgsConfig } from 'node:util';
 import { KeygateError } from '../errors/index.js';
 import type { CommandOutput } from './output.js';
-import { specCurateCommand } from './spec-curate.js';
-import { toolsCommand } from './tools.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 export type ParsedValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -28,8 +29,11 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'list the catalog: every tool with its risk class and description',
     options: { service: { type: 'string' }, json },
     positionals: 0,
-    run: (values) =>
-      toolsCommand({ service: values.service as string | undefined, json: values.json === true }),
+    run: async (values) =>
+      (await import('./tools.js')).toolsCommand({
+        service: values.service as string | undefined,
+        json: values.json === true,
+      }),
   },
   {
     words: ['spec', 'curate'],
@@ -37,8 +41,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'regenerate specs/SERVICE.json from its curation file and the upstream description',
     options: { from: { type: 'string' }, check: { type: 'boolean' }, json },
     positionals: 1,
-    run: (values, [service]) =>
-      specCurateCommand({
+    run: async (values, [service]) =>
+      (await import('./spec-curate.js')).specCurateCommand({
         service: requireArgument(service, 'SERVICE'),
         from: values.from as string | undefined,
         check: values.check === true,

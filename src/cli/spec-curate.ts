@@ -1,8 +1,8 @@
 /** `keygate spec curate SERVICE [--from FILE] [--check]`: regenerate specs/SERVICE.json. */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { curate, loadCurationFile, readUpstream, SPECS_DIR, validateCurated } from '../catalog/index.js';
-import { buildTools } from '../catalog/tool-builder.js';
+import { curate, loadCurationFile, readUpstream, validateCurated } from '../catalog/curation/index.js';
+import { buildTools, SPECS_DIR } from '../catalog/index.js';
 import { upstreamDir } from '../config/index.js';
 import type { CommandOutput } from './output.js';
 

@@ -3,13 +3,8 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  buildTools,
-  catalogFromDocuments,
-  curate,
-  type JsonObject,
-  parseCuration,
-} from '../../src/catalog/index.js';
+import { curate, parseCuration } from '../../src/catalog/curation/index.js';
+import { buildTools, catalogFromDocuments, type JsonObject } from '../../src/catalog/index.js';
 import { specCurateCommand } from '../../src/cli/spec-curate.js';
 import { buildRequest } from '../../src/executor/index.js';
 

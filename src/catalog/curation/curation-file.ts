@@ -2,8 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { KeygateError } from '../errors/index.js';
-import { RISKS } from './types.js';
+import { KeygateError } from '../../errors/index.js';
+import { RISKS } from '../types.js';
 
 const TOOL_NAME = /^[a-z0-9_]{1,48}$/;
 /** Headers the server manages: never taken from the model, never fixed by a curation file. */

@@ -4,9 +4,7 @@
  */
 import SwaggerParser from '@apidevtools/swagger-parser';
 import type { OpenAPI } from 'openapi-types';
-import { KeygateError } from '../errors/index.js';
-import type { CuratedOperation, CurationFile } from './curation-file.js';
-import { shortenDescription } from './describe.js';
+import { KeygateError } from '../../errors/index.js';
 import {
   cloneJson,
   deref,
@@ -16,7 +14,9 @@ import {
   type Json,
   type JsonObject,
   resolvePointer,
-} from './openapi-walk.js';
+} from '../openapi-walk.js';
+import type { CuratedOperation, CurationFile } from './curation-file.js';
+import { shortenDescription } from './describe.js';
 
 const SCHEMA_PREFIX = '#/components/schemas/';
 /** Schema keys that help humans read docs but cost an agent context and change nothing on the wire. */
