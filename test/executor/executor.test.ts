@@ -222,3 +222,24 @@ describe('executor', () => {
     expect(keys).toEqual(['keygate-approval-123', 'keygate-approval-123']);
   });
 });
+
+describe("the README's worked example", () => {
+  it('sends the refund exactly as the README shows', async () => {
+    const harness = await startHarness();
+    const client = await connectClient(harness);
+    await client.callTool({
+      name: 'stripe_refund_create',
+      arguments: { payment_intent: 'pi_1', amount: 500, metadata: { ticket: 'T-9' } },
+    });
+    const sent = harness.fakes.stripe.requests[0]!;
+    expect(`${sent.method} ${sent.path}`).toBe('POST /v1/refunds');
+    expect(sent.headers).toMatchObject({
+      'stripe-version': '2024-04-10',
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    expect(sent.headers['idempotency-key']).toMatch(/^keygate-/);
+    expect(sent.body).toBe('amount=500&metadata[ticket]=T-9&payment_intent=pi_1');
+    await client.close();
+    await harness.close();
+  });
+});
