@@ -87,7 +87,10 @@ describe('MCP transports', () => {
     expect(response.status).toBe(404);
   });
 
-  it('serves a client over stdio', async () => {
+  it.each([
+    ['a 2025-era', {}],
+    ['a 2026-07-28', { versionNegotiation: { mode: { pin: '2026-07-28' } } }],
+  ])('serves %s client over stdio', async (_era, options) => {
     const transport = new StdioClientTransport({
       command: process.execPath,
       args: [fileURLToPath(new URL('../fixtures/stdio-tools-server.mjs', import.meta.url))],
@@ -98,7 +101,7 @@ describe('MCP transports', () => {
       },
       stderr: 'pipe',
     });
-    const client = new Client({ name: 'stdio-client', version: '1.0.0' });
+    const client = new Client({ name: 'stdio-client', version: '1.0.0' }, options);
     await client.connect(transport);
     await listAndCall(client);
     await client.close();
