@@ -21,6 +21,9 @@ export interface CommandSpec {
 }
 
 const json = { type: 'boolean' } as const;
+/** Every command that touches the home folder takes --home (default: KEYGATE_HOME, ./vault, ~/.keygate). */
+const home = { type: 'string' } as const;
+const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
 
 export const COMMANDS: readonly CommandSpec[] = [
   {
@@ -33,6 +36,78 @@ export const COMMANDS: readonly CommandSpec[] = [
       (await import('./tools.js')).toolsCommand({
         service: values.service as string | undefined,
         json: values.json === true,
+      }),
+  },
+  {
+    words: ['init'],
+    usage: 'keygate init [--passphrase] [--from-stdin] [--home DIR] [--json]',
+    summary: 'create the home folder: master key, vault, admin token, starter keygate.yaml',
+    options: { passphrase: { type: 'boolean' }, 'from-stdin': { type: 'boolean' }, home, json },
+    positionals: 0,
+    run: async (values) =>
+      (await import('./init.js')).initCommand({
+        home: text(values.home),
+        passphrase: values.passphrase === true,
+        fromStdin: values['from-stdin'] === true,
+      }),
+  },
+  {
+    words: ['secret', 'set'],
+    usage:
+      'keygate secret set NAME [--kind bearer|basic|header|query] [--from-stdin] [--service S] [--username U] [--header H] [--param P] [--home DIR] [--json]',
+    summary: 'store or replace a secret; the value comes from a hidden prompt or stdin, never argv',
+    options: {
+      kind: { type: 'string' },
+      'from-stdin': { type: 'boolean' },
+      service: { type: 'string' },
+      username: { type: 'string' },
+      header: { type: 'string' },
+      param: { type: 'string' },
+      home,
+      json,
+    },
+    positionals: 1,
+    run: async (values, [name]) =>
+      (await import('./secret.js')).secretSetCommand({
+        home: text(values.home),
+        name: requireArgument(name, 'NAME'),
+        kind: text(values.kind),
+        service: text(values.service),
+        fromStdin: values['from-stdin'] === true,
+        params: { username: text(values.username), header: text(values.header), param: text(values.param) },
+      }),
+  },
+  {
+    words: ['secret', 'list'],
+    usage: 'keygate secret list [--home DIR] [--json]',
+    summary: 'list secrets: name, kind, fingerprint, dates (values are never shown)',
+    options: { home, json },
+    positionals: 0,
+    run: async (values) => (await import('./secret.js')).secretListCommand({ home: text(values.home) }),
+  },
+  {
+    words: ['secret', 'rm'],
+    usage: 'keygate secret rm NAME [--home DIR] [--json]',
+    summary: 'delete a secret',
+    options: { home, json },
+    positionals: 1,
+    run: async (values, [name]) =>
+      (await import('./secret.js')).secretRemoveCommand({
+        home: text(values.home),
+        name: requireArgument(name, 'NAME'),
+      }),
+  },
+  {
+    words: ['vault', 'rotate-key'],
+    usage: 'keygate vault rotate-key [--from-stdin] [--verbose] [--home DIR] [--json]',
+    summary: 're-wrap every secret under a new master key, in one transaction',
+    options: { 'from-stdin': { type: 'boolean' }, verbose: { type: 'boolean' }, home, json },
+    positionals: 0,
+    run: async (values) =>
+      (await import('./vault-rotate-key.js')).vaultRotateKeyCommand({
+        home: text(values.home),
+        fromStdin: values['from-stdin'] === true,
+        verbose: values.verbose === true,
       }),
   },
   {

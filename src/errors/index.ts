@@ -29,6 +29,30 @@ export const ERROR_CODES = {
   'executor.redirect_refused': 'a redirect to another host was refused',
   /** The upstream answered with an HTTP error status. */
   'upstream.error': 'the upstream answered with an error',
+  /** The embedded store is held by another process (PGlite allows one); the message names it. */
+  'store.locked': 'the store is in use by another process',
+  /** The database could not be opened or reached. */
+  'store.unavailable': 'the database could not be opened',
+  /** A schema migration failed; nothing after it was applied. */
+  'store.migration_failed': 'a database migration failed',
+  /** The home folder has no vault yet. */
+  'vault.not_initialized': 'the vault is not initialised',
+  /** `init` found a vault already there and changed nothing. */
+  'vault.already_initialized': 'the vault already exists',
+  /** No master key was found (no KEYGATE_MASTER_KEY, master.key or passphrase). */
+  'vault.no_master_key': 'no master key is available',
+  /** The master key is malformed (not base64 of 32 bytes). */
+  'vault.master_key_invalid': 'the master key is malformed',
+  /** master.key is readable by group or others, so it is refused. */
+  'vault.master_key_permissions': 'the master key file is too open',
+  /** The master key is not the one the vault was sealed with. */
+  'vault.wrong_master_key': 'the master key does not open this vault',
+  /** Stored ciphertext failed authentication: corrupt or tampered data. */
+  'vault.integrity': 'stored secret data failed its integrity check',
+  /** No secret with that name. */
+  'vault.secret_not_found': 'no such secret',
+  /** A secret's name, kind, parameters or value is not acceptable. */
+  'vault.invalid_secret': 'the secret is not acceptable',
   /** Something failed that keygate did not expect; details stay in the daemon's log. */
   internal: 'an internal error',
 } as const;

@@ -1,0 +1,63 @@
+/**
+ * Reading a secret value: from standard input (piped, or with --from-stdin), or from a hidden
+ * prompt on a terminal. Never from argv or the environment.
+ */
+import { KeygateError } from '../errors/index.js';
+
+/** Reads all of stdin, dropping one trailing newline. */
+export async function readStdin(stdin: NodeJS.ReadableStream = process.stdin): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
+}
+
+/** Asks for a value on the terminal without echoing it. */
+export async function promptHidden(question: string): Promise<string> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY)
+    throw new KeygateError('cli.usage', 'no terminal to ask on: pipe the value on stdin (--from-stdin)');
+  process.stderr.write(question);
+  stdin.setRawMode(true);
+  stdin.resume();
+  stdin.setEncoding('utf8');
+  return new Promise((resolve, reject) => {
+    let value = '';
+    const done = (error?: Error) => {
+      stdin.setRawMode(false);
+      stdin.pause();
+      stdin.removeListener('data', onData);
+      process.stderr.write('\n');
+      if (error) reject(error);
+      else resolve(value);
+    };
+    const onData = (chunk: string) => {
+      for (const char of chunk) {
+        if (char === '\r' || char === '\n') return done();
+        if (char === '\u0003') return done(new KeygateError('cli.usage', 'cancelled'));
+        if (char === '\u007f' || char === '\b') value = value.slice(0, -1);
+        else value += char;
+      }
+    };
+    stdin.on('data', onData);
+  });
+}
+
+/** The secret value for a command: stdin when asked for or piped, else a hidden prompt. */
+export async function readSecretValue(fromStdin: boolean, question: string): Promise<string> {
+  const value = fromStdin || !process.stdin.isTTY ? await readStdin() : await promptHidden(question);
+  if (value.length === 0) throw new KeygateError('vault.invalid_secret', 'the value is empty');
+  return value;
+}
+
+/** Asks twice on a terminal (typos in a passphrase lock you out); reads stdin once otherwise. */
+export async function readNewPassphrase(fromStdin: boolean): Promise<string> {
+  if (fromStdin || !process.stdin.isTTY) return readSecretValue(true, '');
+  const first = await promptHidden('New passphrase: ');
+  const second = await promptHidden('Repeat it: ');
+  if (first !== second) throw new KeygateError('cli.usage', 'the two passphrases differ');
+  if (first.length < 12)
+    throw new KeygateError('vault.master_key_invalid', 'use a passphrase of at least 12 characters');
+  return first;
+}

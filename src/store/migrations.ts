@@ -1,0 +1,124 @@
+/** Migrations, provided in code so they survive bundling; one set for PGlite and PostgreSQL. */
+import { type Kysely, sql } from 'kysely';
+import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
+import { KeygateError } from '../errors/index.js';
+
+const migrations: Record<string, Migration> = {
+  '0001_initial': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('vault_meta')
+        .addColumn('id', 'integer', (c) => c.primaryKey().check(sql`id = 1`))
+        .addColumn('key_id', 'text', (c) => c.notNull())
+        .addColumn('key_check', 'bytea', (c) => c.notNull())
+        .addColumn('kdf', 'jsonb')
+        .addColumn('fingerprint_key', 'bytea', (c) => c.notNull())
+        .addColumn('format', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('rotated_at', 'timestamptz')
+        .execute();
+      await db.schema
+        .createTable('secrets')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('service', 'text')
+        .addColumn('params', 'jsonb', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('format', 'integer', (c) => c.notNull())
+        .addColumn('key_id', 'text', (c) => c.notNull())
+        .addColumn('wrap_nonce', 'bytea', (c) => c.notNull())
+        .addColumn('wrapped_key', 'bytea', (c) => c.notNull())
+        .addColumn('wrap_tag', 'bytea', (c) => c.notNull())
+        .addColumn('nonce', 'bytea', (c) => c.notNull())
+        .addColumn('ciphertext', 'bytea', (c) => c.notNull())
+        .addColumn('tag', 'bytea', (c) => c.notNull())
+        .addColumn('fingerprint', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('rotated_at', 'timestamptz')
+        .addColumn('last_used_at', 'timestamptz')
+        .execute();
+      await db.schema
+        .createTable('agents')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('disabled_at', 'timestamptz')
+        .execute();
+      await db.schema
+        .createTable('tokens')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('agent_id', 'text', (c) => c.references('agents.id').onDelete('cascade'))
+        .addColumn('hash', 'bytea', (c) => c.notNull().unique())
+        .addColumn('tools', 'jsonb')
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('expires_at', 'timestamptz')
+        .addColumn('revoked_at', 'timestamptz')
+        .addColumn('last_used_at', 'timestamptz')
+        .execute();
+      await db.schema
+        .createTable('policy_versions')
+        .addColumn('hash', 'text', (c) => c.primaryKey())
+        .addColumn('content', 'text', (c) => c.notNull())
+        .addColumn('loaded_at', 'timestamptz', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('approvals')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('agent', 'text', (c) => c.notNull())
+        .addColumn('token_id', 'text', (c) => c.notNull())
+        .addColumn('tool', 'text', (c) => c.notNull())
+        .addColumn('args_canonical', 'jsonb', (c) => c.notNull())
+        .addColumn('args_hash', 'text', (c) => c.notNull())
+        .addColumn('args_redacted', 'jsonb', (c) => c.notNull())
+        .addColumn('policy_version', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('expires_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('decided_at', 'timestamptz')
+        .addColumn('decided_by', 'text')
+        .addColumn('reason', 'text')
+        .addColumn('used_at', 'timestamptz')
+        .execute();
+      await db.schema
+        .createIndex('approvals_status')
+        .on('approvals')
+        .columns(['status', 'expires_at'])
+        .execute();
+      await db.schema
+        .createTable('audit_events')
+        .addColumn('seq', 'bigserial', (c) => c.primaryKey())
+        .addColumn('id', 'text', (c) => c.notNull().unique())
+        .addColumn('at', 'timestamptz', (c) => c.notNull())
+        .addColumn('agent', 'text')
+        .addColumn('token_id', 'text')
+        .addColumn('tool', 'text')
+        .addColumn('route', 'text')
+        .addColumn('args_redacted', 'jsonb')
+        .addColumn('args_hash', 'text')
+        .addColumn('decision', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text')
+        .addColumn('upstream_status', 'integer')
+        .addColumn('latency_ms', 'integer')
+        .addColumn('bytes', 'integer')
+        .addColumn('approval_id', 'text')
+        .addColumn('policy_version', 'text')
+        .addColumn('prev_hash', 'text')
+        .addColumn('hash', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('audit_events_at').on('audit_events').column('at').execute();
+    },
+  },
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+/** Brings the schema up to date. The migrator reports failures in its result; it does not throw. */
+export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
+  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  if (error) {
+    const failed = results?.find((result) => result.status === 'Error')?.migrationName ?? 'unknown';
+    throw new KeygateError('store.migration_failed', `database migration ${failed} failed`, { cause: error });
+  }
+}

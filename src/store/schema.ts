@@ -1,0 +1,134 @@
+/**
+ * The database schema as kysely sees it. One shape for PGlite and PostgreSQL. Tables that later
+ * features fill (agents, tokens, approvals, audit) are shaped now so they grow by columns.
+ */
+import type { ColumnType, Generated } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type Json<T> = ColumnType<T, string, string>;
+
+/** One row per secret: its current version, encrypted under a per-version data key. */
+export interface SecretsTable {
+  id: string;
+  name: string;
+  kind: string;
+  service: string | null;
+  /** Non-secret parameters of the kind (header name, query parameter name, username). */
+  params: Json<Record<string, string>>;
+  version: number;
+  /** Ciphertext format version. */
+  format: number;
+  /** Which master key wrapped the data key. */
+  key_id: string;
+  wrap_nonce: Buffer;
+  wrapped_key: Buffer;
+  wrap_tag: Buffer;
+  nonce: Buffer;
+  ciphertext: Buffer;
+  tag: Buffer;
+  /** Short keyed hash of the value: tells two values apart without revealing either. */
+  fingerprint: string;
+  created_at: Timestamp;
+  rotated_at: Timestamp | null;
+  last_used_at: Timestamp | null;
+}
+
+/** The single row describing the master key the vault is sealed with. */
+export interface VaultMetaTable {
+  id: number;
+  key_id: string;
+  /** HMAC of a constant under the master key: tells a wrong key from corrupt data. */
+  key_check: Buffer;
+  /** scrypt parameters and salt when the master key comes from a passphrase. */
+  kdf: Json<KdfParams> | null;
+  /** The fingerprint key, wrapped by the master key (nonce ‖ ciphertext ‖ tag). */
+  fingerprint_key: Buffer;
+  format: number;
+  created_at: Timestamp;
+  rotated_at: Timestamp | null;
+}
+
+export interface KdfParams {
+  readonly algorithm: 'scrypt';
+  readonly salt: string;
+  readonly N: number;
+  readonly r: number;
+  readonly p: number;
+}
+
+export interface AgentsTable {
+  id: string;
+  name: string;
+  created_at: Timestamp;
+  disabled_at: Timestamp | null;
+}
+
+/** Agent and admin tokens, stored only as SHA-256 hashes. */
+export interface TokensTable {
+  id: string;
+  /** `agent` or `admin`. */
+  kind: string;
+  agent_id: string | null;
+  hash: Buffer;
+  /** Tool patterns narrowing the agent's tools, or null for all of them. */
+  tools: Json<string[]> | null;
+  created_at: Timestamp;
+  expires_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+  last_used_at: Timestamp | null;
+}
+
+export interface PolicyVersionsTable {
+  hash: string;
+  content: string;
+  loaded_at: Timestamp;
+}
+
+export interface ApprovalsTable {
+  id: string;
+  agent: string;
+  token_id: string;
+  tool: string;
+  args_canonical: Json<unknown>;
+  args_hash: string;
+  args_redacted: Json<unknown>;
+  policy_version: string;
+  status: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  decided_at: Timestamp | null;
+  decided_by: string | null;
+  reason: string | null;
+  used_at: Timestamp | null;
+}
+
+export interface AuditEventsTable {
+  seq: Generated<string>;
+  id: string;
+  at: Timestamp;
+  agent: string | null;
+  token_id: string | null;
+  tool: string | null;
+  route: string | null;
+  args_redacted: Json<unknown> | null;
+  args_hash: string | null;
+  decision: string;
+  reason: string | null;
+  upstream_status: number | null;
+  latency_ms: number | null;
+  bytes: number | null;
+  approval_id: string | null;
+  policy_version: string | null;
+  prev_hash: string | null;
+  hash: string;
+}
+
+export interface Database {
+  secrets: SecretsTable;
+  vault_meta: VaultMetaTable;
+  agents: AgentsTable;
+  tokens: TokensTable;
+  policy_versions: PolicyVersionsTable;
+  approvals: ApprovalsTable;
+  audit_events: AuditEventsTable;
+}

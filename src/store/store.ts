@@ -1,0 +1,99 @@
+/** Opens the store: embedded PGlite in the home folder, or PostgreSQL when a URL is given. */
+import { chmod, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
+import { KeygateError } from '../errors/index.js';
+import { acquireLock } from './home-lock.js';
+import { migrateToLatest } from './migrations.js';
+import type { Database } from './schema.js';
+
+/** An open, migrated store. */
+export interface Store {
+  readonly db: Kysely<Database>;
+  readonly kind: 'pglite' | 'postgres';
+  /** Where the data lives, safe to print (a URL has its password removed). */
+  readonly location: string;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** The keygate home; PGlite data lives in `<home>/data`. */
+  readonly home: string;
+  /** `postgres://…`: use PostgreSQL instead of PGlite. */
+  readonly databaseUrl?: string;
+  /** PostgreSQL schema to use (created if missing); default `public`. */
+  readonly schema?: string;
+  /** Names this process in the lock file, for the error another process sees. */
+  readonly command?: string;
+}
+
+/** Opens (creating and migrating as needed) the store described by `options`. */
+export async function openStore(options: StoreOptions): Promise<Store> {
+  return options.databaseUrl
+    ? openPostgres(options.databaseUrl, options.schema)
+    : openPglite(options.home, options.command);
+}
+
+async function openPglite(home: string, command = 'keygate'): Promise<Store> {
+  await mkdir(home, { recursive: true, mode: 0o700 });
+  const lock = await acquireLock(join(home, 'data.lock'), command);
+  try {
+    const { PGlite } = await import('@electric-sql/pglite');
+    const dataDir = join(home, 'data');
+    const pglite = await PGlite.create(dataDir).catch((cause: unknown) => {
+      throw new KeygateError('store.unavailable', `cannot open the embedded database in ${dataDir}`, {
+        cause,
+      });
+    });
+    await chmod(dataDir, 0o700); // the ciphertexts are safe, the metadata is still nobody else's business
+    const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
+    await migrateToLatest(db as Kysely<unknown>);
+    return {
+      db,
+      kind: 'pglite',
+      location: dataDir,
+      close: async () => {
+        await db.destroy();
+        await lock.release();
+      },
+    };
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+async function openPostgres(url: string, schema?: string): Promise<Store> {
+  const { default: pg } = await import('pg');
+  if (schema && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new KeygateError('store.unavailable', `invalid PostgreSQL schema name ${schema}`);
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    connectionTimeoutMillis: 5000,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  const location = safeUrl(url);
+  try {
+    if (schema) await pool.query(`create schema if not exists ${schema}`);
+    else await pool.query('select 1');
+  } catch (cause) {
+    await pool.end();
+    throw new KeygateError('store.unavailable', `cannot reach PostgreSQL at ${location}`, { cause });
+  }
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  await migrateToLatest(db as Kysely<unknown>);
+  return { db, kind: 'postgres', location, close: () => db.destroy() };
+}
+
+/** A database URL without its password, for messages. */
+export function safeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'an unparseable DATABASE_URL';
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * Secret kinds: how each kind of credential is described and put on a request. The value is
+ * the only secret part; everything else (a username, a header or parameter name) is a
+ * non-secret parameter shown in metadata. GitHub App and AWS kinds will join this table.
+ */
+
+import { KeygateError } from '../errors/index.js';
+import { type Credential, type OutgoingRequest, redactedCredential } from '../executor/index.js';
+
+export interface SecretKind {
+  readonly name: string;
+  /** Parameter names this kind needs (each set by a `secret set` flag of the same name). */
+  readonly params: readonly string[];
+  /** Builds the credential for one request from the stored parameters and the value. */
+  credential(label: string, params: Readonly<Record<string, string>>, value: string): Credential;
+}
+
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+const FORBIDDEN_HEADERS = ['host', 'content-length', 'content-type', 'transfer-encoding', 'connection'];
+
+const bearer: SecretKind = {
+  name: 'bearer',
+  params: [],
+  credential: (label, _params, value) =>
+    redactedCredential({
+      label: `bearer ${label}`,
+      inject: (request: OutgoingRequest) => {
+        request.headers.authorization = `Bearer ${value}`;
+      },
+      secretValues: () => [value],
+    }),
+};
+
+const basic: SecretKind = {
+  name: 'basic',
+  params: ['username'],
+  credential: (label, params, value) => {
+    const encoded = Buffer.from(`${params.username}:${value}`).toString('base64');
+    return redactedCredential({
+      label: `basic ${label}`,
+      inject: (request: OutgoingRequest) => {
+        request.headers.authorization = `Basic ${encoded}`;
+      },
+      secretValues: () => [value, encoded],
+    });
+  },
+};
+
+const header: SecretKind = {
+  name: 'header',
+  params: ['header'],
+  credential: (label, params, value) => {
+    const name = String(params.header).toLowerCase();
+    return redactedCredential({
+      label: `header ${label}`,
+      inject: (request: OutgoingRequest) => {
+        request.headers[name] = value;
+      },
+      secretValues: () => [value],
+    });
+  },
+};
+
+const query: SecretKind = {
+  name: 'query',
+  params: ['param'],
+  credential: (label, params, value) =>
+    redactedCredential({
+      label: `query ${label}`,
+      inject: (request: OutgoingRequest) => {
+        request.url.searchParams.set(String(params.param), value);
+      },
+      secretValues: () => [value],
+    }),
+};
+
+export const SECRET_KINDS: ReadonlyMap<string, SecretKind> = new Map(
+  [bearer, basic, header, query].map((kind) => [kind.name, kind]),
+);
+
+/** The kind called `name`; throws `vault.invalid_secret` for an unknown one. */
+export function secretKind(name: string): SecretKind {
+  const kind = SECRET_KINDS.get(name);
+  if (!kind) {
+    throw new KeygateError(
+      'vault.invalid_secret',
+      `unknown secret kind ${name} (known: ${[...SECRET_KINDS.keys()].join(', ')})`,
+    );
+  }
+  return kind;
+}
+
+/** Checks a secret's name, kind and parameters (everything but the value), before asking for it. */
+export function checkSecretShape(name: string, kindName: string, params: Record<string, string>): SecretKind {
+  const kind = secretKind(kindName);
+  const problems = shapeProblems(name, kind, params);
+  if (problems.length > 0)
+    throw new KeygateError('vault.invalid_secret', `secret ${name}: ${problems.join('; ')}`);
+  return kind;
+}
+
+/** Checks a new secret completely; messages never include the value. */
+export function validateSecret(
+  name: string,
+  kind: SecretKind,
+  params: Record<string, string>,
+  value: string,
+): void {
+  const problems = shapeProblems(name, kind, params);
+  if (value.length === 0) problems.push('the value is empty');
+  if (value.length > 16_384) problems.push('the value is longer than 16 KiB');
+  // A line break in a header value would let the value add headers of its own.
+  if (kind.name !== 'query' && /[\r\n\0]/.test(value))
+    problems.push('the value contains a line break or NUL');
+  if (problems.length > 0)
+    throw new KeygateError('vault.invalid_secret', `secret ${name}: ${problems.join('; ')}`);
+}
+
+function shapeProblems(name: string, kind: SecretKind, params: Record<string, string>): string[] {
+  const problems: string[] = [];
+  if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(name)) {
+    problems.push('names are 1-64 of a-z 0-9 . _ - and start with a letter or digit');
+  }
+  for (const param of kind.params)
+    if (!params[param]) problems.push(`--${param} is required for kind ${kind.name}`);
+  for (const param of Object.keys(params)) {
+    if (!kind.params.includes(param)) problems.push(`--${param} does not apply to kind ${kind.name}`);
+  }
+  if (params.header !== undefined) {
+    if (!HEADER_NAME.test(params.header)) problems.push(`${params.header} is not a valid header name`);
+    if (FORBIDDEN_HEADERS.includes(params.header.toLowerCase()))
+      problems.push(`${params.header} cannot carry a credential`);
+  }
+  if (params.username?.includes(':')) problems.push('a basic-auth username cannot contain ":"');
+  return problems;
+}

@@ -1,0 +1,43 @@
+/**
+ * keygate's own bearer tokens (agent and admin): 32 random bytes, shown once, stored only as a
+ * SHA-256 hash and compared in constant time.
+ */
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { Store } from '../store/index.js';
+
+export type TokenKind = 'agent' | 'admin';
+
+const PREFIX: Record<TokenKind, string> = { agent: 'kg_', admin: 'kga_' };
+
+/** A new token: its plaintext (to show once), its id and hash (to store). */
+export function mintToken(kind: TokenKind): { id: string; token: string; hash: Buffer } {
+  const token = `${PREFIX[kind]}${randomBytes(32).toString('base64url')}`;
+  return { id: randomUUID(), token, hash: hashToken(token) };
+}
+
+export function hashToken(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
+}
+
+/** Constant-time comparison of a presented token with a stored hash. */
+export function tokenMatches(token: string, hash: Uint8Array): boolean {
+  const presented = hashToken(token);
+  return presented.length === hash.length && timingSafeEqual(presented, hash);
+}
+
+/** Creates the admin token and stores its hash; returns the plaintext to write once. */
+export async function createAdminToken(store: Store): Promise<string> {
+  const minted = mintToken('admin');
+  await store.db
+    .insertInto('tokens')
+    .values({
+      id: minted.id,
+      kind: 'admin',
+      agent_id: null,
+      hash: minted.hash,
+      tools: null,
+      created_at: new Date(),
+    })
+    .execute();
+  return minted.token;
+}
