@@ -1,6 +1,6 @@
 /** `keygate init [--passphrase]`: create the home folder: master key, vault, admin token, policy. */
 import { mkdir, open, stat, writeFile } from 'node:fs/promises';
-import { envValue, homePaths, STARTER_POLICY } from '../config/index.js';
+import { envValue, STARTER_POLICY } from '../config/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
 import type { Store } from '../store/index.js';
 import { createAdminToken, MasterKey, readMasterKeyFile, Vault } from '../vault/index.js';

@@ -152,8 +152,12 @@ function contract(backend: Backend) {
       .selectAll()
       .where('name', '=', 'a')
       .executeTakeFirstOrThrow();
-    const { id: _id, name: _name, ...sealed } = a;
-    await store.db.updateTable('secrets').set(sealed).where('name', '=', 'b').execute();
+    const { key_id, wrap_nonce, wrapped_key, wrap_tag, nonce, ciphertext, tag } = a;
+    await store.db
+      .updateTable('secrets')
+      .set({ key_id, wrap_nonce, wrapped_key, wrap_tag, nonce, ciphertext, tag })
+      .where('name', '=', 'b')
+      .execute();
     const fresh = await Vault.unlock(store, key);
     expect(await codeOf(fresh.credential('b'))).toBe('vault.integrity');
   });
