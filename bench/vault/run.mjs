@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const { openStore } = await import(`${root}dist/store/index.js`);
-const { MasterKey, Vault, decryptValue, secretKind, unwrapDataKey } = await import(`${root}dist/vault/index.js`);
+const { MasterKey, Vault, decryptValue, secretKind, unwrapDataKey } = await import(
+  `${root}dist/vault/index.js`
+);
 const { bearerCredential } = await import(`${root}dist/executor/index.js`);
 
 const CALLS = 20_000;
@@ -39,14 +41,18 @@ const home = mkdtempSync(join(tmpdir(), 'keygate-bench-vault-'));
 const key = MasterKey.generate();
 let store = await openStore({ home });
 await Vault.initialize(store, key);
-let vault = await Vault.unlock(store, key);
+const vault = await Vault.unlock(store, key);
 await vault.set({ name: 'github', kind: 'bearer', value: 'ghp_benchmark000000000000000000000000000' });
 
 const plain = bearerCredential('github', 'ghp_benchmark000000000000000000000000000');
 const baseline = await perCall(async () => plain.inject(request()));
 const cached = await perCall(async () => (await vault.credential('github')).inject(request()));
 // Data key not cached (the row in memory): unwrap with the master key, decrypt, inject.
-const row = await store.db.selectFrom('secrets').selectAll().where('name', '=', 'github').executeTakeFirstOrThrow();
+const row = await store.db
+  .selectFrom('secrets')
+  .selectAll()
+  .where('name', '=', 'github')
+  .executeTakeFirstOrThrow();
 const stored = {
   keyId: row.key_id,
   wrap: { nonce: row.wrap_nonce, ciphertext: row.wrapped_key, tag: row.wrap_tag },
@@ -89,7 +95,12 @@ rmSync(home, { recursive: true, force: true });
 const results = {
   date: new Date().toISOString().slice(0, 10),
   node: process.version,
-  injectMicros: { plaintextBaseline: baseline, dataKeyCached: cached, dataKeyNotCached: uncached, rowReadFromStore: coldRead },
+  injectMicros: {
+    plaintextBaseline: baseline,
+    dataKeyCached: cached,
+    dataKeyNotCached: uncached,
+    rowReadFromStore: coldRead,
+  },
   storeOpenMs: { pgliteExistingHome: stats(opens), ...(postgres ? { postgres } : {}) },
 };
 mkdirSync(`${root}bench/results`, { recursive: true });

@@ -28,7 +28,9 @@ describe('vault as the credential provider', () => {
     fake = await startFakeUpstream('github', TOKEN);
     executor = new Executor({
       catalog: await loadCatalog(['github']),
-      credentials: vault.credentialProvider(({ service }) => (service === 'github' ? 'github-token' : undefined)),
+      credentials: vault.credentialProvider(({ service }) =>
+        service === 'github' ? 'github-token' : undefined,
+      ),
       baseUrls: { github: fake.url },
     });
   });
@@ -40,7 +42,10 @@ describe('vault as the credential provider', () => {
   });
 
   it('injects the stored secret and scrubs it from the answer', async () => {
-    fake.reply = (request) => ({ status: 200, body: JSON.stringify({ echo: request.headers.authorization }) });
+    fake.reply = (request) => ({
+      status: 200,
+      body: JSON.stringify({ echo: request.headers.authorization }),
+    });
     const catalog = await loadCatalog(['github']);
     const result = await executor.call(catalog.get('github_repo_get'), { owner: 'acme', repo: 'api' });
     expect(fake.requests[0]!.headers.authorization).toBe(`Bearer ${TOKEN}`);
@@ -51,9 +56,13 @@ describe('vault as the credential provider', () => {
     const stripe = await loadCatalog(['github', 'stripe']);
     const other = new Executor({
       catalog: stripe,
-      credentials: vault.credentialProvider(({ service }) => (service === 'github' ? 'github-token' : undefined)),
+      credentials: vault.credentialProvider(({ service }) =>
+        service === 'github' ? 'github-token' : undefined,
+      ),
     });
-    await expect(other.call(stripe.get('stripe_balance_get'), {})).rejects.toMatchObject({ code: 'executor.no_credential' });
+    await expect(other.call(stripe.get('stripe_balance_get'), {})).rejects.toMatchObject({
+      code: 'executor.no_credential',
+    });
     await other.close();
   });
 });
