@@ -241,6 +241,8 @@ function contract(backend: Backend) {
   });
 }
 
+if (!POSTGRES_URL) console.warn(`PostgreSQL store contract skipped: ${POSTGRES_SKIP_REASON}`);
+
 describe('store and vault contract on PGlite', () => contract(PGLITE_BACKEND));
 describe.skipIf(!POSTGRES_URL)(
   `store and vault contract on PostgreSQL (skipped: ${POSTGRES_SKIP_REASON})`,
