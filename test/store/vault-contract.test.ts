@@ -127,6 +127,15 @@ function contract(backend: Backend) {
     },
   );
 
+  it('records when a secret was last used', async () => {
+    await vault.set({ name: 'github', kind: 'bearer', value: CANARY });
+    expect((await vault.describe('github')).lastUsedAt).toBeNull();
+    await vault.credential('github');
+    await expect
+      .poll(async () => (await vault.describe('github')).lastUsedAt, { timeout: 5000 })
+      .not.toBeNull();
+  });
+
   it.each(COLUMNS.flatMap((column) => [0, 5, -1].map((byte) => [column, byte] as const)))(
     'detects a flipped bit in %s (byte %i) as vault.integrity',
     async (column, byte) => {
