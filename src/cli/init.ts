@@ -1,9 +1,10 @@
 /** `keygate init [--passphrase]`: create the home folder: master key, vault, admin token, policy. */
 import { mkdir, open, stat, writeFile } from 'node:fs/promises';
+import { createAdminToken } from '../agents/index.js';
 import { envValue, STARTER_POLICY } from '../config/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
 import type { Store } from '../store/index.js';
-import { createAdminToken, MasterKey, readMasterKeyFile, Vault } from '../vault/index.js';
+import { MasterKey, readMasterKeyFile, Vault } from '../vault/index.js';
 import type { CommandOutput } from './output.js';
 import { readNewPassphrase } from './secret-input.js';
 import { openHomeStore } from './vault-session.js';

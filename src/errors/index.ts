@@ -53,6 +53,24 @@ export const ERROR_CODES = {
   'vault.secret_not_found': 'no such secret',
   /** A secret's name, kind, parameters or value is not acceptable. */
   'vault.invalid_secret': 'the secret is not acceptable',
+  /** The audit log could not be written, so the call was not made (fail closed). */
+  'audit.unavailable': 'the audit log could not be written',
+  /** Policy does not allow this call; the message says why in terms the agent can act on. */
+  'policy.denied': 'policy does not allow this call',
+  /** The agent exceeded a rate limit; `retryAfterMs` says when to try again. */
+  'policy.rate_limited': 'a rate limit was reached',
+  /** The policy file is invalid; every problem is listed with its path. */
+  'policy.invalid': 'the policy file is invalid',
+  /** The call needs a human's approval, which this version cannot ask for yet: not executed. */
+  'approval.unavailable': 'the call needs an approval that cannot be obtained',
+  /** Missing, unknown, expired or revoked token. */
+  'auth.unauthorized': 'the token is missing, unknown, expired or revoked',
+  /** No agent with that name (or token id). */
+  'agent.not_found': 'no such agent or token',
+  /** An agent with that name already exists. */
+  'agent.exists': 'the agent already exists',
+  /** The daemon could not be reached or answered with an error. */
+  'daemon.unavailable': 'the daemon could not be reached',
   /** Something failed that keygate did not expect; details stay in the daemon's log. */
   internal: 'an internal error',
 } as const;

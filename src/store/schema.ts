@@ -123,6 +123,18 @@ export interface AuditEventsTable {
   hash: string;
 }
 
+export interface RateLimitsTable {
+  key: string;
+  window_start: ColumnType<string, number, number>;
+  count: number;
+}
+
+export interface AuditHeadTable {
+  id: number;
+  seq: ColumnType<string, number | string, number | string>;
+  hash: string;
+}
+
 export interface Database {
   secrets: SecretsTable;
   vault_meta: VaultMetaTable;
@@ -131,4 +143,6 @@ export interface Database {
   policy_versions: PolicyVersionsTable;
   approvals: ApprovalsTable;
   audit_events: AuditEventsTable;
+  rate_limits: RateLimitsTable;
+  audit_head: AuditHeadTable;
 }

@@ -3,6 +3,5 @@ export { decryptValue, encryptSecret, FORMAT, open as openSealed, seal, unwrapDa
 export { type RotationInput, type RotationResult, rotateMasterKey } from './key-rotation.js';
 export { DEFAULT_KDF, MasterKey, readMasterKeyFile } from './master-key.js';
 export { checkSecretShape, SECRET_KINDS, type SecretKind, secretKind } from './secret-kinds.js';
-export { createAdminToken, hashToken, mintToken, type TokenKind, tokenMatches } from './tokens.js';
 export { discardStaleNextKey, type KeySource, type Unsealed, type UnsealOptions, unseal } from './unseal.js';
 export { type SecretMetadata, type SetSecretInput, Vault } from './vault.js';

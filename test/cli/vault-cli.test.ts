@@ -4,8 +4,9 @@ import { chmod, mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { hashToken } from '../../src/agents/index.js';
 import { openStore } from '../../src/store/index.js';
-import { hashToken, MasterKey, readMasterKeyFile, Vault } from '../../src/vault/index.js';
+import { MasterKey, readMasterKeyFile, Vault } from '../../src/vault/index.js';
 import { keygate, ROOT, transcript } from '../helpers/cli.js';
 
 const CANARY = 'ghp_CANARYcli0a1b2c3d4e5f60718293a4b5c6d7';

@@ -1,0 +1,213 @@
+/**
+ * Agents and their tokens. An agent is an identity; what it may do is the policy's business. A
+ * token is shown once and stored as a SHA-256 hash; a task token is short-lived and may be
+ * narrowed to some of the agent's tools.
+ */
+import { randomUUID } from 'node:crypto';
+import { KeygateError } from '../errors/index.js';
+import type { Store } from '../store/index.js';
+import { hashToken, mintToken } from './tokens.js';
+
+/** An authenticated caller. */
+export interface AgentIdentity {
+  readonly agent: string;
+  readonly tokenId: string;
+  readonly tools: readonly string[] | null;
+  readonly expiresAt: string | null;
+}
+
+export interface AgentSummary {
+  readonly name: string;
+  readonly createdAt: string;
+  readonly tokens: readonly {
+    readonly id: string;
+    readonly createdAt: string;
+    readonly expiresAt: string | null;
+    readonly revokedAt: string | null;
+    readonly tools: readonly string[] | null;
+    readonly lastUsedAt: string | null;
+  }[];
+}
+
+const AGENT_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+/** How long a successful token check is trusted before the store is asked again. */
+const AUTH_CACHE_MS = 1000;
+
+const iso = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());
+
+export class AgentRegistry {
+  private readonly cache = new Map<string, { identity: AgentIdentity; until: number }>();
+
+  constructor(private readonly store: Store) {}
+
+  /** Creates an agent and its first token; returns the token to show once. */
+  async add(name: string): Promise<{ agent: string; tokenId: string; token: string }> {
+    if (!AGENT_NAME.test(name)) {
+      throw new KeygateError(
+        'cli.usage',
+        'agent names are 1-64 of a-z 0-9 _ - and start with a letter or digit',
+      );
+    }
+    const id = randomUUID();
+    const minted = mintToken('agent');
+    await this.store.db.transaction().execute(async (trx) => {
+      const existing = await trx
+        .selectFrom('agents')
+        .select('id')
+        .where('name', '=', name)
+        .executeTakeFirst();
+      if (existing) throw new KeygateError('agent.exists', `agent ${name} already exists`);
+      const now = new Date();
+      await trx.insertInto('agents').values({ id, name, created_at: now }).execute();
+      await trx
+        .insertInto('tokens')
+        .values({
+          id: minted.id,
+          kind: 'agent',
+          agent_id: id,
+          hash: minted.hash,
+          tools: null,
+          created_at: now,
+        })
+        .execute();
+    });
+    return { agent: name, tokenId: minted.id, token: minted.token };
+  }
+
+  /** Mints a short-lived token for `name`, optionally narrowed to `tools` patterns. */
+  async mintTaskToken(name: string, ttlMs: number, tools: readonly string[] | null) {
+    const agent = await this.store.db
+      .selectFrom('agents')
+      .select('id')
+      .where('name', '=', name)
+      .executeTakeFirst();
+    if (!agent) throw new KeygateError('agent.not_found', `no agent named ${name}`);
+    const minted = mintToken('agent');
+    const expiresAt = new Date(Date.now() + ttlMs);
+    await this.store.db
+      .insertInto('tokens')
+      .values({
+        id: minted.id,
+        kind: 'agent',
+        agent_id: agent.id,
+        hash: minted.hash,
+        tools: tools ? JSON.stringify(tools) : null,
+        created_at: new Date(),
+        expires_at: expiresAt,
+      })
+      .execute();
+    return {
+      agent: name,
+      tokenId: minted.id,
+      token: minted.token,
+      expiresAt: expiresAt.toISOString(),
+      tools,
+    };
+  }
+
+  /** Every agent with its tokens (never the tokens themselves). */
+  async list(): Promise<AgentSummary[]> {
+    const agents = await this.store.db.selectFrom('agents').selectAll().orderBy('name').execute();
+    const tokens = await this.store.db
+      .selectFrom('tokens')
+      .selectAll()
+      .where('kind', '=', 'agent')
+      .orderBy('created_at')
+      .execute();
+    return agents.map((agent) => ({
+      name: agent.name,
+      createdAt: iso(agent.created_at)!,
+      tokens: tokens
+        .filter((token) => token.agent_id === agent.id)
+        .map((token) => ({
+          id: token.id,
+          createdAt: iso(token.created_at)!,
+          expiresAt: iso(token.expires_at),
+          revokedAt: iso(token.revoked_at),
+          tools: token.tools,
+          lastUsedAt: iso(token.last_used_at),
+        })),
+    }));
+  }
+
+  /** Revokes every token of agent `target`, or the one token with id `target`. */
+  async revoke(target: string): Promise<{ revoked: number }> {
+    const now = new Date();
+    const agent = await this.store.db
+      .selectFrom('agents')
+      .select('id')
+      .where('name', '=', target)
+      .executeTakeFirst();
+    const query = this.store.db
+      .updateTable('tokens')
+      .set({ revoked_at: now })
+      .where('kind', '=', 'agent')
+      .where('revoked_at', 'is', null);
+    const result = agent
+      ? await query.where('agent_id', '=', agent.id).executeTakeFirst()
+      : await query.where('id', '=', target).executeTakeFirst();
+    this.cache.clear();
+    const revoked = Number(result.numUpdatedRows);
+    if (!agent && revoked === 0) {
+      const known = await this.store.db
+        .selectFrom('tokens')
+        .select('id')
+        .where('id', '=', target)
+        .executeTakeFirst();
+      if (!known) throw new KeygateError('agent.not_found', `no agent or token ${target}`);
+    }
+    return { revoked };
+  }
+
+  /** The identity behind an agent token, or `undefined` for an unknown, expired or revoked one. */
+  async authenticate(token: string): Promise<AgentIdentity | undefined> {
+    if (!token.startsWith('kg_')) return undefined;
+    const hash = hashToken(token);
+    const key = hash.toString('hex');
+    const cached = this.cache.get(key);
+    if (cached && cached.until > Date.now() && !this.expired(cached.identity)) return cached.identity;
+    // The lookup is by hash: equal hashes mean equal tokens, and no stored token is ever compared
+    // byte by byte with what a caller sent.
+    const row = await this.store.db
+      .selectFrom('tokens')
+      .innerJoin('agents', 'agents.id', 'tokens.agent_id')
+      .select([
+        'tokens.id',
+        'tokens.tools',
+        'tokens.expires_at',
+        'tokens.revoked_at',
+        'agents.name',
+        'agents.disabled_at',
+      ])
+      .where('tokens.hash', '=', hash)
+      .where('tokens.kind', '=', 'agent')
+      .executeTakeFirst();
+    if (!row || row.revoked_at !== null || row.disabled_at !== null) return undefined;
+    const identity: AgentIdentity = {
+      agent: row.name,
+      tokenId: row.id,
+      tools: row.tools,
+      expiresAt: iso(row.expires_at),
+    };
+    if (this.expired(identity)) return undefined;
+    this.cache.set(key, { identity, until: Date.now() + AUTH_CACHE_MS });
+    return identity;
+  }
+
+  /** True when `token` is the admin token. */
+  async isAdmin(token: string): Promise<boolean> {
+    if (!token.startsWith('kga_')) return false;
+    const row = await this.store.db
+      .selectFrom('tokens')
+      .select('id')
+      .where('hash', '=', hashToken(token))
+      .where('kind', '=', 'admin')
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  private expired(identity: AgentIdentity): boolean {
+    return identity.expiresAt !== null && Date.parse(identity.expiresAt) <= Date.now();
+  }
+}

@@ -1,0 +1,3 @@
+/** Public surface of agents: identities, their tokens, authentication. */
+export { type AgentIdentity, AgentRegistry, type AgentSummary } from './agent-registry.js';
+export { createAdminToken, hashToken, mintToken, type TokenKind, tokenMatches } from './tokens.js';

@@ -1,0 +1,213 @@
+/**
+ * The audit log: one row per decision, chained by hash so an edited or deleted row shows. Rows
+ * are appended in small batches (group commit): each caller waits until its row is committed,
+ * which is what lets the pipeline refuse to call upstream when its intent row cannot be written.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Selectable } from 'kysely';
+import { KeygateError } from '../errors/index.js';
+import type { AuditEventsTable, Store } from '../store/index.js';
+import { canonicalJson, sha256Hex } from './canonical.js';
+
+/** What happened, as the pipeline reports it. */
+export type AuditDecision =
+  | 'allowed'
+  | 'denied'
+  | 'rate_limited'
+  | 'approval_unavailable'
+  | 'completed'
+  | 'failed';
+
+export interface AuditEvent {
+  readonly agent?: string;
+  readonly tokenId?: string;
+  readonly tool?: string;
+  readonly route?: string;
+  readonly argsRedacted?: unknown;
+  readonly argsHash?: string;
+  readonly decision: AuditDecision;
+  readonly reason?: string;
+  readonly upstreamStatus?: number;
+  readonly latencyMs?: number;
+  readonly bytes?: number;
+  readonly approvalId?: string;
+  readonly policyVersion?: string;
+}
+
+/** A stored row, as queries return it. */
+export interface AuditRecord {
+  readonly seq: number;
+  readonly id: string;
+  readonly at: string;
+  readonly agent: string | null;
+  readonly tokenId: string | null;
+  readonly tool: string | null;
+  readonly route: string | null;
+  readonly args: unknown;
+  readonly argsHash: string | null;
+  readonly decision: string;
+  readonly reason: string | null;
+  readonly upstreamStatus: number | null;
+  readonly latencyMs: number | null;
+  readonly bytes: number | null;
+  readonly approvalId: string | null;
+  readonly policyVersion: string | null;
+  readonly prevHash: string | null;
+  readonly hash: string;
+}
+
+export interface AuditQuery {
+  readonly agent?: string;
+  readonly tool?: string;
+  readonly sinceMs?: number;
+  readonly limit?: number;
+}
+
+type Row = Omit<Selectable<AuditEventsTable>, 'seq'>;
+interface Pending {
+  row: Omit<Row, 'prev_hash' | 'hash'>;
+  resolve: (id: string) => void;
+  reject: (error: unknown) => void;
+}
+
+const BATCH = 256;
+
+/** The fields a row's hash covers, in a fixed form. */
+function hashOf(prevHash: string, row: Omit<Row, 'prev_hash' | 'hash'>): string {
+  return sha256Hex(`${prevHash}\n${canonicalJson({ ...row, at: new Date(row.at).toISOString() })}`);
+}
+
+export class AuditLog {
+  private queue: Pending[] = [];
+  private flushing: Promise<void> | undefined;
+
+  constructor(private readonly store: Store) {}
+
+  /** Appends one row; resolves with its id once committed, rejects with `audit.unavailable`. */
+  record(event: AuditEvent): Promise<string> {
+    const row = {
+      id: randomUUID(),
+      at: new Date(),
+      agent: event.agent ?? null,
+      token_id: event.tokenId ?? null,
+      tool: event.tool ?? null,
+      route: event.route ?? null,
+      args_redacted: event.argsRedacted === undefined ? null : (event.argsRedacted as never),
+      args_hash: event.argsHash ?? null,
+      decision: event.decision,
+      reason: event.reason ?? null,
+      upstream_status: event.upstreamStatus ?? null,
+      latency_ms: event.latencyMs === undefined ? null : Math.round(event.latencyMs),
+      bytes: event.bytes ?? null,
+      approval_id: event.approvalId ?? null,
+      policy_version: event.policyVersion ?? null,
+    };
+    return new Promise((resolve, reject) => {
+      this.queue.push({ row, resolve, reject });
+      this.flushing ??= this.flush().finally(() => {
+        this.flushing = undefined;
+      });
+    });
+  }
+
+  private async flush(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, BATCH);
+      try {
+        await this.store.db.transaction().execute(async (trx) => {
+          const head = await trx
+            .selectFrom('audit_head')
+            .selectAll()
+            .where('id', '=', 1)
+            .forUpdate()
+            .executeTakeFirstOrThrow();
+          let prev = head.hash;
+          const rows = batch.map(({ row }) => {
+            const hash = hashOf(prev, row);
+            const stored = {
+              ...row,
+              args_redacted: row.args_redacted === null ? null : JSON.stringify(row.args_redacted),
+              prev_hash: prev,
+              hash,
+            };
+            prev = hash;
+            return stored;
+          });
+          await trx.insertInto('audit_events').values(rows).execute();
+          await trx
+            .updateTable('audit_head')
+            .set({ seq: Number(head.seq) + rows.length, hash: prev })
+            .where('id', '=', 1)
+            .execute();
+        });
+        for (const { row, resolve } of batch) resolve(row.id);
+      } catch (cause) {
+        const error = new KeygateError('audit.unavailable', 'the audit log could not be written', { cause });
+        for (const { reject } of batch) reject(error);
+      }
+    }
+  }
+
+  /** Rows matching `query`, newest last. */
+  async query(query: AuditQuery = {}): Promise<AuditRecord[]> {
+    let select = this.store.db.selectFrom('audit_events').selectAll();
+    if (query.agent) select = select.where('agent', '=', query.agent);
+    if (query.tool) select = select.where('tool', '=', query.tool);
+    if (query.sinceMs !== undefined) select = select.where('at', '>=', new Date(Date.now() - query.sinceMs));
+    const rows = await select
+      .orderBy('seq', 'desc')
+      .limit(query.limit ?? 100)
+      .execute();
+    return rows.reverse().map(recordOf);
+  }
+
+  /**
+   * Recomputes the chain: every row must carry the previous row's hash and its own content's
+   * hash, and the last one must be the recorded head.
+   */
+  async verify(): Promise<{ ok: boolean; rows: number; problem?: string }> {
+    const head = await this.store.db.selectFrom('audit_head').selectAll().executeTakeFirstOrThrow();
+    const rows = await this.store.db.selectFrom('audit_events').selectAll().orderBy('seq').execute();
+    let prev = '0'.repeat(64);
+    for (const row of rows) {
+      const { seq, prev_hash, hash, ...content } = row;
+      const args = content.args_redacted === null ? null : (content.args_redacted as never);
+      if (prev_hash !== prev)
+        return {
+          ok: false,
+          rows: rows.length,
+          problem: `row ${seq} does not follow the row before it (a row was removed or reordered)`,
+        };
+      if (hashOf(prev, { ...content, args_redacted: args }) !== hash)
+        return { ok: false, rows: rows.length, problem: `row ${seq} was changed after it was written` };
+      prev = hash;
+    }
+    if (prev !== head.hash || rows.length !== Number(head.seq)) {
+      return { ok: false, rows: rows.length, problem: 'the newest rows were removed' };
+    }
+    return { ok: true, rows: rows.length };
+  }
+}
+
+function recordOf(row: Selectable<AuditEventsTable>): AuditRecord {
+  return {
+    seq: Number(row.seq),
+    id: row.id,
+    at: new Date(row.at).toISOString(),
+    agent: row.agent,
+    tokenId: row.token_id,
+    tool: row.tool,
+    route: row.route,
+    args: row.args_redacted,
+    argsHash: row.args_hash,
+    decision: row.decision,
+    reason: row.reason,
+    upstreamStatus: row.upstream_status,
+    latencyMs: row.latency_ms,
+    bytes: row.bytes,
+    approvalId: row.approval_id,
+    policyVersion: row.policy_version,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}

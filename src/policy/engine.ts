@@ -1,0 +1,127 @@
+/** Decisions under one loaded policy: which tools an agent sees, and whether a call may proceed. */
+import type { Catalog, ToolDefinition } from '../catalog/index.js';
+import {
+  type ApprovalMode,
+  allowedBy,
+  globMatches,
+  type LoadedPolicy,
+  parseDuration,
+} from '../config/index.js';
+import { constraintViolation } from './constraints.js';
+
+/** Who is calling: an agent, through one of its tokens (possibly narrowed to some tools). */
+export interface CallerIdentity {
+  readonly agent: string;
+  readonly tokenId: string;
+  /** Tool patterns of a narrowed task token; `null` for the agent's full set. */
+  readonly tools: readonly string[] | null;
+}
+
+export type Decision =
+  | { readonly allowed: true; readonly approval: ApprovalMode }
+  | { readonly allowed: false; readonly reason: string };
+
+/** A rate limit that applies to one call, with the counter key it is kept under. */
+export interface RateLimitRule {
+  readonly key: string;
+  readonly calls: number;
+  readonly windowMs: number;
+  readonly label: string;
+}
+
+export class PolicyEngine {
+  constructor(
+    readonly policy: LoadedPolicy,
+    private readonly catalog: Catalog,
+  ) {}
+
+  get version(): string {
+    return this.policy.version;
+  }
+
+  /** Exactly the tools `caller` may see and call. Deny by default. */
+  toolsFor(caller: CallerIdentity): ToolDefinition[] {
+    const rules = this.policy.file.agents[caller.agent];
+    if (!rules) return [];
+    return this.catalog.tools.filter((tool) => this.visible(tool, rules.tools, caller));
+  }
+
+  /** Whether `caller` may call `tool` with `args` (already schema-valid), and under what approval. */
+  decide(caller: CallerIdentity, tool: ToolDefinition, args: Readonly<Record<string, unknown>>): Decision {
+    const rules = this.policy.file.agents[caller.agent];
+    if (!rules) return { allowed: false, reason: `agent ${caller.agent} has no policy: it may call nothing` };
+    if (!this.visible(tool, rules.tools, caller)) {
+      return { allowed: false, reason: `${tool.name} is not among the tools ${caller.agent} may call` };
+    }
+    for (const [pattern, constraints] of Object.entries(rules.constraints)) {
+      if (!globMatches(pattern, tool.name)) continue;
+      const properties = tool.inputSchema.properties as Record<string, unknown>;
+      for (const [arg, constraint] of Object.entries(constraints)) {
+        // A constraint this tool cannot be checked against fails closed.
+        if (!(arg in properties))
+          return { allowed: false, reason: `${tool.name} has no ${arg} argument for policy to check` };
+        const violation = constraintViolation(arg, constraint, args[arg]);
+        if (violation) return { allowed: false, reason: violation };
+      }
+    }
+    return { allowed: true, approval: this.approvalFor(caller.agent, tool) };
+  }
+
+  /** The approval mode for an agent's call: its own override, else the default for the risk. */
+  approvalFor(agent: string, tool: ToolDefinition): ApprovalMode {
+    const overrides = this.policy.file.agents[agent]?.approval ?? {};
+    for (const [pattern, mode] of Object.entries(overrides)) if (globMatches(pattern, tool.name)) return mode;
+    return this.policy.file.defaults.approval[tool.risk];
+  }
+
+  /** Rate limits on this call: the agent's, and the tool's own when set. */
+  rateLimitsFor(agent: string, tool: ToolDefinition): RateLimitRule[] {
+    const limit = this.policy.file.agents[agent]?.rate_limit;
+    if (!limit) return [];
+    const rules: RateLimitRule[] = [
+      {
+        key: `agent:${agent}`,
+        calls: limit.calls,
+        windowMs: parseDuration(limit.per),
+        label: `${limit.calls} calls per ${limit.per}`,
+      },
+    ];
+    for (const [pattern, toolLimit] of Object.entries(limit.tools ?? {})) {
+      if (!globMatches(pattern, tool.name)) continue;
+      rules.push({
+        key: `agent:${agent}:tool:${pattern}`,
+        calls: toolLimit.calls,
+        windowMs: parseDuration(toolLimit.per),
+        label: `${toolLimit.calls} calls of ${pattern} per ${toolLimit.per}`,
+      });
+    }
+    return rules;
+  }
+
+  /** The secret name holding the credential of `service`. */
+  credentialFor(service: string): string | undefined {
+    const entry = this.policy.file.services[service];
+    return entry && 'spec' in entry ? entry.credential : undefined;
+  }
+
+  /** Base URL overrides (`base_url`) by service. */
+  baseUrls(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [name, entry] of Object.entries(this.policy.file.services)) {
+      if ('spec' in entry && entry.base_url) out[name] = entry.base_url;
+    }
+    return out;
+  }
+
+  /** Milliseconds a pending approval waits (`defaults.approval_timeout`). */
+  get approvalTimeoutMs(): number {
+    return parseDuration(this.policy.file.defaults.approval_timeout);
+  }
+
+  private visible(tool: ToolDefinition, patterns: readonly string[], caller: CallerIdentity): boolean {
+    const service = this.policy.file.services[tool.service];
+    if (!service || !('spec' in service)) return false;
+    if (!allowedBy(patterns, tool.name)) return false;
+    return caller.tools === null || allowedBy(caller.tools, tool.name);
+  }
+}
