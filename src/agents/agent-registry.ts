@@ -130,25 +130,22 @@ export class AgentRegistry {
     }));
   }
 
-  /** Revokes every token of agent `target`, or the one token with id `target`. */
-  async revoke(target: string): Promise<{ revoked: number }> {
-    const now = new Date();
+  /** Revokes every token of agent `target`, or the one token with id `target`; returns their ids. */
+  async revoke(target: string): Promise<{ revoked: string[] }> {
     const agent = await this.store.db
       .selectFrom('agents')
       .select('id')
       .where('name', '=', target)
       .executeTakeFirst();
-    const query = this.store.db
+    let query = this.store.db
       .updateTable('tokens')
-      .set({ revoked_at: now })
+      .set({ revoked_at: new Date() })
       .where('kind', '=', 'agent')
       .where('revoked_at', 'is', null);
-    const result = agent
-      ? await query.where('agent_id', '=', agent.id).executeTakeFirst()
-      : await query.where('id', '=', target).executeTakeFirst();
+    query = agent ? query.where('agent_id', '=', agent.id) : query.where('id', '=', target);
+    const rows = await query.returning('id').execute();
     this.cache.clear();
-    const revoked = Number(result.numUpdatedRows);
-    if (!agent && revoked === 0) {
+    if (!agent && rows.length === 0) {
       const known = await this.store.db
         .selectFrom('tokens')
         .select('id')
@@ -156,7 +153,7 @@ export class AgentRegistry {
         .executeTakeFirst();
       if (!known) throw new KeygateError('agent.not_found', `no agent or token ${target}`);
     }
-    return { revoked };
+    return { revoked: rows.map((row) => row.id) };
   }
 
   /** The identity behind an agent token, or `undefined` for an unknown, expired or revoked one. */

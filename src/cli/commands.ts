@@ -28,13 +28,15 @@ const text = (value: unknown) => (typeof value === 'string' ? value : undefined)
 export const COMMANDS: readonly CommandSpec[] = [
   {
     words: ['tools'],
-    usage: 'keygate tools [--service S] [--json]',
-    summary: 'list the catalog: every tool with its risk class and description',
-    options: { service: { type: 'string' }, json },
+    usage: 'keygate tools [--agent NAME] [--service S] [--home DIR] [--json]',
+    summary: 'what an agent can call (or the whole catalog), with risk class and approval',
+    options: { agent: { type: 'string' }, service: { type: 'string' }, home, json },
     positionals: 0,
     run: async (values) =>
       (await import('./tools.js')).toolsCommand({
-        service: values.service as string | undefined,
+        service: text(values.service),
+        agent: text(values.agent),
+        home: text(values.home),
         json: values.json === true,
       }),
   },
@@ -108,6 +110,162 @@ export const COMMANDS: readonly CommandSpec[] = [
         home: text(values.home),
         fromStdin: values['from-stdin'] === true,
         verbose: values.verbose === true,
+      }),
+  },
+  {
+    words: ['serve'],
+    usage: 'keygate serve [--port N] [--host H] [--init] [--home DIR]',
+    summary: 'run the daemon (default 127.0.0.1:7787); --init creates the home first if needed',
+    options: { port: { type: 'string' }, host: { type: 'string' }, init: { type: 'boolean' }, home },
+    positionals: 0,
+    run: async (values) =>
+      (await import('./serve.js')).serveCommand({
+        home: text(values.home),
+        port: text(values.port),
+        host: text(values.host),
+        init: values.init === true,
+      }),
+  },
+  {
+    words: ['stdio'],
+    usage: 'keygate stdio [--home DIR]',
+    summary:
+      'MCP over stdio, bridged to the daemon with KEYGATE_TOKEN (starts a local daemon if none answers)',
+    options: { home },
+    positionals: 0,
+    run: async (values) => (await import('./stdio.js')).stdioCommand({ home: text(values.home) }),
+  },
+  {
+    words: ['agent', 'add'],
+    usage: 'keygate agent add NAME [--home DIR] [--json]',
+    summary: 'create an agent and print its token once (give it tools in keygate.yaml)',
+    options: { home, json },
+    positionals: 1,
+    run: async (values, [name]) =>
+      (await import('./agent.js')).agentAddCommand({
+        home: text(values.home),
+        name: requireArgument(name, 'NAME'),
+      }),
+  },
+  {
+    words: ['agent', 'token'],
+    usage: 'keygate agent token NAME [--ttl 1h] [--tools PATTERN…] [--home DIR] [--json]',
+    summary: "mint a short-lived token, optionally narrowed to some of the agent's tools",
+    options: { ttl: { type: 'string' }, tools: { type: 'string', multiple: true }, home, json },
+    positionals: 99,
+    run: async (values, [name, ...more]) =>
+      (await import('./agent.js')).agentTokenCommand({
+        home: text(values.home),
+        name: requireArgument(name, 'NAME'),
+        ttl: text(values.ttl),
+        // `--tools a b` and `--tools a --tools b` both work.
+        tools: [...((values.tools as string[] | undefined) ?? []), ...more],
+      }),
+  },
+  {
+    words: ['agent', 'list'],
+    usage: 'keygate agent list [--home DIR] [--json]',
+    summary: 'list agents and their tokens (ids, state, expiry; never the tokens)',
+    options: { home, json },
+    positionals: 0,
+    run: async (values) => (await import('./agent.js')).agentListCommand({ home: text(values.home) }),
+  },
+  {
+    words: ['agent', 'revoke'],
+    usage: 'keygate agent revoke NAME|TOKEN_ID [--home DIR] [--json]',
+    summary: "revoke all of an agent's tokens, or one token; takes effect on the next request",
+    options: { home, json },
+    positionals: 1,
+    run: async (values, [target]) =>
+      (await import('./agent.js')).agentRevokeCommand({
+        home: text(values.home),
+        target: requireArgument(target, 'NAME|TOKEN_ID'),
+      }),
+  },
+  {
+    words: ['audit', 'tail'],
+    usage: 'keygate audit tail [--limit N] [--home DIR] [--json]',
+    summary: 'the latest audit events (default 20)',
+    options: { limit: { type: 'string' }, home, json },
+    positionals: 0,
+    run: async (values) =>
+      (await import('./audit.js')).auditQueryCommand(
+        { home: text(values.home), limit: text(values.limit) },
+        20,
+      ),
+  },
+  {
+    words: ['audit', 'query'],
+    usage: 'keygate audit query [--agent A] [--tool T] [--since 1h] [--limit N] [--home DIR] [--json]',
+    summary: 'audit events filtered by agent, tool and age',
+    options: {
+      agent: { type: 'string' },
+      tool: { type: 'string' },
+      since: { type: 'string' },
+      limit: { type: 'string' },
+      home,
+      json,
+    },
+    positionals: 0,
+    run: async (values) =>
+      (await import('./audit.js')).auditQueryCommand({
+        home: text(values.home),
+        agent: text(values.agent),
+        tool: text(values.tool),
+        since: text(values.since),
+        limit: text(values.limit),
+      }),
+  },
+  {
+    words: ['audit', 'export'],
+    usage: 'keygate audit export --format jsonl [--agent A] [--tool T] [--since 1h] [--home DIR]',
+    summary: 'audit events as JSON lines',
+    options: {
+      format: { type: 'string' },
+      agent: { type: 'string' },
+      tool: { type: 'string' },
+      since: { type: 'string' },
+      home,
+    },
+    positionals: 0,
+    run: async (values) =>
+      (await import('./audit.js')).auditExportCommand({
+        home: text(values.home),
+        format: text(values.format),
+        agent: text(values.agent),
+        tool: text(values.tool),
+        since: text(values.since),
+      }),
+  },
+  {
+    words: ['audit', 'verify'],
+    usage: 'keygate audit verify [--home DIR] [--json]',
+    summary: 'check the hash chain: exit 1 if a row was edited or deleted',
+    options: { home, json },
+    positionals: 0,
+    run: async (values) => (await import('./audit.js')).auditVerifyCommand({ home: text(values.home) }),
+  },
+  {
+    words: ['policy', 'check'],
+    usage: 'keygate policy check [FILE] [--home DIR] [--json]',
+    summary: 'validate a policy against the catalog; exit 1 listing every problem with its path',
+    options: { home, json },
+    positionals: 1,
+    run: async (values, [file]) =>
+      (await import('./policy-check.js')).policyCheckCommand({ home: text(values.home), file }),
+  },
+  {
+    words: ['mcp-config'],
+    usage:
+      'keygate mcp-config --client claude-desktop|claude-code|cursor|vscode --agent NAME [--home DIR] [--json]',
+    summary: 'print the exact configuration snippet for that client',
+    options: { client: { type: 'string' }, agent: { type: 'string' }, home, json },
+    positionals: 0,
+    run: async (values) =>
+      (await import('./mcp-config.js')).mcpConfigCommand({
+        home: text(values.home),
+        client: text(values.client),
+        agent: text(values.agent),
       }),
   },
   {

@@ -12,9 +12,9 @@ function version(): string {
 }
 
 function helpText(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.usage.length));
-  const lines = COMMANDS.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`);
-  const env = Object.entries(ENVIRONMENT).map(([name, what]) => `  ${name}  ${what}`);
+  const lines = COMMANDS.map((c) => `  ${c.usage}\n      ${c.summary}`);
+  const width = Math.max(...Object.keys(ENVIRONMENT).map((name) => name.length));
+  const env = Object.entries(ENVIRONMENT).map(([name, what]) => `  ${name.padEnd(width)}  ${what}`);
   return [
     'keygate: MCP tools for GitHub, Stripe and Notion, without handing agents the keys.',
     '',

@@ -14,8 +14,8 @@ import { Scrubber } from './scrubber.js';
 export interface ExecutorOptions {
   readonly catalog: Catalog;
   readonly credentials: CredentialProvider;
-  /** Per-service base URL overrides (policy `base_url`). */
-  readonly baseUrls?: Readonly<Record<string, string>>;
+  /** Per-service base URL overrides (policy `base_url`); a function is asked on every call. */
+  readonly baseUrls?: Readonly<Record<string, string>> | ((service: string) => string | undefined);
   readonly limits?: Partial<HttpLimits>;
   /** Characters of response text returned at most (default 50,000). */
   readonly maxResultChars?: number;
@@ -72,7 +72,7 @@ export class Executor {
       throw new KeygateError('executor.no_credential', `no credential is configured for ${tool.service}`);
     }
     const request = buildRequest(tool, service, valid, {
-      baseUrl: this.options.baseUrls?.[tool.service],
+      baseUrl: this.baseUrlFor(tool.service),
       idempotencyKey: `keygate-${context.callId ?? randomUUID()}`,
       userAgent: this.userAgent,
     });
@@ -103,6 +103,11 @@ export class Executor {
 
   async close(): Promise<void> {
     await this.http.close();
+  }
+
+  private baseUrlFor(service: string): string | undefined {
+    const { baseUrls } = this.options;
+    return typeof baseUrls === 'function' ? baseUrls(service) : baseUrls?.[service];
   }
 
   private boundedText(response: UpstreamResponse, scrubber: Scrubber, tool: ToolDefinition): string {

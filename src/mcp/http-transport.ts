@@ -2,15 +2,23 @@
  * Streamable HTTP for both protocol eras. 2026-07-28 requests go to the SDK's per-request
  * handler; 2025-era clients get a sessionful transport (one server per session), because the
  * stateless fallback forgets what a client declared at `initialize` (elicitation among it).
+ * Every request arrives already authenticated; a session stays bound to the caller's token id.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NodeStreamableHTTPServerTransport, toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
 import { createMcpHandler, isLegacyRequest, type Server } from '@modelcontextprotocol/server';
 
-export interface McpHttpHandler {
-  /** Serves one HTTP request on the MCP endpoint. */
-  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+/** Who a request is from; sessions are bound to `tokenId`, never to raw token bytes. */
+export interface TransportCaller {
+  readonly tokenId: string;
+}
+
+export interface McpHttpHandler<C extends TransportCaller> {
+  /** Serves one HTTP request on the MCP endpoint for an authenticated caller. */
+  handle(req: IncomingMessage, res: ServerResponse, caller: C): Promise<void>;
+  /** Closes the sessions of one token (after it was revoked). */
+  closeSessionsOf(tokenId: string): Promise<void>;
   /** Closes every session and the modern handler. */
   close(): Promise<void>;
   /** Number of open 2025-era sessions. */
@@ -23,71 +31,89 @@ export interface McpHttpOptions {
   readonly maxRequestBodySize?: number;
 }
 
-/** Builds the handler; `factory` makes one MCP server per modern request or legacy session. */
-export function createMcpHttpHandler(factory: () => Server, options: McpHttpOptions = {}): McpHttpHandler {
-  const maxRequestBodySize = options.maxRequestBodySize ?? 4 * 1024 * 1024;
-  const modern = createMcpHandler(() => factory(), {
-    legacy: 'reject',
-    maxRequestBodySize,
-    ...(options.onerror ? { onerror: options.onerror } : {}),
-  });
-  const modernNode = toNodeHandler(modern, { maxRequestBodySize });
-  const sessions = new Map<string, NodeStreamableHTTPServerTransport>();
+interface Session<C> {
+  readonly transport: NodeStreamableHTTPServerTransport;
+  readonly caller: C;
+}
 
-  async function handleLegacy(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+const CALLER = 'keygateCaller';
+
+function jsonRpcError(res: ServerResponse, status: number, code: number, message: string): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+}
+
+/** Builds the handler; `factory` makes one MCP server per modern request or legacy session. */
+export function createMcpHttpHandler<C extends TransportCaller>(
+  factory: (caller: C) => Server,
+  options: McpHttpOptions = {},
+): McpHttpHandler<C> {
+  const maxRequestBodySize = options.maxRequestBodySize ?? 4 * 1024 * 1024;
+  const modern = createMcpHandler(
+    (ctx) => {
+      const caller = (ctx.authInfo?.extra as Record<string, C | undefined> | undefined)?.[CALLER];
+      if (!caller) throw new Error('an MCP request reached the server without a caller');
+      return factory(caller);
+    },
+    { legacy: 'reject', maxRequestBodySize, ...(options.onerror ? { onerror: options.onerror } : {}) },
+  );
+  const modernNode = toNodeHandler(modern, { maxRequestBodySize });
+  const sessions = new Map<string, Session<C>>();
+
+  async function handleLegacy(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: unknown,
+    caller: C,
+  ): Promise<void> {
     const sessionId = req.headers['mcp-session-id'];
-    const existing = typeof sessionId === 'string' ? sessions.get(sessionId) : undefined;
-    if (existing) return existing.handleRequest(req, res, body);
     if (typeof sessionId === 'string') {
-      res.writeHead(404, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null }),
-      );
-      return;
+      const session = sessions.get(sessionId);
+      if (!session) return jsonRpcError(res, 404, -32001, 'Session not found');
+      // A session belongs to the token that opened it; another token cannot ride on it.
+      if (session.caller.tokenId !== caller.tokenId)
+        return jsonRpcError(res, 403, -32001, 'Session belongs to another token');
+      return session.transport.handleRequest(req, res, body);
     }
     const transport: NodeStreamableHTTPServerTransport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        sessions.set(id, transport);
+        sessions.set(id, { transport, caller });
       },
     });
     transport.onclose = () => {
       if (transport.sessionId) sessions.delete(transport.sessionId);
     };
-    await factory().connect(transport);
+    await factory(caller).connect(transport);
     await transport.handleRequest(req, res, body);
   }
 
   return {
-    async handle(req, res) {
+    async handle(req, res, caller) {
       const request = await toWebRequest(req, undefined, { maxRequestBodySize }).catch(() => undefined);
-      if (!request) {
-        res.writeHead(413, { 'content-type': 'application/json' });
-        res.end(
-          JSON.stringify({
-            jsonrpc: '2.0',
-            error: { code: -32600, message: 'Request body too large' },
-            id: null,
-          }),
-        );
-        return;
-      }
+      if (!request) return jsonRpcError(res, 413, -32600, 'Request body too large');
       const text = req.method === 'POST' ? await request.clone().text() : '';
       let body: unknown;
       try {
         body = text ? JSON.parse(text) : undefined;
       } catch {
-        res.writeHead(400, { 'content-type': 'application/json' });
-        res.end(
-          JSON.stringify({ jsonrpc: '2.0', error: { code: -32700, message: 'Parse error' }, id: null }),
-        );
-        return;
+        return jsonRpcError(res, 400, -32700, 'Parse error');
       }
-      if (await isLegacyRequest(request, body)) return handleLegacy(req, res, body);
+      if (await isLegacyRequest(request, body)) return handleLegacy(req, res, body, caller);
+      (req as IncomingMessage & { auth?: unknown }).auth = {
+        token: caller.tokenId,
+        clientId: caller.tokenId,
+        scopes: [],
+        extra: { [CALLER]: caller },
+      };
       return modernNode(req, res, body);
     },
+    async closeSessionsOf(tokenId) {
+      const closing = [...sessions.values()].filter((session) => session.caller.tokenId === tokenId);
+      await Promise.allSettled(closing.map((session) => session.transport.close()));
+    },
     async close() {
-      await Promise.allSettled([...sessions.values()].map((transport) => transport.close()));
+      await Promise.allSettled([...sessions.values()].map((session) => session.transport.close()));
       sessions.clear();
       await modern.close();
     },

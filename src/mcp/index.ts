@@ -1,5 +1,13 @@
-/** Public surface of the MCP layer: tool servers and the transports that carry them. */
+/** Public surface of the MCP layer: tool servers, the call pipeline and the transports. */
 export { createMcpHttpHandler, type McpHttpHandler, type McpHttpOptions } from './http-transport.js';
 export { type StdioHandle, serveOverStdio } from './stdio-transport.js';
-export { toolErrorResult, toolSuccessResult } from './tool-result.js';
-export { createToolServer, mcpTool, type ToolServerOptions } from './tool-server.js';
+export { agentToolHandlers, type PipelineDeps, runToolCall } from './tool-call-pipeline.js';
+export { type ToolResult, toolErrorResult, toolSuccessResult } from './tool-result.js';
+export {
+  createMcpServer,
+  createToolServer,
+  mcpTool,
+  type ServerInfo,
+  type ToolHandlers,
+  type ToolServerOptions,
+} from './tool-server.js';

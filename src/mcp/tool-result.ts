@@ -3,6 +3,8 @@ import type { CallToolResult } from '@modelcontextprotocol/server';
 import { isKeygateError } from '../errors/index.js';
 import type { CallResult } from '../executor/index.js';
 
+export type ToolResult = CallToolResult;
+
 /** A successful upstream answer as a tool result. */
 export function toolSuccessResult(result: CallResult): CallToolResult {
   return { content: [{ type: 'text', text: result.text }] };

@@ -1,17 +1,20 @@
-/** An MCP server exposing a set of catalog tools, each call run through the executor. */
+/** An MCP server exposing tools: what tools/list shows and what tools/call does are passed in. */
 import { ProtocolError, ProtocolErrorCode, Server, type Tool } from '@modelcontextprotocol/server';
 import type { Catalog, ToolDefinition } from '../catalog/index.js';
-import type { CallContext, Executor } from '../executor/index.js';
-import { toolErrorResult, toolSuccessResult } from './tool-result.js';
+import type { Executor } from '../executor/index.js';
+import { type ToolResult, toolErrorResult, toolSuccessResult } from './tool-result.js';
 
-export interface ToolServerOptions {
-  /** The tools this server offers (already narrowed to what the caller may see). */
-  readonly catalog: Catalog;
-  readonly executor: Executor;
+/** What one server instance offers its client. */
+export interface ToolHandlers {
+  /** The tools this caller may see (evaluated on every tools/list, so policy reloads show). */
+  list(): readonly ToolDefinition[];
+  /** Runs a call; `undefined` when the name is no tool at all (a protocol error). */
+  call(name: string, args: Record<string, unknown>): Promise<ToolResult | undefined>;
+}
+
+export interface ServerInfo {
   readonly name?: string;
   readonly version?: string;
-  /** Per-call context (the calling agent); default empty. */
-  readonly context?: () => Omit<CallContext, 'callId'>;
 }
 
 /** The MCP form of a tool definition: what tools/list shows an agent. */
@@ -25,25 +28,42 @@ export function mcpTool(tool: ToolDefinition): Tool {
 }
 
 /** Builds one server instance; transports call this once per session or request. */
-export function createToolServer(options: ToolServerOptions): Server {
+export function createMcpServer(handlers: ToolHandlers, info: ServerInfo = {}): Server {
   const server = new Server(
-    { name: options.name ?? 'keygate', version: options.version ?? '0.0.0' },
+    { name: info.name ?? 'keygate', version: info.version ?? '0.0.0' },
     { capabilities: { tools: {} } },
   );
-  const tools = options.catalog.tools.map(mcpTool);
-
-  server.setRequestHandler('tools/list', async () => ({ tools }));
+  server.setRequestHandler('tools/list', async () => ({ tools: handlers.list().map(mcpTool) }));
   server.setRequestHandler('tools/call', async (request) => {
     const { name, arguments: args } = request.params;
-    const tool = options.catalog.find(name);
-    // An unknown tool is a protocol fault; everything after this point is a tool result.
-    if (!tool) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`);
-    try {
-      const result = await options.executor.call(tool, args ?? {}, options.context?.() ?? {});
-      return server.projectCallToolResult(toolSuccessResult(result), undefined);
-    } catch (error) {
-      return server.projectCallToolResult(toolErrorResult(error), undefined);
-    }
+    const result = await handlers.call(name, args ?? {});
+    // An unknown tool is a protocol fault; every other outcome is a tool result.
+    if (!result) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`);
+    return server.projectCallToolResult(result, undefined);
   });
   return server;
+}
+
+export interface ToolServerOptions extends ServerInfo {
+  readonly catalog: Catalog;
+  readonly executor: Executor;
+}
+
+/** A server that calls every tool of `catalog` directly, with no policy: for tests and tools. */
+export function createToolServer(options: ToolServerOptions): Server {
+  return createMcpServer(
+    {
+      list: () => options.catalog.tools,
+      call: async (name, args) => {
+        const tool = options.catalog.find(name);
+        if (!tool) return undefined;
+        try {
+          return toolSuccessResult(await options.executor.call(tool, args));
+        } catch (error) {
+          return toolErrorResult(error);
+        }
+      },
+    },
+    options,
+  );
 }

@@ -13,7 +13,7 @@ const repo = { owner: 'acme', repo: 'api' };
 describe('MCP transports', () => {
   let harness: Harness;
   let http: Server;
-  let handler: McpHttpHandler;
+  let handler: McpHttpHandler<{ tokenId: string }>;
   let url: URL;
 
   beforeAll(async () => {
@@ -21,7 +21,7 @@ describe('MCP transports', () => {
     handler = createMcpHttpHandler(() =>
       createToolServer({ catalog: harness.catalog, executor: harness.executor }),
     );
-    http = createServer((req, res) => void handler.handle(req, res));
+    http = createServer((req, res) => void handler.handle(req, res, { tokenId: 'test' }));
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     url = new URL(`http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`);
   });

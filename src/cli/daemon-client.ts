@@ -1,0 +1,67 @@
+/**
+ * Talking to a running daemon's admin API. When a daemon serves the home, commands go through
+ * it (so they never need the master key, and PGlite stays with one process); otherwise they
+ * open the store directly.
+ */
+import { readFile } from 'node:fs/promises';
+import { type HomePaths, homePaths, resolveHome } from '../config/index.js';
+import { KeygateError } from '../errors/index.js';
+
+export interface DaemonClient {
+  readonly url: string;
+  request<T>(method: string, path: string, body?: unknown): Promise<T>;
+}
+
+/** The daemon serving `home`, if one answers; `undefined` when none runs. */
+export async function findDaemon(home: string | undefined): Promise<DaemonClient | undefined> {
+  const paths: HomePaths = homePaths(resolveHome(home));
+  let info: { url?: string };
+  try {
+    info = JSON.parse(await readFile(paths.daemon, 'utf8')) as { url?: string };
+  } catch {
+    return undefined;
+  }
+  if (!info.url) return undefined;
+  const healthy = await fetch(`${info.url}/healthz`, { signal: AbortSignal.timeout(1500) })
+    .then((response) => response.ok)
+    .catch(() => false);
+  if (!healthy) return undefined;
+  const token = (await readFile(paths.adminToken, 'utf8').catch(() => '')).trim();
+  if (!token)
+    throw new KeygateError(
+      'daemon.unavailable',
+      `a daemon runs at ${info.url} but ${paths.adminToken} cannot be read`,
+    );
+  const url = info.url;
+  return {
+    url,
+    async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+      let response: Response;
+      try {
+        response = await fetch(`${url}${path}`, {
+          method,
+          headers: {
+            authorization: `Bearer ${token}`,
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          signal: AbortSignal.timeout(30_000),
+        });
+      } catch (cause) {
+        throw new KeygateError('daemon.unavailable', `the daemon at ${url} did not answer`, { cause });
+      }
+      const payload = (await response.json().catch(() => ({}))) as {
+        error?: { code?: string; message?: string };
+      };
+      if (!response.ok) {
+        const code = payload.error?.code;
+        const known = code && /^[a-z]+\.[a-z_]+$/.test(code) ? code : 'daemon.unavailable';
+        throw new KeygateError(
+          known as 'daemon.unavailable',
+          payload.error?.message ?? `the daemon answered HTTP ${response.status}`,
+        );
+      }
+      return payload as T;
+    },
+  };
+}

@@ -1,0 +1,26 @@
+/** `keygate policy check [FILE]`: validate a policy against the catalog; exit 1 with every reason. */
+import { loadCatalog } from '../catalog/index.js';
+import { homePaths, loadPolicyFile, resolveHome } from '../config/index.js';
+import type { CommandOutput } from './output.js';
+
+export async function policyCheckCommand(options: { home?: string; file?: string }): Promise<CommandOutput> {
+  const file = options.file ?? homePaths(resolveHome(options.home)).policy;
+  const result = await loadPolicyFile(file, await loadCatalog());
+  if (result.ok) {
+    const agents = Object.keys(result.policy.file.agents);
+    return {
+      json: { ok: true, file, version: result.policy.version, agents },
+      text: `${file} is valid (version ${result.policy.version}, ${agents.length} agent(s))`,
+    };
+  }
+  return {
+    json: { ok: false, file, problems: result.problems },
+    text: [
+      `${file} is invalid:`,
+      ...result.problems.map(
+        (p) => `  ${p.path}${p.line === undefined ? '' : ` (line ${p.line})`}: ${p.message}`,
+      ),
+    ].join('\n'),
+    exitCode: 1,
+  };
+}

@@ -1,0 +1,63 @@
+/** `keygate serve [--port N] [--host H] [--init]`: run the daemon until SIGTERM or SIGINT. */
+import { homePaths, resolveHome } from '../config/index.js';
+import { isKeygateError, KeygateError } from '../errors/index.js';
+import { startDaemon } from '../server/index.js';
+import type { CommandOutput } from './output.js';
+import { promptHidden } from './secret-input.js';
+
+export interface ServeOptions {
+  readonly home?: string;
+  readonly port?: string;
+  readonly host?: string;
+  /** Initialise the home first when it has no vault (what `npm start` does). */
+  readonly init?: boolean;
+}
+
+export const DEFAULT_PORT = 7787;
+const LOOPBACK = ['127.0.0.1', 'localhost', '::1'];
+
+export async function serveCommand(options: ServeOptions): Promise<CommandOutput> {
+  const port = options.port === undefined ? DEFAULT_PORT : Number(options.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new KeygateError('cli.usage', `--port must be 0-65535, got ${options.port}`);
+  const host = options.host ?? '127.0.0.1';
+  const log = (line: string) => process.stderr.write(`keygate: ${line}\n`);
+  if (!LOOPBACK.includes(host)) {
+    log(
+      `listening on ${host}, beyond this machine: agents elsewhere can reach it; keep the admin token off them`,
+    );
+  }
+  const home = resolveHome(options.home);
+  if (options.init) {
+    const { initCommand } = await import('./init.js');
+    try {
+      const created = await initCommand({ home });
+      process.stderr.write(`${created.text}\n\n`);
+    } catch (error) {
+      if (!isKeygateError(error, 'vault.already_initialized')) throw error;
+    }
+  }
+  const daemon = await startDaemon({
+    home,
+    port,
+    host,
+    log,
+    ...(process.stdin.isTTY ? { askPassphrase: () => promptHidden('Vault passphrase: ') } : {}),
+  });
+  log(`listening on ${daemon.url} (home ${homePaths(home).root})`);
+  log(
+    `MCP endpoint ${daemon.url}/mcp; next: keygate secret set github, keygate agent add NAME, keygate mcp-config --client claude-code --agent NAME`,
+  );
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log(`${signal}: finishing in-flight calls`);
+      void daemon.close().then(resolve);
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGHUP', () => void daemon.reloadPolicy());
+  });
+  log('stopped');
+  return { exitCode: 0 };
+}

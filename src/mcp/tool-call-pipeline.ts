@@ -1,0 +1,143 @@
+/**
+ * The call pipeline, in the one order DESIGN.md fixes: validate → policy → rate limit →
+ * approval → audit intent (committed) → execute → audit outcome. Every decision is a row; if
+ * the intent row cannot be written, nothing is sent.
+ */
+import { randomUUID } from 'node:crypto';
+import { type AuditLog, argsHash, redactArguments } from '../audit/index.js';
+import type { Catalog, ToolDefinition } from '../catalog/index.js';
+import { isKeygateError, KeygateError } from '../errors/index.js';
+import type { Executor } from '../executor/index.js';
+import type { CallerIdentity, PolicyEngine, RateLimiter } from '../policy/index.js';
+import { type ToolResult, toolErrorResult, toolSuccessResult } from './tool-result.js';
+import type { ToolHandlers } from './tool-server.js';
+
+export interface PipelineDeps {
+  readonly catalog: Catalog;
+  /** The policy in force now (it may be reloaded between calls). */
+  readonly policy: () => PolicyEngine;
+  readonly rateLimiter: RateLimiter;
+  readonly audit: AuditLog;
+  readonly executor: Executor;
+}
+
+/** The tool handlers one authenticated caller gets. */
+export function agentToolHandlers(deps: PipelineDeps, caller: CallerIdentity): ToolHandlers {
+  return {
+    list: () => deps.policy().toolsFor(caller),
+    call: (name, args) => runToolCall(deps, caller, name, args),
+  };
+}
+
+/** Runs one tools/call for `caller`; `undefined` when `name` is no tool at all. */
+export async function runToolCall(
+  deps: PipelineDeps,
+  caller: CallerIdentity,
+  name: string,
+  rawArgs: Record<string, unknown>,
+): Promise<ToolResult | undefined> {
+  const policy = deps.policy();
+  const tool = deps.catalog.find(name);
+  const base = {
+    agent: caller.agent,
+    tokenId: caller.tokenId,
+    tool: tool?.name ?? name,
+    policyVersion: policy.version,
+  };
+  const deny = async (
+    error: KeygateError,
+    decision: 'denied' | 'rate_limited' | 'approval_unavailable',
+    args?: unknown,
+  ) => {
+    await deps.audit.record({
+      ...base,
+      decision,
+      reason: error.message,
+      ...(args === undefined ? {} : { argsRedacted: redactArguments(tool, args), argsHash: argsHash(args) }),
+    });
+    return toolErrorResult(error);
+  };
+
+  try {
+    if (!tool) {
+      await deps.audit.record({ ...base, decision: 'denied', reason: 'unknown tool' });
+      return undefined;
+    }
+    let args: Record<string, unknown>;
+    try {
+      args = deps.executor.validate(tool, rawArgs);
+    } catch (error) {
+      if (!isKeygateError(error)) throw error;
+      return await deny(error, 'denied');
+    }
+    const decision = policy.decide(caller, tool, args);
+    if (!decision.allowed)
+      return await deny(new KeygateError('policy.denied', decision.reason), 'denied', args);
+
+    const rate = await deps.rateLimiter.hit(policy.rateLimitsFor(caller.agent, tool));
+    if (!rate.allowed) {
+      const seconds = Math.ceil(rate.retryAfterMs / 1000);
+      const error = new KeygateError(
+        'policy.rate_limited',
+        `rate limit reached (${rate.rule?.label}); retry in ${seconds}s`,
+        {
+          details: { retryAfterMs: rate.retryAfterMs },
+        },
+      );
+      return await deny(error, 'rate_limited', args);
+    }
+    if (decision.approval !== 'never') {
+      const error = new KeygateError(
+        'approval.unavailable',
+        `${tool.name} needs a human's approval (${tool.risk}), and this keygate cannot ask for one yet: the call was not made`,
+      );
+      return await deny(error, 'approval_unavailable', args);
+    }
+    return await execute(deps, base, tool, args);
+  } catch (error) {
+    return toolErrorResult(error);
+  }
+}
+
+async function execute(
+  deps: PipelineDeps,
+  base: { agent: string; tokenId: string; tool: string; policyVersion: string },
+  tool: ToolDefinition,
+  args: Record<string, unknown>,
+): Promise<ToolResult> {
+  const recorded = { ...base, argsRedacted: redactArguments(tool, args), argsHash: argsHash(args) };
+  // Fail closed: without a committed intent row, nothing leaves.
+  await deps.audit.record({ ...recorded, decision: 'allowed' });
+  const started = performance.now();
+  try {
+    const result = await deps.executor.call(tool, args, { agent: base.agent, callId: randomUUID() });
+    await recordOutcome(
+      deps,
+      { ...recorded, decision: 'completed', upstreamStatus: result.status, bytes: result.bytes },
+      started,
+    );
+    return toolSuccessResult(result);
+  } catch (error) {
+    const status = isKeygateError(error) ? (error.details.status as number | undefined) : undefined;
+    const reason = isKeygateError(error) ? error.code : 'internal';
+    await recordOutcome(
+      deps,
+      { ...recorded, decision: 'failed', reason, ...(status ? { upstreamStatus: status } : {}) },
+      started,
+    );
+    return toolErrorResult(error);
+  }
+}
+
+/** The outcome row: the call already happened, so a failure to write it must not hide the result. */
+async function recordOutcome(
+  deps: PipelineDeps,
+  event: Parameters<AuditLog['record']>[0],
+  started: number,
+): Promise<void> {
+  try {
+    await deps.audit.record({ ...event, latencyMs: performance.now() - started });
+  } catch {
+    process.stderr.write(`keygate: could not write the outcome row of a ${event.tool} call\n`);
+  }
+}

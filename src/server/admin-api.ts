@@ -1,0 +1,164 @@
+/** The admin API under /api: what the CLI and the dashboard use. Admin token only. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AgentRegistry } from '../agents/index.js';
+import type { AuditLog } from '../audit/index.js';
+import type { Catalog } from '../catalog/index.js';
+import { globMatches, parseDuration } from '../config/index.js';
+import { KeygateError } from '../errors/index.js';
+import type { PolicyEngine } from '../policy/index.js';
+import type { Vault } from '../vault/index.js';
+import { sendJson } from './http-errors.js';
+import { readJsonBody } from './request-guard.js';
+
+export interface AdminContext {
+  readonly vault: Vault;
+  readonly agents: AgentRegistry;
+  readonly audit: AuditLog;
+  readonly catalog: Catalog;
+  readonly policy: () => PolicyEngine;
+  readonly reloadPolicy: () => Promise<{ ok: boolean; version: string; problems: string[] }>;
+  /** Called with the ids of tokens just revoked, so their open sessions end now. */
+  readonly onRevoked: (tokenIds: readonly string[]) => Promise<void>;
+  readonly status: () => Record<string, unknown>;
+}
+
+type Handler = (
+  ctx: AdminContext,
+  params: string[],
+  query: URLSearchParams,
+  req: IncomingMessage,
+) => Promise<unknown>;
+
+const str = (value: unknown, name: string): string => {
+  if (typeof value !== 'string' || value.length === 0)
+    throw new KeygateError('cli.usage', `${name} is required`);
+  return value;
+};
+
+const ROUTES: [string, RegExp, Handler][] = [
+  ['GET', /^\/api\/status$/, async (ctx) => ctx.status()],
+  ['GET', /^\/api\/secrets$/, async (ctx) => ({ secrets: await ctx.vault.list() })],
+  [
+    'PUT',
+    /^\/api\/secrets\/([^/]+)$/,
+    async (ctx, [name], _q, req) => {
+      const body = (await readJsonBody(req)) as Record<string, unknown>;
+      return ctx.vault.set({
+        name: decodeURIComponent(name!),
+        kind: typeof body.kind === 'string' ? body.kind : 'bearer',
+        value: str(body.value, 'value'),
+        params: (body.params as Record<string, string>) ?? {},
+        ...(typeof body.service === 'string' ? { service: body.service } : {}),
+      });
+    },
+  ],
+  [
+    'DELETE',
+    /^\/api\/secrets\/([^/]+)$/,
+    async (ctx, [name]) => {
+      await ctx.vault.remove(decodeURIComponent(name!));
+      return { removed: decodeURIComponent(name!) };
+    },
+  ],
+  ['GET', /^\/api\/agents$/, async (ctx) => ({ agents: await ctx.agents.list() })],
+  [
+    'POST',
+    /^\/api\/agents$/,
+    async (ctx, _p, _q, req) =>
+      ctx.agents.add(str(((await readJsonBody(req)) as { name?: unknown }).name, 'name')),
+  ],
+  [
+    'POST',
+    /^\/api\/agents\/([^/]+)\/tokens$/,
+    async (ctx, [name], _q, req) => {
+      const body = (await readJsonBody(req)) as { ttl?: unknown; tools?: unknown };
+      const agent = decodeURIComponent(name!);
+      const ttlMs = parseDuration(typeof body.ttl === 'string' ? body.ttl : '1h', '--ttl');
+      const tools = Array.isArray(body.tools) && body.tools.length > 0 ? body.tools.map(String) : null;
+      if (tools) {
+        // A task token narrows the agent's tools; a pattern outside them is a mistake worth saying.
+        const allowed = ctx.policy().toolsFor({ agent, tokenId: '', tools: null });
+        for (const pattern of tools) {
+          if (!allowed.some((tool) => globMatches(pattern.replace(/^!/, ''), tool.name))) {
+            throw new KeygateError('cli.usage', `${pattern} matches none of ${agent}'s tools`);
+          }
+        }
+      }
+      return ctx.agents.mintTaskToken(agent, ttlMs, tools);
+    },
+  ],
+  [
+    'POST',
+    /^\/api\/revoke$/,
+    async (ctx, _p, _q, req) => {
+      const result = await ctx.agents.revoke(
+        str(((await readJsonBody(req)) as { target?: unknown }).target, 'target'),
+      );
+      await ctx.onRevoked(result.revoked);
+      return result;
+    },
+  ],
+  [
+    'GET',
+    /^\/api\/tools$/,
+    async (ctx, _p, query) => {
+      const agent = query.get('agent');
+      const service = query.get('service');
+      const tools = agent ? ctx.policy().toolsFor({ agent, tokenId: '', tools: null }) : ctx.catalog.tools;
+      const policy = ctx.policy();
+      return {
+        agent,
+        policyVersion: policy.version,
+        tools: tools
+          .filter((tool) => !service || tool.service === service)
+          .map((tool) => ({
+            name: tool.name,
+            service: tool.service,
+            risk: tool.risk,
+            description: tool.description,
+            operation: tool.operation,
+            annotations: tool.annotations,
+            inputSchema: tool.inputSchema,
+            ...(agent ? { approval: policy.approvalFor(agent, tool) } : {}),
+          })),
+      };
+    },
+  ],
+  [
+    'GET',
+    /^\/api\/audit$/,
+    async (ctx, _p, query) => {
+      const since = query.get('since');
+      const limit = Number(query.get('limit') ?? 100);
+      return {
+        events: await ctx.audit.query({
+          ...(query.get('agent') ? { agent: query.get('agent')! } : {}),
+          ...(query.get('tool') ? { tool: query.get('tool')! } : {}),
+          ...(since ? { sinceMs: parseDuration(since, 'since') } : {}),
+          limit: Number.isInteger(limit) && limit > 0 && limit <= 10_000 ? limit : 100,
+        }),
+      };
+    },
+  ],
+  ['GET', /^\/api\/audit\/verify$/, async (ctx) => ctx.audit.verify()],
+  ['POST', /^\/api\/policy\/reload$/, async (ctx) => ctx.reloadPolicy()],
+];
+
+/** Serves one admin request (already authenticated). */
+export async function handleAdmin(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  ctx: AdminContext,
+): Promise<void> {
+  for (const [method, pattern, handler] of ROUTES) {
+    const match = pattern.exec(url.pathname);
+    if (!match) continue;
+    if (req.method !== method) continue;
+    sendJson(res, 200, await handler(ctx, match.slice(1), url.searchParams, req));
+    return;
+  }
+  sendJson(res, 404, {
+    error: { code: 'not_found', message: `no admin route ${req.method} ${url.pathname}` },
+  });
+}

@@ -1,0 +1,207 @@
+/**
+ * The daemon: the only process that opens the store and holds the master key. One listener
+ * serves /mcp (agents), /api (admin), /healthz; it reloads policy on change or SIGHUP and drains
+ * in-flight calls on SIGTERM.
+ */
+import { readFileSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { type AgentIdentity, AgentRegistry } from '../agents/index.js';
+import { AuditLog } from '../audit/index.js';
+import { loadCatalog } from '../catalog/index.js';
+import { envValue, type HomePaths, homePaths, PACKAGE_ROOT } from '../config/index.js';
+import { Executor } from '../executor/index.js';
+import { agentToolHandlers, createMcpHttpHandler, createMcpServer, type PipelineDeps } from '../mcp/index.js';
+import { RateLimiter } from '../policy/index.js';
+import { openStore, type Store } from '../store/index.js';
+import { unseal } from '../vault/index.js';
+import { type AdminContext, handleAdmin } from './admin-api.js';
+import { sendError, sendJson } from './http-errors.js';
+import { PolicyHolder } from './policy-holder.js';
+import { allowedHostnames, bearerToken, guardRequest } from './request-guard.js';
+
+export interface DaemonOptions {
+  readonly home: string;
+  readonly port: number;
+  readonly host: string;
+  /** Lines for the daemon's log (stderr). Never given a secret. */
+  readonly log: (line: string) => void;
+  /** Asks for the vault passphrase when the vault uses one. */
+  readonly askPassphrase?: () => Promise<string>;
+  /** How long SIGTERM waits for in-flight requests. */
+  readonly drainMs?: number;
+}
+
+export interface Daemon {
+  readonly url: string;
+  readonly paths: HomePaths;
+  reloadPolicy(): Promise<unknown>;
+  /** Stops accepting, drains in-flight requests (bounded), closes everything. */
+  close(): Promise<void>;
+}
+
+export const VERSION = (
+  JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }
+).version;
+
+/** Starts the daemon on an existing home. */
+export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
+  const paths = homePaths(options.home);
+  const databaseUrl = envValue('DATABASE_URL');
+  const schema = envValue('KEYGATE_DB_SCHEMA');
+  const store = await openStore({
+    home: paths.root,
+    command: 'keygate serve',
+    ...(databaseUrl ? { databaseUrl } : {}),
+    ...(schema ? { schema } : {}),
+  });
+  try {
+    return await assemble(options, paths, store);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+async function assemble(options: DaemonOptions, paths: HomePaths, store: Store): Promise<Daemon> {
+  const masterKey = envValue('KEYGATE_MASTER_KEY');
+  const passphrase = envValue('KEYGATE_PASSPHRASE');
+  const { vault } = await unseal(store, {
+    paths,
+    ...(masterKey ? { masterKey } : {}),
+    ...(passphrase ? { passphrase } : {}),
+    ...(options.askPassphrase ? { askPassphrase: options.askPassphrase } : {}),
+  });
+  const catalog = await loadCatalog();
+  const policy = await PolicyHolder.load(paths.policy, catalog, store, options.log);
+  const audit = new AuditLog(store);
+  const agents = new AgentRegistry(store);
+  const executor = new Executor({
+    catalog,
+    credentials: vault.credentialProvider(({ service }) => policy.current.credentialFor(service)),
+    baseUrls: (service) => policy.current.baseUrls()[service],
+    userAgent: `keygate/${VERSION}`,
+  });
+  const deps: PipelineDeps = {
+    catalog,
+    policy: () => policy.current,
+    rateLimiter: new RateLimiter(store),
+    audit,
+    executor,
+  };
+  const mcp = createMcpHttpHandler<AgentIdentity>(
+    (caller) => createMcpServer(agentToolHandlers(deps, caller), { name: 'keygate', version: VERSION }),
+    { onerror: (error) => options.log(`mcp: ${error.message}`) },
+  );
+  const admin: AdminContext = {
+    vault,
+    agents,
+    audit,
+    catalog,
+    policy: () => policy.current,
+    reloadPolicy: () => policy.reload(),
+    onRevoked: async (tokenIds) => {
+      for (const id of tokenIds) await mcp.closeSessionsOf(id);
+    },
+    status: () => ({
+      status: 'ok',
+      version: VERSION,
+      policyVersion: policy.current.version,
+      store: store.kind,
+      pid: process.pid,
+    }),
+  };
+
+  const allowed = allowedHostnames(options.host);
+  let inFlight = 0;
+  const server: Server = createServer((req, res) => {
+    inFlight++;
+    res.on('close', () => inFlight--);
+    void route(req, res).catch((error) => sendError(res, error));
+  });
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const refused = guardRequest(req, allowed);
+    if (refused) return sendJson(res, 403, { error: { code: 'forbidden', message: refused } });
+    const url = new URL(req.url ?? '/', 'http://keygate');
+    if (url.pathname === '/healthz')
+      return sendJson(res, 200, { status: 'ok', version: VERSION, policyVersion: policy.current.version });
+    const token = bearerToken(req);
+    if (url.pathname === '/mcp') {
+      const caller = token ? await agents.authenticate(token) : undefined;
+      if (!caller) {
+        return sendJson(
+          res,
+          401,
+          {
+            error: {
+              code: 'auth.unauthorized',
+              message: 'a valid agent token is required (Authorization: Bearer kg_…)',
+            },
+          },
+          {
+            'www-authenticate': 'Bearer realm="keygate"',
+          },
+        );
+      }
+      return mcp.handle(req, res, caller);
+    }
+    if (url.pathname.startsWith('/api/')) {
+      if (!token || !(await agents.isAdmin(token))) {
+        // An agent token is a valid identity, but never an admin: 403 tells it so.
+        const isAgent = token ? (await agents.authenticate(token)) !== undefined : false;
+        return sendJson(res, isAgent ? 403 : 401, {
+          error: {
+            code: 'auth.unauthorized',
+            message: isAgent ? 'agent tokens cannot use the admin API' : 'the admin token is required',
+          },
+        });
+      }
+      return handleAdmin(req, res, url, admin);
+    }
+    return sendJson(res, 404, { error: { code: 'not_found', message: `no route ${url.pathname}` } });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${hostForUrl === '0.0.0.0' ? '127.0.0.1' : hostForUrl}:${address.port}`;
+  await writeFile(
+    paths.daemon,
+    `${JSON.stringify({ url, pid: process.pid, startedAt: new Date().toISOString(), version: VERSION })}\n`,
+    {
+      mode: 0o600,
+    },
+  );
+  policy.watch();
+  const pruner = setInterval(() => void deps.rateLimiter.prune().catch(() => undefined), 3_600_000);
+  pruner.unref();
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    paths,
+    reloadPolicy: () => policy.reload(),
+    close: () => {
+      closing ??= (async () => {
+        clearInterval(pruner);
+        policy.close();
+        server.close();
+        const deadline = Date.now() + (options.drainMs ?? 10_000);
+        while (inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+        server.closeAllConnections();
+        await mcp.close();
+        await executor.close();
+        vault.forgetCaches();
+        await rm(paths.daemon, { force: true });
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

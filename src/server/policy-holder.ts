@@ -1,0 +1,98 @@
+/**
+ * The policy in force, reloaded when the file changes or on SIGHUP. An invalid new file is
+ * reported and ignored: the last good policy stays in force.
+ */
+import { type FSWatcher, watch } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import type { Catalog } from '../catalog/index.js';
+import { formatProblems, loadPolicyFile } from '../config/index.js';
+import { KeygateError } from '../errors/index.js';
+import { PolicyEngine } from '../policy/index.js';
+import type { Store } from '../store/index.js';
+
+export interface ReloadResult {
+  readonly ok: boolean;
+  readonly version: string;
+  readonly changed: boolean;
+  readonly problems: string[];
+}
+
+export class PolicyHolder {
+  private engine!: PolicyEngine;
+  private watcher: FSWatcher | undefined;
+  private debounce: NodeJS.Timeout | undefined;
+
+  private constructor(
+    private readonly file: string,
+    private readonly catalog: Catalog,
+    private readonly store: Store,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** Loads the policy; an invalid file at start is an error (there is no last good policy). */
+  static async load(
+    file: string,
+    catalog: Catalog,
+    store: Store,
+    log: (line: string) => void,
+  ): Promise<PolicyHolder> {
+    const holder = new PolicyHolder(file, catalog, store, log);
+    const result = await loadPolicyFile(file, catalog);
+    if (!result.ok) {
+      throw new KeygateError('policy.invalid', `${file} is invalid:\n${formatProblems(result.problems)}`, {
+        details: { problems: result.problems },
+      });
+    }
+    holder.engine = new PolicyEngine(result.policy, catalog);
+    await holder.remember(result.policy.version);
+    return holder;
+  }
+
+  get current(): PolicyEngine {
+    return this.engine;
+  }
+
+  /** Re-reads the file; keeps the last good policy when the new one is invalid. */
+  async reload(): Promise<ReloadResult> {
+    const result = await loadPolicyFile(this.file, this.catalog);
+    if (!result.ok) {
+      const problems = formatProblems(result.problems).split('\n');
+      this.log(
+        `policy ${this.file} is invalid; keeping version ${this.engine.version}:\n  ${problems.join('\n  ')}`,
+      );
+      return { ok: false, version: this.engine.version, changed: false, problems };
+    }
+    const changed = result.policy.version !== this.engine.version;
+    if (changed) {
+      this.engine = new PolicyEngine(result.policy, this.catalog);
+      await this.remember(result.policy.version);
+      this.log(`policy reloaded: version ${result.policy.version}`);
+    }
+    return { ok: true, version: this.engine.version, changed, problems: [] };
+  }
+
+  /** Reloads whenever the file changes (editors replace files, so the folder is watched). */
+  watch(): void {
+    this.watcher = watch(dirname(this.file), (_event, name) => {
+      if (name !== basename(this.file)) return;
+      clearTimeout(this.debounce);
+      this.debounce = setTimeout(() => void this.reload().catch(() => undefined), 150);
+    });
+  }
+
+  close(): void {
+    clearTimeout(this.debounce);
+    this.watcher?.close();
+  }
+
+  /** Keeps every policy version that decisions were made under. */
+  private async remember(version: string): Promise<void> {
+    const { readFile } = await import('node:fs/promises');
+    const content = await readFile(this.file, 'utf8').catch(() => '');
+    await this.store.db
+      .insertInto('policy_versions')
+      .values({ hash: version, content, loaded_at: new Date() })
+      .onConflict((oc) => oc.column('hash').doNothing())
+      .execute();
+  }
+}
