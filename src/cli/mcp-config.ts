@@ -1,4 +1,5 @@
 /** `keygate mcp-config --client … --agent NAME`: the exact configuration snippet for an MCP client. */
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the snippets contain the clients' own ${…} placeholders, on purpose.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { homePaths, PACKAGE_ROOT, resolveHome } from '../config/index.js';
