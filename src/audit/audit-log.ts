@@ -79,7 +79,7 @@ function hashOf(prevHash: string, row: Omit<Row, 'prev_hash' | 'hash'>): string 
 
 export class AuditLog {
   private queue: Pending[] = [];
-  private flushing: Promise<void> | undefined;
+  private flushing = false;
 
   constructor(private readonly store: Store) {}
 
@@ -104,9 +104,17 @@ export class AuditLog {
     };
     return new Promise((resolve, reject) => {
       this.queue.push({ row, resolve, reject });
-      this.flushing ??= this.flush().finally(() => {
-        this.flushing = undefined;
-      });
+      this.schedule();
+    });
+  }
+
+  /** Starts a flush unless one runs; the running one takes whatever is queued meanwhile. */
+  private schedule(): void {
+    if (this.flushing) return;
+    this.flushing = true;
+    void this.flush().finally(() => {
+      this.flushing = false;
+      if (this.queue.length > 0) this.schedule();
     });
   }
 

@@ -1,0 +1,129 @@
+/** The audit log on both backends: the hash chain catches edits and deletions; appends are safe. */
+import { sql } from 'kysely';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AuditLog, argsHash, redactArguments } from '../../src/audit/index.js';
+import { loadCatalog } from '../../src/catalog/index.js';
+import type { Store } from '../../src/store/index.js';
+import {
+  type Backend,
+  PGLITE_BACKEND,
+  POSTGRES_BACKEND,
+  POSTGRES_SKIP_REASON,
+  POSTGRES_URL,
+  type TestStore,
+} from '../helpers/stores.js';
+
+function auditContract(backend: Backend) {
+  let t: TestStore;
+  let store: Store;
+  let audit: AuditLog;
+  beforeAll(async () => {
+    t = await backend.fresh();
+    store = t.store;
+  });
+  afterAll(() => t.dispose());
+  beforeEach(async () => {
+    await store.db.deleteFrom('audit_events').execute();
+    await sql`update audit_head set seq = 0, hash = ${'0'.repeat(64)}`.execute(store.db);
+    audit = new AuditLog(store);
+    for (let i = 0; i < 5; i++)
+      await audit.record({
+        agent: 'bot',
+        tool: `tool_${i}`,
+        decision: 'allowed',
+        argsRedacted: { i },
+        policyVersion: 'v1',
+      });
+  });
+
+  it('chains every row to the one before and verifies', async () => {
+    expect(await audit.verify()).toEqual({ ok: true, rows: 5 });
+    const rows = await audit.query();
+    expect(rows.map((r) => r.tool)).toEqual(['tool_0', 'tool_1', 'tool_2', 'tool_3', 'tool_4']);
+    for (let i = 1; i < rows.length; i++) expect(rows[i]!.prevHash).toBe(rows[i - 1]!.hash);
+  });
+
+  it.each([
+    [
+      'an edited decision',
+      sql`update audit_events set decision = 'denied' where tool = 'tool_2'`,
+      'was changed',
+    ],
+    [
+      'edited arguments',
+      sql`update audit_events set args_redacted = '{"i": 99}' where tool = 'tool_1'`,
+      'was changed',
+    ],
+    ['a deleted row', sql`delete from audit_events where tool = 'tool_2'`, 'does not follow'],
+    [
+      'the newest row deleted',
+      sql`delete from audit_events where tool = 'tool_4'`,
+      'newest rows were removed',
+    ],
+  ])('detects %s', async (_case, tamper, problem) => {
+    await tamper.execute(store.db);
+    const result = await audit.verify();
+    expect(result.ok).toBe(false);
+    expect(result.problem).toContain(problem);
+  });
+
+  it('appends 200 concurrent rows without breaking the chain', async () => {
+    await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        audit.record({ agent: 'bot', decision: 'completed', reason: `n${i}` }),
+      ),
+    );
+    expect(await audit.verify()).toEqual({ ok: true, rows: 205 });
+  });
+
+  it('filters by agent, tool and age', async () => {
+    await audit.record({ agent: 'other', tool: 'tool_0', decision: 'denied' });
+    expect((await audit.query({ agent: 'other' })).map((r) => r.decision)).toEqual(['denied']);
+    expect((await audit.query({ tool: 'tool_0' })).length).toBe(2);
+    expect((await audit.query({ sinceMs: 60_000 })).length).toBe(6);
+    expect((await audit.query({ limit: 2 })).map((r) => r.agent)).toEqual(['bot', 'other']);
+  });
+
+  it('keeps appending from two connections to one store as one chain', async () => {
+    if (backend.name === 'pglite') return;
+    const other = new AuditLog(await t.reopen());
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        (i % 2 ? audit : other).record({ decision: 'allowed', reason: `${i}` }),
+      ),
+    );
+    expect(await audit.verify()).toEqual({ ok: true, rows: 55 });
+  });
+}
+
+if (!POSTGRES_URL) console.warn(`PostgreSQL audit contract skipped: ${POSTGRES_SKIP_REASON}`);
+describe('audit log on PGlite', () => auditContract(PGLITE_BACKEND));
+describe.skipIf(!POSTGRES_URL)(`audit log on PostgreSQL (skipped: ${POSTGRES_SKIP_REASON})`, () =>
+  auditContract(POSTGRES_BACKEND),
+);
+
+describe('argument redaction', () => {
+  it('replaces secret-looking fields at any depth, and fields the catalog marks secret', async () => {
+    const catalog = await loadCatalog();
+    const tool = { ...catalog.get('github_repo_get'), sensitiveArguments: ['repo'] };
+    const args = {
+      owner: 'acme',
+      repo: 'x',
+      nested: { api_key: 'k', list: [{ password: 'p', ok: 1 }] },
+      Authorization: 'Bearer t',
+      client_secret: 's',
+    };
+    expect(redactArguments(tool, args)).toEqual({
+      owner: 'acme',
+      repo: '[REDACTED]',
+      nested: { api_key: '[REDACTED]', list: [{ password: '[REDACTED]', ok: 1 }] },
+      Authorization: '[REDACTED]',
+      client_secret: '[REDACTED]',
+    });
+  });
+
+  it('hashes arguments independently of key order', () => {
+    expect(argsHash({ a: 1, b: { c: 2, d: 3 } })).toBe(argsHash({ b: { d: 3, c: 2 }, a: 1 }));
+    expect(argsHash({ a: 1 })).not.toBe(argsHash({ a: 2 }));
+  });
+});
