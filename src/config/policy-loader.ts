@@ -177,8 +177,9 @@ const constraintTargetsExist: Rule = (policy, catalog) => {
       return Object.entries(args).flatMap(([arg, constraint]) => {
         const path = ['agents', agent, 'constraints', pattern, arg];
         const out: { path: Path; message: string }[] = [];
-        if (!matched.some((tool) => arg in (tool.inputSchema.properties as object))) {
-          out.push({ path, message: `no tool matching ${pattern} has an argument ${arg}` });
+        const top = arg.split('.')[0]!;
+        if (!matched.some((tool) => top in (tool.inputSchema.properties as object))) {
+          out.push({ path, message: `no tool matching ${pattern} has an argument ${top}` });
         }
         if (typeof constraint === 'object') {
           if (constraint.pattern !== undefined) {

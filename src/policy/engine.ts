@@ -29,6 +29,16 @@ export interface RateLimitRule {
   readonly label: string;
 }
 
+/** The value at a dotted path (`parent.page_id`) in the arguments. */
+function valueAt(args: Readonly<Record<string, unknown>>, path: string): unknown {
+  let value: unknown = args;
+  for (const key of path.split('.')) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
 export class PolicyEngine {
   constructor(
     readonly policy: LoadedPolicy,
@@ -58,9 +68,11 @@ export class PolicyEngine {
       const properties = tool.inputSchema.properties as Record<string, unknown>;
       for (const [arg, constraint] of Object.entries(constraints)) {
         // A constraint this tool cannot be checked against fails closed.
-        if (!(arg in properties))
-          return { allowed: false, reason: `${tool.name} has no ${arg} argument for policy to check` };
-        const violation = constraintViolation(arg, constraint, args[arg]);
+        const top = arg.split('.')[0]!;
+        if (!(top in properties)) {
+          return { allowed: false, reason: `${tool.name} has no ${top} argument for policy to check` };
+        }
+        const violation = constraintViolation(arg, constraint, valueAt(args, arg));
         if (violation) return { allowed: false, reason: violation };
       }
     }

@@ -234,3 +234,30 @@ describe('policy decisions', () => {
     });
   });
 });
+
+describe('constraints on nested arguments', () => {
+  it('checks a dotted path such as parent.page_id', async () => {
+    const catalog = await loadCatalog();
+    const result = parsePolicy(
+      `services:\n  notion: { spec: builtin:notion, credential: notion }\nagents:\n  writer:\n    tools: [notion_page_create]\n    constraints:\n      notion_page_create: { parent.page_id: "59833787-2cf9-4fdf-8782-e53db20768a5" }\n`,
+      catalog,
+    );
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    const engine = new PolicyEngine(result.policy, catalog);
+    const caller = { agent: 'writer', tokenId: 't', tools: null };
+    const tool = catalog.get('notion_page_create');
+    expect(
+      engine.decide(caller, tool, {
+        parent: { page_id: '59833787-2cf9-4fdf-8782-e53db20768a5' },
+        properties: {},
+      }).allowed,
+    ).toBe(true);
+    expect(engine.decide(caller, tool, { parent: { page_id: 'other' }, properties: {} })).toMatchObject({
+      allowed: false,
+      reason: 'parent.page_id must be "59833787-2cf9-4fdf-8782-e53db20768a5"',
+    });
+    expect(engine.decide(caller, tool, { parent: { data_source_id: 'x' }, properties: {} }).allowed).toBe(
+      false,
+    );
+  });
+});

@@ -1,0 +1,57 @@
+/** The examples stay true: every policy validates, every client config is what mcp-config prints. */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadCatalog } from '../../src/catalog/index.js';
+import { mcpConfigCommand } from '../../src/cli/mcp-config.js';
+import { parsePolicy } from '../../src/config/index.js';
+import { ROOT } from '../helpers/cli.js';
+
+const examples = join(ROOT, 'examples');
+
+describe('examples', () => {
+  it('has three policies, each valid against the catalog', async () => {
+    const files = (await readdir(join(examples, 'policies'))).filter((f) => f.endsWith('.yaml'));
+    expect(files).toHaveLength(3);
+    const catalog = await loadCatalog();
+    for (const file of files) {
+      const result = parsePolicy(await readFile(join(examples, 'policies', file), 'utf8'), catalog);
+      expect(result.ok ? [] : result.problems, file).toEqual([]);
+    }
+  });
+
+  it.each(['claude-code', 'cursor', 'vscode'])(
+    'holds exactly what mcp-config prints for %s',
+    async (client) => {
+      const printed = await mcpConfigCommand({
+        client,
+        agent: 'triage-bot',
+        home: '/nonexistent-keygate-home',
+      });
+      const file = JSON.parse(await readFile(join(examples, 'clients', `${client}.mcp.json`), 'utf8'));
+      expect(file).toEqual((printed.json as { config: unknown }).config);
+      expect(JSON.stringify(file)).not.toMatch(/kg_[A-Za-z0-9_-]{20}/);
+    },
+  );
+
+  it('runs keygate stdio for Claude Desktop, with the token as a placeholder', async () => {
+    const printed = (await mcpConfigCommand({ client: 'claude-desktop', agent: 'triage-bot', home: '/h' }))
+      .json as {
+      config: {
+        mcpServers: Record<string, { command: string; args: string[]; env: Record<string, string> }>;
+      };
+    };
+    const entry = printed.config.mcpServers['keygate-triage-bot']!;
+    expect(entry.command).toBe(join(ROOT, 'bin', 'keygate'));
+    expect(entry.args).toEqual(['stdio']);
+    expect(entry.env).toEqual({ KEYGATE_TOKEN: '<the kg_ token of this agent>', KEYGATE_HOME: '/h' });
+    const file = JSON.parse(await readFile(join(examples, 'clients', 'claude-desktop.json'), 'utf8'));
+    expect(Object.keys(file.mcpServers['keygate-triage-bot'])).toEqual(['command', 'args', 'env']);
+  });
+
+  it('refuses an unknown client', async () => {
+    await expect(mcpConfigCommand({ client: 'emacs', agent: 'a' })).rejects.toThrow(
+      '--client must be one of',
+    );
+  });
+});
