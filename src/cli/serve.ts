@@ -1,5 +1,5 @@
 /** `keygate serve [--port N] [--host H] [--init]`: run the daemon until SIGTERM or SIGINT. */
-import { homePaths, resolveHome } from '../config/index.js';
+import { envValue, homePaths, resolveHome } from '../config/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
 import { startDaemon } from '../server/index.js';
 import type { CommandOutput } from './output.js';

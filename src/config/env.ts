@@ -11,6 +11,8 @@ export const ENVIRONMENT = {
   KEYGATE_MASTER_KEY: 'master key as base64 of 32 bytes, instead of <home>/master.key',
   KEYGATE_PASSPHRASE:
     'passphrase for a vault initialised with --passphrase (otherwise asked on the terminal)',
+  KEYGATE_PORT: 'port of `keygate serve` (default 7787; 0 picks a free one, written to daemon.json)',
+  KEYGATE_HOST: 'address of `keygate serve` (default 127.0.0.1)',
   KEYGATE_TOKEN: 'agent token for `keygate stdio` (kg_…)',
   KEYGATE_URL:
     'daemon URL for `keygate stdio` (default: from <home>/daemon.json, else http://127.0.0.1:7787)',
