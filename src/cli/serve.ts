@@ -17,10 +17,12 @@ export const DEFAULT_PORT = 7787;
 const LOOPBACK = ['127.0.0.1', 'localhost', '::1'];
 
 export async function serveCommand(options: ServeOptions): Promise<CommandOutput> {
-  const port = options.port === undefined ? DEFAULT_PORT : Number(options.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new KeygateError('cli.usage', `--port must be 0-65535, got ${options.port}`);
-  const host = options.host ?? '127.0.0.1';
+  const portText = options.port ?? envValue('KEYGATE_PORT');
+  const port = portText === undefined ? DEFAULT_PORT : Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new KeygateError('cli.usage', `--port must be 0-65535, got ${portText}`);
+  }
+  const host = options.host ?? envValue('KEYGATE_HOST') ?? '127.0.0.1';
   const log = (line: string) => process.stderr.write(`keygate: ${line}\n`);
   if (!LOOPBACK.includes(host)) {
     log(
