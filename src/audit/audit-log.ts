@@ -4,7 +4,7 @@
  * which is what lets the pipeline refuse to call upstream when its intent row cannot be written.
  */
 import { randomUUID } from 'node:crypto';
-import type { Selectable } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import { KeygateError } from '../errors/index.js';
 import type { AuditEventsTable, Store } from '../store/index.js';
 import { canonicalJson, sha256Hex } from './canonical.js';
@@ -80,6 +80,8 @@ function hashOf(prevHash: string, row: Omit<Row, 'prev_hash' | 'hash'>): string 
 export class AuditLog {
   private queue: Pending[] = [];
   private flushing = false;
+  /** The chain head as this process last wrote or read it. */
+  private head: { seq: number; hash: string } | undefined;
 
   constructor(private readonly store: Store) {}
 
@@ -108,6 +110,11 @@ export class AuditLog {
     });
   }
 
+  /** Resolves once every row queued so far is committed (or has failed). */
+  async drain(): Promise<void> {
+    while (this.flushing || this.queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+
   /** Starts a flush unless one runs; the running one takes whatever is queued meanwhile. */
   private schedule(): void {
     if (this.flushing) return;
@@ -122,38 +129,61 @@ export class AuditLog {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, BATCH);
       try {
-        await this.store.db.transaction().execute(async (trx) => {
-          const head = await trx
-            .selectFrom('audit_head')
-            .selectAll()
-            .where('id', '=', 1)
-            .forUpdate()
-            .executeTakeFirstOrThrow();
-          let prev = head.hash;
-          const rows = batch.map(({ row }) => {
-            const hash = hashOf(prev, row);
-            const stored = {
-              ...row,
-              args_redacted: row.args_redacted === null ? null : JSON.stringify(row.args_redacted),
-              prev_hash: prev,
-              hash,
-            };
-            prev = hash;
-            return stored;
-          });
-          await trx.insertInto('audit_events').values(rows).execute();
-          await trx
-            .updateTable('audit_head')
-            .set({ seq: Number(head.seq) + rows.length, hash: prev })
-            .where('id', '=', 1)
-            .execute();
-        });
+        await this.append(batch.map(({ row }) => row));
         for (const { row, resolve } of batch) resolve(row.id);
       } catch (cause) {
+        this.head = undefined;
         const error = new KeygateError('audit.unavailable', 'the audit log could not be written', { cause });
         for (const { reject } of batch) reject(error);
       }
     }
+  }
+
+  /**
+   * Appends rows in one statement: the head of the chain moves from the hash this process last
+   * saw to the new one, and the rows are inserted only if it did. Another daemon appending first
+   * makes the move fail; the head is then read again and the chain recomputed.
+   */
+  private async append(rows: Omit<Row, 'prev_hash' | 'hash'>[]): Promise<void> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      this.head ??= await this.readHead();
+      const from = this.head;
+      let prev = from.hash;
+      const values = rows.map((row) => {
+        const hash = hashOf(prev, row);
+        const value = sql`(${row.id}::text, ${row.at}::timestamptz, ${row.agent}::text, ${row.token_id}::text, ${row.tool}::text,
+          ${row.route}::text, ${row.args_redacted === null ? null : JSON.stringify(row.args_redacted)}::jsonb, ${row.args_hash}::text,
+          ${row.decision}::text, ${row.reason}::text, ${row.upstream_status}::integer, ${row.latency_ms}::integer,
+          ${row.bytes}::integer, ${row.approval_id}::text, ${row.policy_version}::text, ${prev}::text, ${hash}::text)`;
+        prev = hash;
+        return value;
+      });
+      const to = { seq: from.seq + rows.length, hash: prev };
+      const result = await sql`
+        with moved as (
+          update audit_head set seq = ${to.seq}, hash = ${to.hash} where id = 1 and hash = ${from.hash} returning 1
+        )
+        insert into audit_events (id, at, agent, token_id, tool, route, args_redacted, args_hash, decision, reason,
+          upstream_status, latency_ms, bytes, approval_id, policy_version, prev_hash, hash)
+        select * from (values ${sql.join(values)}) as v where exists (select 1 from moved)`.execute(
+        this.store.db,
+      );
+      if (Number(result.numAffectedRows ?? 0) === rows.length) {
+        this.head = to;
+        return;
+      }
+      this.head = undefined; // another daemon appended first
+    }
+    throw new Error('the audit chain head kept moving');
+  }
+
+  private async readHead(): Promise<{ seq: number; hash: string }> {
+    const head = await this.store.db
+      .selectFrom('audit_head')
+      .selectAll()
+      .where('id', '=', 1)
+      .executeTakeFirstOrThrow();
+    return { seq: Number(head.seq), hash: head.hash };
   }
 
   /** Rows matching `query`, newest last. */

@@ -111,7 +111,7 @@ async function execute(
   const started = performance.now();
   try {
     const result = await deps.executor.call(tool, args, { agent: base.agent, callId: randomUUID() });
-    await recordOutcome(
+    recordOutcome(
       deps,
       { ...recorded, decision: 'completed', upstreamStatus: result.status, bytes: result.bytes },
       started,
@@ -120,7 +120,7 @@ async function execute(
   } catch (error) {
     const status = isKeygateError(error) ? (error.details.status as number | undefined) : undefined;
     const reason = isKeygateError(error) ? error.code : 'internal';
-    await recordOutcome(
+    recordOutcome(
       deps,
       { ...recorded, decision: 'failed', reason, ...(status ? { upstreamStatus: status } : {}) },
       started,
@@ -129,15 +129,14 @@ async function execute(
   }
 }
 
-/** The outcome row: the call already happened, so a failure to write it must not hide the result. */
-async function recordOutcome(
-  deps: PipelineDeps,
-  event: Parameters<AuditLog['record']>[0],
-  started: number,
-): Promise<void> {
-  try {
-    await deps.audit.record({ ...event, latencyMs: performance.now() - started });
-  } catch {
+/**
+ * The outcome row is queued at once (so it follows its intent row in the chain) and committed
+ * with the next batch; the result does not wait for it. The call already happened: a failure to
+ * write the row is reported, never hidden behind the result. `AuditLog.drain` commits what is
+ * queued before the daemon stops.
+ */
+function recordOutcome(deps: PipelineDeps, event: Parameters<AuditLog['record']>[0], started: number): void {
+  deps.audit.record({ ...event, latencyMs: performance.now() - started }).catch(() => {
     process.stderr.write(`keygate: could not write the outcome row of a ${event.tool} call\n`);
-  }
+  });
 }

@@ -196,6 +196,7 @@ async function assemble(options: DaemonOptions, paths: HomePaths, store: Store):
         while (inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
         server.closeAllConnections();
         await mcp.close();
+        await audit.drain();
         await executor.close();
         vault.forgetCaches();
         await rm(paths.daemon, { force: true });

@@ -78,6 +78,7 @@ describe('call pipeline', () => {
     );
     expect(result?.isError).toBeFalsy();
     expect(rowsWhenCalled).toBe(before + 1);
+    await audit.drain(); // the outcome row is committed just after the result is returned
     const rows = await audit.query({ limit: 2 });
     expect(rows.map((r) => r.decision)).toEqual(['allowed', 'completed']);
     expect(rows[0]).toMatchObject({

@@ -1,0 +1,184 @@
+#!/usr/bin/env node
+// Daemon benchmark, all on 127.0.0.1 and bounded in count: (1) added latency of a brokered read
+// (MCP tools/call over HTTP → daemon → fake upstream → result) against a direct undici call to
+// the same fake, in one run; (2) calls per second with 16 concurrent agents, audit on;
+// (3) cold start of `keygate serve` to ready on an existing home; (4) resident memory after
+// 10,000 calls.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { request } from 'undici';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const bin = join(root, 'bin/keygate');
+const TOKEN = 'ghp_bench000000000000000000000000000000000';
+const AGENTS = 16;
+const LATENCY_CALLS = 2000;
+const LOAD_CALLS = 10_000;
+const COLD_STARTS = 3;
+
+const stats = (samples) => {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  return { n: sorted.length, p50: round(at(0.5)), p99: round(at(0.99)) };
+};
+function round(x) {
+  return Math.round(x * 1000) / 1000;
+}
+const env = { PATH: process.env.PATH, HOME: process.env.HOME ?? '/tmp' };
+const cli = (args, input) => {
+  const out = spawnSync(bin, args, { env, input: input ?? '', encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(`keygate ${args.join(' ')}: ${out.stderr}`);
+  return out.stdout;
+};
+
+// A fake GitHub that checks the credential and answers a small repository document.
+const body = JSON.stringify({ id: 1, full_name: 'acme/api', private: false, default_branch: 'main' });
+const fake = createServer((req, res) => {
+  if (req.headers.authorization !== `Bearer ${TOKEN}`) {
+    res.writeHead(401).end('{"message":"Bad credentials"}');
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+});
+await new Promise((resolve) => fake.listen(0, '127.0.0.1', resolve));
+const fakeUrl = `http://127.0.0.1:${fake.address().port}`;
+
+const home = join(mkdtempSync(join(tmpdir(), 'keygate-bench-daemon-')), 'home');
+cli(['init', '--home', home]);
+cli(['secret', 'set', 'github', '--from-stdin', '--home', home], TOKEN);
+const agents = Array.from({ length: AGENTS }, (_, i) => `agent-${i}`);
+writeFileSync(
+  join(home, 'keygate.yaml'),
+  `services:\n  github: { spec: builtin:github, credential: github, base_url: "${fakeUrl}" }\nagents:\n${agents
+    .map(
+      (a) =>
+        `  ${a}:\n    tools: [github_repo_get]\n    constraints:\n      github_repo_get: { owner: acme }\n`,
+    )
+    .join('')}`,
+);
+const tokens = agents.map((a) => JSON.parse(cli(['agent', 'add', a, '--home', home, '--json'])).token);
+
+async function startDaemon() {
+  const started = performance.now();
+  const child = spawn(bin, ['serve', '--port', '0', '--home', home], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  for (;;) {
+    let url;
+    try {
+      url = JSON.parse(readFileSync(join(home, 'daemon.json'), 'utf8')).url;
+    } catch {}
+    if (
+      url &&
+      (await fetch(`${url}/healthz`)
+        .then((r) => r.ok)
+        .catch(() => false))
+    ) {
+      return { child, url, readyMs: performance.now() - started };
+    }
+    if (performance.now() - started > 60_000) throw new Error('daemon did not start');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+const stopDaemon = (child) =>
+  new Promise((resolve) => {
+    child.once('exit', resolve);
+    child.kill('SIGTERM');
+  });
+
+const coldStarts = [];
+for (let i = 0; i < COLD_STARTS; i++) {
+  const { child, readyMs } = await startDaemon();
+  coldStarts.push(readyMs);
+  await stopDaemon(child);
+}
+
+const { child, url } = await startDaemon();
+const clients = await Promise.all(
+  tokens.map(async (token) => {
+    const client = new Client({ name: 'bench', version: '1' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${token}` } },
+      }),
+    );
+    return client;
+  }),
+);
+const args = { owner: 'acme', repo: 'api' };
+const brokered = async (client) => {
+  const result = await client.callTool({ name: 'github_repo_get', arguments: args });
+  if (result.isError) throw new Error(result.content[0].text);
+};
+const direct = async () => {
+  const response = await request(`${fakeUrl}/repos/acme/api`, {
+    headers: { authorization: `Bearer ${TOKEN}` },
+  });
+  await response.body.text();
+};
+
+for (let i = 0; i < 200; i++) {
+  await brokered(clients[0]);
+  await direct();
+}
+const brokeredSamples = [];
+const directSamples = [];
+for (let i = 0; i < LATENCY_CALLS; i++) {
+  let t0 = performance.now();
+  await direct();
+  directSamples.push(performance.now() - t0);
+  t0 = performance.now();
+  await brokered(clients[0]);
+  brokeredSamples.push(performance.now() - t0);
+}
+
+// Throughput: 16 agents in parallel, LOAD_CALLS in all.
+let issued = 0;
+const loadStarted = performance.now();
+await Promise.all(
+  clients.map(async (client) => {
+    while (issued < LOAD_CALLS) {
+      issued++;
+      await brokered(client);
+    }
+  }),
+);
+const loadSeconds = (performance.now() - loadStarted) / 1000;
+const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0);
+const auditRows = JSON.parse(cli(['audit', 'verify', '--json', '--home', home])).rows;
+
+for (const client of clients) await client.close();
+await stopDaemon(child);
+fake.close();
+rmSync(home, { recursive: true, force: true });
+
+const d = stats(directSamples);
+const b = stats(brokeredSamples);
+const results = {
+  machine: {
+    cpu: cpus()[0]?.model,
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+  },
+  date: new Date().toISOString().slice(0, 10),
+  latencyMs: { direct: d, brokered: b, addedP50: round(b.p50 - d.p50), addedP99: round(b.p99 - d.p99) },
+  throughput: {
+    agents: AGENTS,
+    calls: LOAD_CALLS,
+    seconds: round(loadSeconds),
+    callsPerSecond: Math.round(LOAD_CALLS / loadSeconds),
+  },
+  coldStartMs: stats(coldStarts),
+  rssMiBAfterCalls: Math.round(rssKiB / 1024),
+  auditRowsVerified: auditRows,
+};
+mkdirSync(join(root, 'bench/results'), { recursive: true });
+writeFileSync(join(root, 'bench/results/daemon.json'), `${JSON.stringify(results, null, 2)}\n`);
+console.log(JSON.stringify(results, null, 2));
