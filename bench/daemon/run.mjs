@@ -29,7 +29,13 @@ const stats = (samples) => {
 function round(x) {
   return Math.round(x * 1000) / 1000;
 }
-const env = { PATH: process.env.PATH, HOME: process.env.HOME ?? '/tmp' };
+// KEYGATE_BENCH_DATABASE_URL runs the same benchmark with the store in PostgreSQL (fresh schema).
+const pgUrl = process.env.KEYGATE_BENCH_DATABASE_URL;
+const env = {
+  PATH: process.env.PATH,
+  HOME: process.env.HOME ?? '/tmp',
+  ...(pgUrl ? { DATABASE_URL: pgUrl, KEYGATE_DB_SCHEMA: `kg_bench_${process.pid}` } : {}),
+};
 const cli = (args, input) => {
   const out = spawnSync(bin, args, { env, input: input ?? '', encoding: 'utf8' });
   if (out.status !== 0) throw new Error(`keygate ${args.join(' ')}: ${out.stderr}`);
@@ -160,7 +166,13 @@ rmSync(home, { recursive: true, force: true });
 
 const d = stats(directSamples);
 const b = stats(brokeredSamples);
+if (pgUrl)
+  spawnSync('psql', [pgUrl, '-c', `drop schema if exists kg_bench_${process.pid} cascade`], {
+    stdio: 'ignore',
+  });
+
 const results = {
+  store: pgUrl ? 'postgres' : 'pglite',
   machine: {
     cpu: cpus()[0]?.model,
     cores: cpus().length,
@@ -180,5 +192,8 @@ const results = {
   auditRowsVerified: auditRows,
 };
 mkdirSync(join(root, 'bench/results'), { recursive: true });
-writeFileSync(join(root, 'bench/results/daemon.json'), `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(
+  join(root, `bench/results/daemon-${pgUrl ? 'postgres' : 'pglite'}.json`),
+  `${JSON.stringify(results, null, 2)}\n`,
+);
 console.log(JSON.stringify(results, null, 2));

@@ -321,6 +321,19 @@ describe('keygate serve end to end', () => {
     await admin('/api/policy/reload', { method: 'POST' });
   });
 
+  it('reloads the policy when the file changes, without being asked', async () => {
+    const version = async () =>
+      ((await (await admin('/api/tools?agent=triage-bot')).json()) as { policyVersion: string })
+        .policyVersion;
+    const before = await version();
+    await writeFile(join(home, 'keygate.yaml'), `${policy(fakes)}# touched\n`);
+    const deadline = Date.now() + 10_000;
+    while ((await version()) === before && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await version()).not.toBe(before);
+    expect(daemonLog).toContain('policy reloaded');
+  });
+
   it('serves a client through keygate stdio with the agent token', async () => {
     const client = new Client({ name: 'stdio-e2e', version: '1' });
     await client.connect(
