@@ -9,17 +9,14 @@ import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { quantiles, round as roundTo } from '../stats.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const COLD_RUNS = 15;
 const WARM_RUNS = 50;
 
-const stats = (samples) => {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-  return { n: sorted.length, median: at(0.5), p99: at(0.99), min: sorted[0], max: sorted.at(-1) };
-};
-const round = (x) => Math.round(x * 10) / 10;
+const stats = (samples) => quantiles(samples, 1);
+const round = (x) => roundTo(x, 1);
 
 // A fresh process per sample: what `keygate tools` or a starting daemon pays.
 const coldScript = (what) => `
@@ -106,10 +103,10 @@ const machine = {
 const results = {
   machine,
   load: {
-    coldBuildMs: { ...coldBuild, median: round(coldBuild.median), p99: round(coldBuild.p99) },
-    coldParseOnlyMs: { ...coldParse, median: round(coldParse.median), p99: round(coldParse.p99) },
-    warmBuildMs: stats(warmBuild.map(round)),
-    warmParseOnlyMs: stats(warmParse.map(round)),
+    coldBuildMs: coldBuild,
+    coldParseOnlyMs: coldParse,
+    warmBuildMs: stats(warmBuild),
+    warmParseOnlyMs: stats(warmParse),
     coldRatioBuildToParse: round(coldBuild.median / coldParse.median),
   },
   toolsListChars: {

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { request } from 'undici';
+import { quantiles, round as roundTo } from '../stats.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const bin = join(root, 'bin/keygate');
@@ -21,14 +22,8 @@ const LATENCY_CALLS = 2000;
 const LOAD_CALLS = 10_000;
 const COLD_STARTS = 3;
 
-const stats = (samples) => {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-  return { n: sorted.length, p50: round(at(0.5)), p99: round(at(0.99)) };
-};
-function round(x) {
-  return Math.round(x * 1000) / 1000;
-}
+const stats = (samples) => quantiles(samples, 3);
+const round = (x) => roundTo(x, 3);
 // KEYGATE_BENCH_DATABASE_URL runs the same benchmark with the store in PostgreSQL (fresh schema).
 const pgUrl = process.env.KEYGATE_BENCH_DATABASE_URL;
 const env = {
@@ -180,7 +175,12 @@ const results = {
     node: process.version,
   },
   date: new Date().toISOString().slice(0, 10),
-  latencyMs: { direct: d, brokered: b, addedP50: round(b.p50 - d.p50), addedP99: round(b.p99 - d.p99) },
+  latencyMs: {
+    direct: d,
+    brokered: b,
+    addedMedian: round(b.median - d.median),
+    addedP99: round(b.p99 - d.p99),
+  },
   throughput: {
     agents: AGENTS,
     calls: LOAD_CALLS,

@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { quantiles } from '../stats.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const { openStore } = await import(`${root}dist/store/index.js`);
@@ -16,14 +17,7 @@ const { bearerCredential } = await import(`${root}dist/executor/index.js`);
 
 const CALLS = 20_000;
 const OPENS = 10;
-const stats = (samples) => {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-  return { n: sorted.length, median: round(at(0.5)), p99: round(at(0.99)) };
-};
-function round(x) {
-  return Math.round(x * 100) / 100;
-}
+const stats = (samples) => quantiles(samples, 2);
 const request = () => ({ method: 'GET', url: new URL('https://api.github.com/x'), headers: {} });
 
 async function perCall(fn) {

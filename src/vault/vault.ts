@@ -184,13 +184,7 @@ export class Vault {
 
   /** Metadata of one secret. */
   async describe(name: string): Promise<SecretMetadata> {
-    const row = await this.store.db
-      .selectFrom('secrets')
-      .selectAll()
-      .where('name', '=', name)
-      .executeTakeFirst();
-    if (!row) throw new KeygateError('vault.secret_not_found', `no secret named ${name}`);
-    return metadataOf(row);
+    return metadataOf(await this.readRow(name));
   }
 
   /**
@@ -285,13 +279,18 @@ export class Vault {
   private async row(name: string): Promise<SecretRow> {
     const cached = this.rows.get(name);
     if (cached && Date.now() - cached.readAt < ROW_TTL_MS) return cached.row;
+    const row = await this.readRow(name);
+    this.rows.set(name, { row, readAt: Date.now() });
+    return row;
+  }
+
+  private async readRow(name: string): Promise<SecretRow> {
     const row = await this.store.db
       .selectFrom('secrets')
       .selectAll()
       .where('name', '=', name)
       .executeTakeFirst();
     if (!row) throw new KeygateError('vault.secret_not_found', `no secret named ${name}`);
-    this.rows.set(name, { row, readAt: Date.now() });
     return row;
   }
 
