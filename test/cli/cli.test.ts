@@ -3,6 +3,8 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { COMMANDS } from '../../src/cli/commands.js';
+import { ENVIRONMENT } from '../../src/config/index.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);
@@ -72,13 +74,13 @@ describe('keygate CLI', () => {
   it('documents every command and environment variable in --help', async () => {
     const { code, stdout } = await keygate('--help');
     expect(code).toBe(0);
-    for (const text of ['keygate tools', 'keygate spec curate', 'KEYGATE_UPSTREAM_DIR'])
-      expect(stdout).toContain(text);
+    for (const command of COMMANDS) expect(stdout).toContain(command.usage);
+    for (const name of Object.keys(ENVIRONMENT)) expect(stdout).toContain(name);
   });
 
   it('prints usage for one command', async () => {
     const { code, stdout } = await keygate('tools', '--help');
     expect(code).toBe(0);
-    expect(stdout).toContain('usage: keygate tools [--service S] [--json]');
+    expect(stdout).toContain('usage: keygate tools [--agent NAME] [--service S] [--home DIR] [--json]');
   });
 });
