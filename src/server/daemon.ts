@@ -12,6 +12,7 @@ import { type AgentIdentity, AgentRegistry } from '../agents/index.js';
 import { AuditLog } from '../audit/index.js';
 import { loadCatalog } from '../catalog/index.js';
 import { envValue, type HomePaths, homePaths, PACKAGE_ROOT } from '../config/index.js';
+import { isKeygateError } from '../errors/index.js';
 import { Executor } from '../executor/index.js';
 import { agentToolHandlers, createMcpHttpHandler, createMcpServer, type PipelineDeps } from '../mcp/index.js';
 import { RateLimiter } from '../policy/index.js';
@@ -119,7 +120,14 @@ async function assemble(options: DaemonOptions, paths: HomePaths, store: Store):
   const server: Server = createServer((req, res) => {
     inFlight++;
     res.on('close', () => inFlight--);
-    void route(req, res).catch((error) => sendError(res, error));
+    void route(req, res).catch((error: unknown) => {
+      // Only the error's kind is logged: an unexpected message could quote a request body.
+      if (!isKeygateError(error))
+        options.log(
+          `internal error on ${req.method} ${req.url?.split('?')[0]}: ${(error as Error)?.name ?? 'unknown'}`,
+        );
+      sendError(res, error);
+    });
   });
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -4,6 +4,7 @@
  * to 127.0.0.1 therefore cannot talk to keygate.
  */
 import type { IncomingMessage } from 'node:http';
+import { KeygateError } from '../errors/index.js';
 
 const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]', '::1'];
 
@@ -46,15 +47,22 @@ export function bearerToken(req: IncomingMessage): string | undefined {
   return match?.[1];
 }
 
-/** Reads a JSON body of at most `limit` bytes. */
+/**
+ * Reads a JSON body of at most `limit` bytes. A parse error is reported without its message:
+ * V8 quotes the offending input, and the input may be a secret on its way into the vault.
+ */
 export async function readJsonBody(req: IncomingMessage, limit = 1024 * 1024): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw Object.assign(new Error('body too large'), { status: 413 });
+    if (size > limit) throw new KeygateError('cli.usage', `the request body is larger than ${limit} bytes`);
     chunks.push(chunk as Buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8');
-  return text ? JSON.parse(text) : {};
+  try {
+    return text ? JSON.parse(text) : {};
+  } catch {
+    throw new KeygateError('cli.usage', 'the request body is not valid JSON');
+  }
 }

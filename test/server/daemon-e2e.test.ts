@@ -241,6 +241,17 @@ describe('keygate serve end to end', () => {
     expect((await fetch(`${url}/api/agents`)).status).toBe(401);
   });
 
+  it('answers a malformed admin request without quoting it', async () => {
+    const response = await admin('/api/secrets/leaky', {
+      method: 'PUT',
+      body: `{"value":"${SECRET.stripe}"`,
+    });
+    expect(response.status).toBe(400);
+    const text = await response.text();
+    expect(text).toContain('the request body is not valid JSON');
+    expect(text).not.toContain(SECRET.stripe);
+  });
+
   it('refuses a request whose Host or Origin is not the daemon (DNS rebinding)', async () => {
     const { request } = await import('node:http');
     const status = (headers: Record<string, string>) =>
