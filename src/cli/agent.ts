@@ -85,7 +85,10 @@ async function checkNarrowing(home: string | undefined, agent: string, tools: st
   const catalog = await loadCatalog();
   const result = await loadPolicyFile(homePaths(resolveHome(home)).policy, catalog);
   if (!result.ok)
-    throw new KeygateError('policy.invalid', `the policy is invalid:\n${formatProblems(result.problems)}`);
+    throw new KeygateError(
+      'policy.invalid',
+      `the policy is invalid: ${formatProblems(result.problems, '; ')}`,
+    );
   const allowed = new PolicyEngine(result.policy, catalog).toolsFor({ agent, tokenId: '', tools: null });
   for (const pattern of tools) {
     if (!allowed.some((tool) => globMatches(pattern.replace(/^!/, ''), tool.name))) {

@@ -54,7 +54,10 @@ async function agentTools(agent: string, home: string | undefined, catalog: Cata
     ).tools;
   const result = await loadPolicyFile(homePaths(resolveHome(home)).policy, catalog);
   if (!result.ok)
-    throw new KeygateError('policy.invalid', `the policy is invalid:\n${formatProblems(result.problems)}`);
+    throw new KeygateError(
+      'policy.invalid',
+      `the policy is invalid: ${formatProblems(result.problems, '; ')}`,
+    );
   const engine = new PolicyEngine(result.policy, catalog);
   return engine
     .toolsFor({ agent, tokenId: '', tools: null })

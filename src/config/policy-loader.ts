@@ -54,7 +54,7 @@ export function parsePolicy(text: string, catalog: Catalog): PolicyResult {
       problems: doc.errors.map((error) => ({
         path: '(yaml)',
         line: error.linePos?.[0]?.line,
-        message: error.message.split('\n')[0] ?? 'invalid YAML',
+        message: (error.message.split('\n')[0] ?? 'invalid YAML').replace(/ at line \d+, column \d+:?$/, ''),
       })),
     };
   }
@@ -83,11 +83,11 @@ export function parsePolicy(text: string, catalog: Catalog): PolicyResult {
   return { ok: true, policy: Object.freeze({ file: deepFreeze(parsed.data), version: policyVersion(text) }) };
 }
 
-/** Formats problems one per line, as `policy check` and the daemon print them. */
-export function formatProblems(problems: readonly PolicyProblem[]): string {
+/** Formats problems one per line (`policy check`, the daemon's log), or joined by `separator`. */
+export function formatProblems(problems: readonly PolicyProblem[], separator = '\n'): string {
   return problems
     .map((p) => `${p.path}${p.line === undefined ? '' : ` (line ${p.line})`}: ${p.message}`)
-    .join('\n');
+    .join(separator);
 }
 
 function formatPath(path: Path): string {

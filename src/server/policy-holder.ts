@@ -39,9 +39,13 @@ export class PolicyHolder {
     const holder = new PolicyHolder(file, catalog, store, log);
     const result = await loadPolicyFile(file, catalog);
     if (!result.ok) {
-      throw new KeygateError('policy.invalid', `${file} is invalid:\n${formatProblems(result.problems)}`, {
-        details: { problems: result.problems },
-      });
+      throw new KeygateError(
+        'policy.invalid',
+        `${file} is invalid: ${formatProblems(result.problems, '; ')}`,
+        {
+          details: { problems: result.problems },
+        },
+      );
     }
     holder.engine = new PolicyEngine(result.policy, catalog);
     await holder.remember(result.policy.version);
