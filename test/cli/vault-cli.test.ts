@@ -1,6 +1,6 @@
 /** init, secret and vault commands end to end, as a user runs them. */
 import { spawn } from 'node:child_process';
-import { chmod, mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -174,6 +174,29 @@ describe('keygate secret', () => {
     await new Promise((resolve) => holder.once('exit', resolve));
     expect((await keygate(['secret', 'list', '--home', home])).code).toBe(0);
   });
+});
+
+describe('keygate serve and policy check on a broken policy', () => {
+  it('refuses to start with an invalid policy, in one line naming the path', async () => {
+    const home = await sharedHome();
+    const policyFile = join(home, 'keygate.yaml');
+    const good = await readFile(policyFile, 'utf8');
+    await writeFile(policyFile, `${good.replace('agents: {}', '')}agents:\n  a:\n    tools: [nope_tool]\n`);
+    try {
+      const serve = await keygate(['serve', '--port', '0', '--home', home]);
+      expect(serve.code).toBe(1);
+      expect(serve.stderr.trim().split('\n')).toHaveLength(1);
+      expect(serve.stderr).toMatch(
+        /agents\.a\.tools\[0\] \(line \d+\): nope_tool matches no tool .*\[policy\.invalid\]/,
+      );
+      const check = await keygate(['policy', 'check', '--home', home, '--json']);
+      expect(check.code).toBe(1);
+      expect(JSON.parse(check.stdout).problems[0]).toMatchObject({ path: 'agents.a.tools[0]' });
+    } finally {
+      await writeFile(policyFile, good);
+    }
+    expect((await keygate(['policy', 'check', '--home', home])).code).toBe(0);
+  }, 60_000);
 });
 
 describe('keygate vault rotate-key', () => {
