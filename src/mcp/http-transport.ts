@@ -43,6 +43,18 @@ function jsonRpcError(res: ServerResponse, status: number, code: number, message
   res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
 }
 
+/** The request body as text, or `undefined` past `limit` bytes. */
+async function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** Builds the handler; `factory` makes one MCP server per modern request or legacy session. */
 export function createMcpHttpHandler<C extends TransportCaller>(
   factory: (caller: C) => Server,
@@ -90,6 +102,18 @@ export function createMcpHttpHandler<C extends TransportCaller>(
 
   return {
     async handle(req, res, caller) {
+      // Only 2025-era clients hold sessions: a request naming one needs no classification.
+      if (typeof req.headers['mcp-session-id'] === 'string') {
+        const text = req.method === 'POST' ? await readBody(req, maxRequestBodySize) : '';
+        if (text === undefined) return jsonRpcError(res, 413, -32600, 'Request body too large');
+        let body: unknown;
+        try {
+          body = text ? JSON.parse(text) : undefined;
+        } catch {
+          return jsonRpcError(res, 400, -32700, 'Parse error');
+        }
+        return handleLegacy(req, res, body, caller);
+      }
       const request = await toWebRequest(req, undefined, { maxRequestBodySize }).catch(() => undefined);
       if (!request) return jsonRpcError(res, 413, -32600, 'Request body too large');
       const text = req.method === 'POST' ? await request.clone().text() : '';
