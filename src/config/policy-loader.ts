@@ -148,7 +148,8 @@ const noUnknownTools: Rule = (policy, catalog) => {
   const tools = configuredTools(policy, catalog);
   return Object.entries(policy.agents).flatMap(([agent, rules]) =>
     (rules?.tools ?? []).flatMap((pattern, i) =>
-      tools.some((tool) => globMatches(pattern.replace(/^!/, ''), tool.name))
+      // An exclusion that matches nothing excludes nothing: harmless, and often written ahead.
+      pattern.startsWith('!') || tools.some((tool) => globMatches(pattern, tool.name))
         ? []
         : [
             {

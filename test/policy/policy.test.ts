@@ -62,6 +62,33 @@ describe('policy file validation', () => {
       : result.problems.map((p) => `${p.path}${p.line ? `@${p.line}` : ''}: ${p.message}`);
   };
 
+  it('accepts the policy of DESIGN.md verbatim, raw-proxy service included', () => {
+    const text = `services:
+  github: { spec: builtin:github, credential: github }   # base_url: https://ghe.example.com/api/v3
+  stripe: { spec: builtin:stripe, credential: stripe-restricted }
+  notion: { spec: builtin:notion, credential: notion }
+  openai:                                  # raw proxy: no spec
+    proxy: { base_url: https://api.openai.com, credential: openai,
+             inject: { header: Authorization, format: "Bearer {secret}" },
+             allow: ["POST /v1/chat/completions", "GET /v1/models"] }
+defaults:
+  approval: { read: never, write: required, destructive: required, payment: required }
+  approval_timeout: 5m
+agents:
+  triage-bot:
+    tools: ["github_issue_*", "github_pull_list", "!github_issue_delete*"]
+    constraints:
+      "github_*": { owner: acme }          # equals
+  billing-bot:
+    tools: [stripe_refund_create, stripe_charge_get]
+    constraints:
+      stripe_refund_create: { amount: { max: 5000 } }
+    approval: { stripe_refund_create: required }
+    rate_limit: { calls: 60, per: 1m }
+`;
+    expect(problems(text)).toEqual([]);
+  });
+
   it('accepts the documented example and gives it a content-hash version', () => {
     const text = `${SERVICES}agents:
   triage-bot:
