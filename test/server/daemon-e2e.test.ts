@@ -45,7 +45,7 @@ agents:
     constraints:
       stripe_refund_create: { amount: { max: 5000 } }
     approval: { stripe_refund_create: never }
-    rate_limit: { calls: 5, per: 1m }
+    rate_limit: { calls: 5, per: 1h }
 `;
 }
 
@@ -222,7 +222,7 @@ describe('keygate serve end to end', () => {
     for (let i = 0; i < 7; i++) results.push(await call(billing, 'stripe_charge_get', { charge: `ch_${i}` }));
     const limited = results.filter((r) => r.structuredContent?.error.code === 'policy.rate_limited');
     expect(limited.length).toBeGreaterThanOrEqual(2);
-    expect(limited[0]!.content[0]!.text).toMatch(/rate limit reached \(5 calls per 1m\); retry in \d+s/);
+    expect(limited[0]!.content[0]!.text).toMatch(/rate limit reached \(5 calls per 1h\); retry in \d+s/);
     expect(fakes.stripe.requests.length).toBeLessThanOrEqual(5);
   });
 
