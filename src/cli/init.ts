@@ -3,7 +3,7 @@ import { mkdir, open, stat, writeFile } from 'node:fs/promises';
 import { createAdminToken } from '../agents/index.js';
 import { envValue, STARTER_POLICY } from '../config/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
-import type { Store } from '../store/index.js';
+import type { KdfParams, Store } from '../store/index.js';
 import { MasterKey, readMasterKeyFile, Vault } from '../vault/index.js';
 import type { CommandOutput } from './output.js';
 import { readNewPassphrase } from './secret-input.js';
@@ -52,7 +52,7 @@ export async function initCommand(options: InitOptions): Promise<CommandOutput> 
     await mkdir(paths.root, { recursive: true, mode: 0o700 });
     let source: 'file' | 'environment' | 'passphrase';
     let key: MasterKey;
-    let kdf = undefined as ReturnType<typeof MasterKey.newKdf> | undefined;
+    let kdf: KdfParams | undefined;
     const envKey = envValue('KEYGATE_MASTER_KEY');
     if (options.passphrase) {
       kdf = MasterKey.newKdf();

@@ -13,6 +13,8 @@ import { allowedBy, globMatches } from './tool-pattern.js';
 export interface LoadedPolicy {
   readonly file: PolicyFile;
   readonly version: string;
+  /** The text the version was computed from, kept with every version decisions were made under. */
+  readonly text: string;
 }
 
 export interface PolicyProblem {
@@ -80,7 +82,10 @@ export function parsePolicy(text: string, catalog: Catalog): PolicyResult {
   }
   const problems = RULES.flatMap((rule) => rule(parsed.data, catalog)).map((p) => problem(p.path, p.message));
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, policy: Object.freeze({ file: deepFreeze(parsed.data), version: policyVersion(text) }) };
+  return {
+    ok: true,
+    policy: Object.freeze({ file: deepFreeze(parsed.data), version: policyVersion(text), text }),
+  };
 }
 
 /** Formats problems one per line (`policy check`, the daemon's log), or joined by `separator`. */

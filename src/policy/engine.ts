@@ -116,13 +116,10 @@ export class PolicyEngine {
     return entry && 'spec' in entry ? entry.credential : undefined;
   }
 
-  /** Base URL overrides (`base_url`) by service. */
-  baseUrls(): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const [name, entry] of Object.entries(this.policy.file.services)) {
-      if ('spec' in entry && entry.base_url) out[name] = entry.base_url;
-    }
-    return out;
+  /** The `base_url` override of `service`, if the policy sets one. */
+  baseUrlFor(service: string): string | undefined {
+    const entry = this.policy.file.services[service];
+    return entry && 'spec' in entry ? entry.base_url : undefined;
   }
 
   /** Milliseconds a pending approval waits (`defaults.approval_timeout`). */

@@ -82,7 +82,7 @@ async function assemble(options: DaemonOptions, paths: HomePaths, store: Store):
   const executor = new Executor({
     catalog,
     credentials: vault.credentialProvider(({ service }) => policy.current.credentialFor(service)),
-    baseUrls: (service) => policy.current.baseUrls()[service],
+    baseUrls: (service) => policy.current.baseUrlFor(service),
     userAgent: `keygate/${VERSION}`,
   });
   const deps: PipelineDeps = {

@@ -5,7 +5,7 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Catalog } from '../catalog/index.js';
-import { formatProblems, loadPolicyFile } from '../config/index.js';
+import { formatProblems, type LoadedPolicy, loadPolicyFile } from '../config/index.js';
 import { KeygateError } from '../errors/index.js';
 import { PolicyEngine } from '../policy/index.js';
 import type { Store } from '../store/index.js';
@@ -48,7 +48,7 @@ export class PolicyHolder {
       );
     }
     holder.engine = new PolicyEngine(result.policy, catalog);
-    await holder.remember(result.policy.version);
+    await holder.remember(result.policy);
     return holder;
   }
 
@@ -69,7 +69,7 @@ export class PolicyHolder {
     const changed = result.policy.version !== this.engine.version;
     if (changed) {
       this.engine = new PolicyEngine(result.policy, this.catalog);
-      await this.remember(result.policy.version);
+      await this.remember(result.policy);
       this.log(`policy reloaded: version ${result.policy.version}`);
     }
     return { ok: true, version: this.engine.version, changed, problems: [] };
@@ -90,12 +90,10 @@ export class PolicyHolder {
   }
 
   /** Keeps every policy version that decisions were made under. */
-  private async remember(version: string): Promise<void> {
-    const { readFile } = await import('node:fs/promises');
-    const content = await readFile(this.file, 'utf8').catch(() => '');
+  private async remember(policy: LoadedPolicy): Promise<void> {
     await this.store.db
       .insertInto('policy_versions')
-      .values({ hash: version, content, loaded_at: new Date() })
+      .values({ hash: policy.version, content: policy.text, loaded_at: new Date() })
       .onConflict((oc) => oc.column('hash').doNothing())
       .execute();
   }

@@ -18,6 +18,7 @@ import {
   seal,
   unpack,
   unwrapDataKey,
+  wrapAad,
 } from './envelope.js';
 import type { MasterKey } from './master-key.js';
 import { secretKind, validateSecret } from './secret-kinds.js';
@@ -211,11 +212,7 @@ export class Vault {
         const dataKey = unwrapDataKey(oldKey.bytes(), identity, encryptedOf(row));
         const rewrapped = encryptedColumns({
           keyId: newKey.id,
-          wrap: seal(
-            newKey.bytes(),
-            dataKey,
-            `keygate/v${FORMAT}/wrap/${row.id}/${row.version}/${newKey.id}/${row.name}`,
-          ),
+          wrap: seal(newKey.bytes(), dataKey, wrapAad(identity, newKey.id)),
           value: encryptedOf(row).value,
         });
         dataKey.fill(0);

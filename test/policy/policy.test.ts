@@ -106,6 +106,7 @@ agents:
     expect(result.ok).toBe(true);
     if (result.ok) {
       expect(result.policy.version).toMatch(/^[0-9a-f]{16}$/);
+      expect(result.policy.text).toBe(text); // what policy_versions keeps under that version
       expect(result.policy.file.defaults.approval).toEqual({
         read: 'never',
         write: 'required',
