@@ -14,7 +14,13 @@ export type AuditDecision =
   | 'allowed'
   | 'denied'
   | 'rate_limited'
-  | 'approval_unavailable'
+  | 'approval_pending'
+  | 'approval_approved'
+  | 'approval_denied'
+  | 'approval_expired'
+  | 'approval_cancelled'
+  | 'approval_used'
+  | 'approval_refused'
   | 'completed'
   | 'failed';
 

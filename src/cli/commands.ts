@@ -182,6 +182,49 @@ export const COMMANDS: readonly CommandSpec[] = [
         target: requireArgument(target, 'NAME|TOKEN_ID'),
       }),
   },
+  ...(['approvals', 'approvals list'] as const).map(
+    (words): CommandSpec => ({
+      words: words.split(' '),
+      usage: `keygate ${words} [--status pending|approved|denied|expired|cancelled|used|all] [--agent A] [--home DIR] [--json]`,
+      summary: 'calls waiting for a human (or, with --status, decided ones), with what each would do',
+      options: { status: { type: 'string' }, agent: { type: 'string' }, home, json },
+      positionals: 0,
+      run: async (values) =>
+        (await import('./approvals.js')).approvalsListCommand({
+          home: text(values.home),
+          status: text(values.status),
+          agent: text(values.agent),
+        }),
+    }),
+  ),
+  {
+    words: ['approvals', 'approve'],
+    usage: 'keygate approvals approve ID [--reason R] [--home DIR] [--json]',
+    summary: 'approve one pending call: it runs once, with the arguments shown',
+    options: { reason: { type: 'string' }, home, json },
+    positionals: 1,
+    run: async (values, [id]) =>
+      (await import('./approvals.js')).approvalsDecideCommand({
+        home: text(values.home),
+        id: requireArgument(id, 'ID'),
+        verdict: 'approved',
+        reason: text(values.reason),
+      }),
+  },
+  {
+    words: ['approvals', 'deny'],
+    usage: 'keygate approvals deny ID [--reason R] [--home DIR] [--json]',
+    summary: 'deny one pending call: it is not made, and the agent is told why',
+    options: { reason: { type: 'string' }, home, json },
+    positionals: 1,
+    run: async (values, [id]) =>
+      (await import('./approvals.js')).approvalsDecideCommand({
+        home: text(values.home),
+        id: requireArgument(id, 'ID'),
+        verdict: 'denied',
+        reason: text(values.reason),
+      }),
+  },
   {
     words: ['audit', 'tail'],
     usage: 'keygate audit tail [--limit N] [--home DIR] [--json]',

@@ -92,11 +92,15 @@ export const policySchema = z
           .strict()
           .default({ read: 'never', write: 'required', destructive: 'required', payment: 'required' }),
         approval_timeout: duration.default('5m'),
+        // How long one tools/call request is held open waiting for an out-of-band decision;
+        // under the 300 s after which Claude gives up on a request.
+        approval_wait: duration.default('4m'),
       })
       .strict()
       .default({
         approval: { read: 'never', write: 'required', destructive: 'required', payment: 'required' },
         approval_timeout: '5m',
+        approval_wait: '4m',
       }),
     agents: z
       .record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'an agent name (a-z 0-9 _ -)'), agent.nullable())

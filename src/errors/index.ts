@@ -61,8 +61,18 @@ export const ERROR_CODES = {
   'policy.rate_limited': 'a rate limit was reached',
   /** The policy file is invalid; every problem is listed with its path. */
   'policy.invalid': 'the policy file is invalid',
-  /** The call needs a human's approval, which this version cannot ask for yet: not executed. */
-  'approval.unavailable': 'the call needs an approval that cannot be obtained',
+  /** The call waits for a human's approval; the details give its id and the command to approve it. */
+  'approval.pending': 'the call is waiting for a human to approve it',
+  /** A human denied (or cancelled) the approval: the call was not made. */
+  'approval.denied': 'a human denied the call',
+  /** Nobody decided in time, or an approved call was not used in time: not made. */
+  'approval.expired': 'the approval expired',
+  /** An approval was presented for another call, agent or policy, replayed, or forged: refused. */
+  'approval.refused': 'the approval does not fit this call',
+  /** No approval with that id. */
+  'approval.not_found': 'no such approval',
+  /** The approval was already decided, so it cannot be decided again. */
+  'approval.not_pending': 'the approval is not waiting for a decision',
   /** Missing, unknown, expired or revoked token. */
   'auth.unauthorized': 'the token is missing, unknown, expired or revoked',
   /** No agent with that name (or token id). */

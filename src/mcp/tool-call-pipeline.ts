@@ -4,6 +4,7 @@
  * the intent row cannot be written, nothing is sent.
  */
 import { randomUUID } from 'node:crypto';
+import type { ApprovalGate, CallExchange } from '../approvals/index.js';
 import { type AuditLog, argsHash, redactArguments } from '../audit/index.js';
 import type { Catalog, ToolDefinition } from '../catalog/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
@@ -19,13 +20,18 @@ export interface PipelineDeps {
   readonly rateLimiter: RateLimiter;
   readonly audit: AuditLog;
   readonly executor: Executor;
+  /** Where calls that need a human's approval wait for one. */
+  readonly approvals: ApprovalGate;
 }
+
+/** A request that cannot be asked anything: only out-of-band approval reaches its human. */
+export const PLAIN_EXCHANGE: CallExchange = { client: { form: false, url: false } };
 
 /** The tool handlers one authenticated caller gets. */
 export function agentToolHandlers(deps: PipelineDeps, caller: CallerIdentity): ToolHandlers {
   return {
     list: () => deps.policy().toolsFor(caller),
-    call: (name, args) => runToolCall(deps, caller, name, args),
+    call: (name, args, exchange) => runToolCall(deps, caller, name, args, exchange),
   };
 }
 
@@ -35,6 +41,7 @@ export async function runToolCall(
   caller: CallerIdentity,
   name: string,
   rawArgs: Record<string, unknown>,
+  exchange: CallExchange = PLAIN_EXCHANGE,
 ): Promise<ToolResult | undefined> {
   const policy = deps.policy();
   const tool = deps.catalog.find(name);
@@ -44,11 +51,7 @@ export async function runToolCall(
     tool: tool?.name ?? name,
     policyVersion: policy.version,
   };
-  const deny = async (
-    error: KeygateError,
-    decision: 'denied' | 'rate_limited' | 'approval_unavailable',
-    args?: unknown,
-  ) => {
+  const deny = async (error: KeygateError, decision: 'denied' | 'rate_limited', args?: unknown) => {
     await deps.audit.record({
       ...base,
       decision,
@@ -87,11 +90,24 @@ export async function runToolCall(
       return await deny(error, 'rate_limited', args);
     }
     if (decision.approval !== 'never') {
-      const error = new KeygateError(
-        'approval.unavailable',
-        `${tool.name} needs a human's approval (${tool.risk}), and this keygate cannot ask for one yet: the call was not made`,
+      const hash = argsHash(args);
+      const outcome = await deps.approvals.pass(
+        {
+          ...base,
+          definition: tool,
+          args,
+          argsHash: hash,
+          argsRedacted: redactArguments(tool, args),
+          mode: decision.approval,
+          timeoutMs: policy.approvalTimeoutMs,
+          waitMs: policy.approvalWaitMs,
+        },
+        exchange,
       );
-      return await deny(error, 'approval_unavailable', args);
+      if (outcome.kind === 'ask') return outcome.result;
+      if (outcome.kind === 'stop') return toolErrorResult(outcome.error);
+      // The stored arguments run, under the approval's id (Stripe's Idempotency-Key derives from it).
+      return await execute(deps, base, tool, outcome.approval.args, outcome.approval.id);
     }
     return await execute(deps, base, tool, args);
   } catch (error) {
@@ -104,13 +120,22 @@ async function execute(
   base: { agent: string; tokenId: string; tool: string; policyVersion: string },
   tool: ToolDefinition,
   args: Record<string, unknown>,
+  approvalId?: string,
 ): Promise<ToolResult> {
-  const recorded = { ...base, argsRedacted: redactArguments(tool, args), argsHash: argsHash(args) };
+  const recorded = {
+    ...base,
+    argsRedacted: redactArguments(tool, args),
+    argsHash: argsHash(args),
+    ...(approvalId ? { approvalId } : {}),
+  };
   // Fail closed: without a committed intent row, nothing leaves.
   await deps.audit.record({ ...recorded, decision: 'allowed' });
   const started = performance.now();
   try {
-    const result = await deps.executor.call(tool, args, { agent: base.agent, callId: randomUUID() });
+    const result = await deps.executor.call(tool, args, {
+      agent: base.agent,
+      callId: approvalId ?? randomUUID(),
+    });
     recordOutcome(
       deps,
       { ...recorded, decision: 'completed', upstreamStatus: result.status, bytes: result.bytes },

@@ -1,9 +1,10 @@
 /** The one place where outcomes become MCP tool results. */
-import type { CallToolResult } from '@modelcontextprotocol/server';
+import type { CallToolResult, InputRequiredResult } from '@modelcontextprotocol/server';
 import { isKeygateError } from '../errors/index.js';
 import type { CallResult } from '../executor/index.js';
 
-export type ToolResult = CallToolResult;
+/** A finished call, or a question for the client (an approval) before it can finish. */
+export type ToolResult = CallToolResult | InputRequiredResult;
 
 /** A successful upstream answer as a tool result. */
 export function toolSuccessResult(result: CallResult): CallToolResult {

@@ -1,5 +1,14 @@
 /** An MCP server exposing tools: what tools/list shows and what tools/call does are passed in. */
-import { ProtocolError, ProtocolErrorCode, Server, type Tool } from '@modelcontextprotocol/server';
+import {
+  type ClientCapabilities,
+  isInputRequiredResult,
+  ProtocolError,
+  ProtocolErrorCode,
+  Server,
+  type ServerContext,
+  type Tool,
+} from '@modelcontextprotocol/server';
+import type { CallExchange, ClientAbilities } from '../approvals/index.js';
 import type { Catalog, ToolDefinition } from '../catalog/index.js';
 import type { Executor } from '../executor/index.js';
 import { type ToolResult, toolErrorResult, toolSuccessResult } from './tool-result.js';
@@ -9,7 +18,7 @@ export interface ToolHandlers {
   /** The tools this caller may see (evaluated on every tools/list, so policy reloads show). */
   list(): readonly ToolDefinition[];
   /** Runs a call; `undefined` when the name is no tool at all (a protocol error). */
-  call(name: string, args: Record<string, unknown>): Promise<ToolResult | undefined>;
+  call(name: string, args: Record<string, unknown>, exchange: CallExchange): Promise<ToolResult | undefined>;
 }
 
 export interface ServerInfo {
@@ -34,14 +43,47 @@ export function createMcpServer(handlers: ToolHandlers, info: ServerInfo = {}): 
     { capabilities: { tools: {} } },
   );
   server.setRequestHandler('tools/list', async () => ({ tools: handlers.list().map(mcpTool) }));
-  server.setRequestHandler('tools/call', async (request) => {
+  server.setRequestHandler('tools/call', async (request, ctx) => {
     const { name, arguments: args } = request.params;
-    const result = await handlers.call(name, args ?? {});
-    // An unknown tool is a protocol fault; every other outcome is a tool result.
+    const progressToken = request.params._meta?.progressToken;
+    const exchange: CallExchange = {
+      // Per request for 2026-07-28 clients (the SDK fills it from the request's envelope), from
+      // `initialize` for 2025-era sessions.
+      client: abilitiesOf(server.getClientCapabilities()),
+      ...requestStateOf(ctx),
+      ...(ctx.mcpReq.inputResponses ? { inputResponses: ctx.mcpReq.inputResponses } : {}),
+      signal: ctx.mcpReq.signal,
+      ...(progressToken === undefined
+        ? {}
+        : {
+            progress: (message: string, progress: number) =>
+              ctx.mcpReq.notify({
+                method: 'notifications/progress',
+                params: { progressToken, progress, message },
+              }),
+          }),
+    };
+    const result = await handlers.call(name, args ?? {}, exchange);
+    // An unknown tool is a protocol fault; every other outcome is a tool result or a question.
     if (!result) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`);
+    if (isInputRequiredResult(result)) return result;
     return server.projectCallToolResult(result, undefined);
   });
   return server;
+}
+
+/** What the client declared it can be asked (a bare `elicitation: {}` means form). */
+export function abilitiesOf(capabilities: ClientCapabilities | undefined): ClientAbilities {
+  const elicitation = capabilities?.elicitation as { form?: unknown; url?: unknown } | undefined;
+  return {
+    form: elicitation !== undefined && (elicitation.form !== undefined || elicitation.url === undefined),
+    url: elicitation?.url !== undefined,
+  };
+}
+
+function requestStateOf(ctx: ServerContext): { requestState?: string } {
+  const state = ctx.mcpReq.requestState();
+  return typeof state === 'string' ? { requestState: state } : {};
 }
 
 export interface ToolServerOptions extends ServerInfo {

@@ -127,6 +127,11 @@ export class PolicyEngine {
     return parseDuration(this.policy.file.defaults.approval_timeout);
   }
 
+  /** Milliseconds one request may wait for an out-of-band decision (`defaults.approval_wait`). */
+  get approvalWaitMs(): number {
+    return parseDuration(this.policy.file.defaults.approval_wait);
+  }
+
   private visible(tool: ToolDefinition, patterns: readonly string[], caller: CallerIdentity): boolean {
     const service = this.policy.file.services[tool.service];
     if (!service || !('spec' in service)) return false;

@@ -1,6 +1,7 @@
 /** The admin API under /api: what the CLI and the dashboard use. Admin token only. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AgentRegistry } from '../agents/index.js';
+import { type ApprovalBook, type ApprovalStatus, approvalView } from '../approvals/index.js';
 import type { AuditLog } from '../audit/index.js';
 import type { Catalog } from '../catalog/index.js';
 import { globMatches, parseDuration } from '../config/index.js';
@@ -14,6 +15,7 @@ export interface AdminContext {
   readonly vault: Vault;
   readonly agents: AgentRegistry;
   readonly audit: AuditLog;
+  readonly approvals: ApprovalBook;
   readonly catalog: Catalog;
   readonly policy: () => PolicyEngine;
   readonly reloadPolicy: () => Promise<{ ok: boolean; version: string; problems: string[] }>;
@@ -34,6 +36,8 @@ const str = (value: unknown, name: string): string => {
     throw new KeygateError('cli.usage', `${name} is required`);
   return value;
 };
+
+const STATUSES = ['pending', 'approved', 'denied', 'expired', 'cancelled', 'used', 'all'];
 
 const ROUTES: [string, RegExp, Handler][] = [
   ['GET', /^\/api\/status$/, async (ctx) => ctx.status()],
@@ -141,6 +145,48 @@ const ROUTES: [string, RegExp, Handler][] = [
     },
   ],
   ['GET', /^\/api\/audit\/verify$/, async (ctx) => ctx.audit.verify()],
+  [
+    'GET',
+    /^\/api\/approvals$/,
+    async (ctx, _p, query) => {
+      const status = query.get('status') ?? 'pending';
+      if (!STATUSES.includes(status))
+        throw new KeygateError('cli.usage', `status must be one of ${STATUSES.join(', ')}`);
+      const approvals = await ctx.approvals.list({
+        status: status as ApprovalStatus | 'all',
+        ...(query.get('agent') ? { agent: query.get('agent')! } : {}),
+      });
+      return {
+        approvals: approvals.map((approval) => approvalView(approval, ctx.catalog.find(approval.tool))),
+      };
+    },
+  ],
+  [
+    'GET',
+    /^\/api\/approvals\/([^/]+)$/,
+    async (ctx, [id]) => {
+      const approval = await ctx.approvals.get(decodeURIComponent(id!));
+      if (!approval) throw new KeygateError('approval.not_found', `no approval ${decodeURIComponent(id!)}`);
+      return approvalView(approval, ctx.catalog.find(approval.tool));
+    },
+  ],
+  [
+    'POST',
+    /^\/api\/approvals\/([^/]+)\/(approve|deny)$/,
+    async (ctx, [id, action], _q, req) => {
+      const body = (await readJsonBody(req)) as { reason?: unknown; by?: unknown };
+      const reason = typeof body.reason === 'string' && body.reason ? body.reason.slice(0, 500) : undefined;
+      const by =
+        body.by === 'page' ? 'an administrator (approval page)' : 'an administrator (keygate approvals)';
+      const approval = await ctx.approvals.decide(
+        decodeURIComponent(id!),
+        action === 'approve' ? 'approved' : 'denied',
+        by,
+        reason,
+      );
+      return approvalView(approval, ctx.catalog.find(approval.tool));
+    },
+  ],
   ['POST', /^\/api\/policy\/reload$/, async (ctx) => ctx.reloadPolicy()],
 ];
 

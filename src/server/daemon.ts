@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { type AgentIdentity, AgentRegistry } from '../agents/index.js';
+import { startApprovals } from '../approvals/index.js';
 import { AuditLog } from '../audit/index.js';
 import { loadCatalog } from '../catalog/index.js';
 import { envValue, type HomePaths, homePaths, PACKAGE_ROOT } from '../config/index.js';
@@ -19,6 +20,7 @@ import { RateLimiter } from '../policy/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { unseal } from '../vault/index.js';
 import { type AdminContext, handleAdmin } from './admin-api.js';
+import { sendApprovalPage } from './approval-page.js';
 import { sendError, sendJson } from './http-errors.js';
 import { PolicyHolder } from './policy-holder.js';
 import { allowedHostnames, bearerToken, guardRequest } from './request-guard.js';
@@ -85,12 +87,21 @@ async function assemble(options: DaemonOptions, paths: HomePaths, store: Store):
     baseUrls: (service) => policy.current.baseUrlFor(service),
     userAgent: `keygate/${VERSION}`,
   });
+  let publicUrl = '';
+  const approvals = await startApprovals({
+    store,
+    audit,
+    stateKey: vault.deriveKey('mcp request state'),
+    pageUrl: (id) => `${publicUrl}/approvals/${encodeURIComponent(id)}`,
+    onError: (error) => options.log(`approvals: ${(error as Error)?.message ?? 'unknown error'}`),
+  });
   const deps: PipelineDeps = {
     catalog,
     policy: () => policy.current,
     rateLimiter: new RateLimiter(store),
     audit,
     executor,
+    approvals: approvals.gate,
   };
   const mcp = createMcpHttpHandler<AgentIdentity>(
     (caller) => createMcpServer(agentToolHandlers(deps, caller), { name: 'keygate', version: VERSION }),
@@ -100,6 +111,7 @@ async function assemble(options: DaemonOptions, paths: HomePaths, store: Store):
     vault,
     agents,
     audit,
+    approvals: approvals.book,
     catalog,
     policy: () => policy.current,
     reloadPolicy: () => policy.reload(),
@@ -136,6 +148,9 @@ async function assemble(options: DaemonOptions, paths: HomePaths, store: Store):
     const url = new URL(req.url ?? '/', 'http://keygate');
     if (url.pathname === '/healthz')
       return sendJson(res, 200, { status: 'ok', version: VERSION, policyVersion: policy.current.version });
+    // The approval page holds nothing: it asks for the admin token and then uses /api.
+    if (req.method === 'GET' && url.pathname.startsWith('/approvals/'))
+      return sendApprovalPage(res, url.pathname);
     const token = bearerToken(req);
     if (url.pathname === '/mcp') {
       const caller = token ? await agents.authenticate(token) : undefined;
@@ -179,6 +194,7 @@ async function assemble(options: DaemonOptions, paths: HomePaths, store: Store):
   const address = server.address() as AddressInfo;
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${hostForUrl === '0.0.0.0' ? '127.0.0.1' : hostForUrl}:${address.port}`;
+  publicUrl = url;
   await writeFile(
     paths.daemon,
     `${JSON.stringify({ url, pid: process.pid, startedAt: new Date().toISOString(), version: VERSION })}\n`,
@@ -204,6 +220,7 @@ async function assemble(options: DaemonOptions, paths: HomePaths, store: Store):
         while (inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
         server.closeAllConnections();
         await mcp.close();
+        await approvals.close();
         await audit.drain();
         await executor.close();
         vault.forgetCaches();

@@ -129,6 +129,16 @@ const migrations: Record<string, Migration> = {
       await sql`insert into audit_head (id, seq, hash) values (1, 0, ${'0'.repeat(64)})`.execute(db);
     },
   },
+  '0003_one_pending_approval_per_call': {
+    async up(db: Kysely<unknown>) {
+      // Identical calls (same agent, tool, arguments and policy) share one pending approval, even
+      // when they arrive at once on several daemons: the database, not a lock in one process,
+      // keeps a second record from being made.
+      await sql`create unique index approvals_one_open_per_call on approvals (agent, tool, args_hash, policy_version)
+        where status in ('pending', 'approved')`.execute(db);
+      await db.schema.createIndex('approvals_agent').on('approvals').columns(['agent', 'status']).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

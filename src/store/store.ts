@@ -14,6 +14,11 @@ export interface Store {
   /** Where the data lives, safe to print (a URL has its password removed). */
   readonly location: string;
   close(): Promise<void>;
+  /**
+   * Calls `onMessage` with the payload of every NOTIFY on `channel`, from any process sharing
+   * this database. PGlite serves one process, so there it hears this process's own NOTIFYs.
+   */
+  listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
 }
 
 export interface StoreOptions {
@@ -52,6 +57,7 @@ async function openPglite(home: string, command = 'keygate'): Promise<Store> {
       db,
       kind: 'pglite',
       location: dataDir,
+      listen: async (channel, onMessage) => pglite.listen(channel, onMessage),
       close: async () => {
         await db.destroy();
         await lock.release();
@@ -84,7 +90,50 @@ async function openPostgres(url: string, schema?: string): Promise<Store> {
   }
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   await migrateToLatest(db as Kysely<unknown>);
-  return { db, kind: 'postgres', location, close: () => db.destroy() };
+  return {
+    db,
+    kind: 'postgres',
+    location,
+    close: () => db.destroy(),
+    listen: (channel, onMessage) => listenPostgres(pool, channel, onMessage),
+  };
+}
+
+/**
+ * LISTEN on a connection of its own, held for as long as the listener lives. A dropped
+ * connection is reopened; callers also poll, so a notification missed meanwhile only costs time.
+ */
+async function listenPostgres(
+  pool: import('pg').Pool,
+  channel: string,
+  onMessage: (payload: string) => void,
+): Promise<() => Promise<void>> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`invalid channel name ${channel}`);
+  let stopped = false;
+  let client: import('pg').PoolClient | undefined;
+  const connect = async (): Promise<void> => {
+    const next = await pool.connect();
+    next.on('notification', (message) => {
+      if (message.channel === channel) onMessage(message.payload ?? '');
+    });
+    next.on('error', () => {
+      next.release(true);
+      if (client === next) client = undefined;
+      if (!stopped) setTimeout(() => void connect().catch(() => undefined), 1000).unref();
+    });
+    await next.query(`listen ${channel}`);
+    client = next;
+  };
+  await connect();
+  return async () => {
+    stopped = true;
+    const held = client;
+    client = undefined;
+    if (held) {
+      await held.query(`unlisten ${channel}`).catch(() => undefined);
+      held.release();
+    }
+  };
 }
 
 /** A database URL without its password, for messages. */

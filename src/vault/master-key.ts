@@ -27,6 +27,11 @@ export class MasterKey {
     this.id = createHmac('sha256', this.#bytes).update('keygate key id v1').digest('hex').slice(0, 16);
   }
 
+  /** A key for another purpose (`label` names it), derived so that it changes with the master key. */
+  derive(label: string): Buffer {
+    return createHmac('sha256', this.#bytes).update(`keygate derived key v1\n${label}`).digest();
+  }
+
   /** Fresh random key material. */
   static generate(): MasterKey {
     return new MasterKey(randomBytes(32));

@@ -65,6 +65,14 @@ export class Vault {
     private fingerprintKey: Buffer,
   ) {}
 
+  /**
+   * A key for another purpose, derived from the master key: every daemon sharing this vault
+   * derives the same one, and rotating the master key changes it.
+   */
+  deriveKey(label: string): Buffer {
+    return this.masterKey.derive(label);
+  }
+
   /** The id of the master key this vault is open with (safe to print). */
   get keyId(): string {
     return this.masterKey.id;

@@ -1,5 +1,7 @@
 /** The call pipeline's guarantees, with a real store, real audit log and a fake upstream. */
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type Approvals, startApprovals } from '../../src/approvals/index.js';
 import { AuditLog } from '../../src/audit/index.js';
 import { type Catalog, loadCatalog } from '../../src/catalog/index.js';
 import { parsePolicy } from '../../src/config/index.js';
@@ -24,22 +26,31 @@ describe('call pipeline', () => {
   let fake: FakeUpstream;
   let catalog: Catalog;
   let deps: PipelineDeps;
+  let approvals: Approvals;
 
   beforeAll(async () => {
     t = await PGLITE_BACKEND.fresh();
     fake = await startFakeUpstream('github', TOKEN);
     catalog = await loadCatalog();
     const policy = parsePolicy(
-      `services:\n  github: { spec: builtin:github, credential: github }\nagents:\n  bot:\n    tools: [github_repo_get, github_issue_create]\n    rate_limit: { calls: 3, per: 1h }\n`,
+      `services:\n  github: { spec: builtin:github, credential: github }\ndefaults:\n  approval_wait: 50ms\nagents:\n  bot:\n    tools: [github_repo_get, github_issue_create]\n    rate_limit: { calls: 3, per: 1h }\n`,
       catalog,
     );
     if (!policy.ok) throw new Error('bad test policy');
     const engine = new PolicyEngine(policy.policy, catalog);
+    const audit = new AuditLog(t.store);
+    approvals = await startApprovals({
+      store: t.store,
+      audit,
+      stateKey: randomBytes(32),
+      pageUrl: (id) => `http://127.0.0.1:1/approvals/${id}`,
+    });
     deps = {
       catalog,
       policy: () => engine,
       rateLimiter: new RateLimiter(t.store),
-      audit: new AuditLog(t.store),
+      audit,
+      approvals: approvals.gate,
       executor: new Executor({
         catalog,
         credentials: staticCredentialProvider({ github: bearerCredential('github', TOKEN) }),
@@ -48,6 +59,7 @@ describe('call pipeline', () => {
     };
   });
   afterAll(async () => {
+    await approvals.close();
     await deps.executor.close();
     await fake.close();
     await t.dispose();
@@ -124,7 +136,7 @@ describe('call pipeline', () => {
     expect(fake.requests).toEqual([]);
   });
 
-  it('records a refused write with its arguments and their hash', async () => {
+  it('holds a write for approval, recording its arguments and their hash, and sends nothing', async () => {
     await runToolCall(deps, caller, 'github_issue_create', {
       owner: 'acme',
       repo: 'api',
@@ -132,7 +144,9 @@ describe('call pipeline', () => {
       body: 'token=abc',
     });
     const row = (await deps.audit.query({ limit: 1 }))[0]!;
-    expect(row.decision).toBe('approval_unavailable');
+    expect(row.decision).toBe('approval_pending');
+    expect(row.approvalId).toMatch(/^apr_/);
+    expect(fake.requests).toEqual([]);
     expect(row.args).toEqual({ owner: 'acme', repo: 'api', title: 'x', body: 'token=abc' });
     expect(row.argsHash).toMatch(/^[0-9a-f]{64}$/);
   });

@@ -1,0 +1,383 @@
+/**
+ * Approval records and their one-way life: pending → approved | denied | expired | cancelled,
+ * and approved → used (or expired). Every transition is a single conditional UPDATE, so two
+ * daemons racing on one record cannot both win, and every transition is an audit row.
+ */
+import { randomBytes } from 'node:crypto';
+import { type Selectable, sql } from 'kysely';
+import { type AuditDecision, type AuditLog, argsHash as hashOf } from '../audit/index.js';
+import { KeygateError } from '../errors/index.js';
+import type { ApprovalsTable, Store } from '../store/index.js';
+
+export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'cancelled' | 'used';
+
+export interface Approval {
+  readonly id: string;
+  readonly agent: string;
+  readonly tokenId: string;
+  readonly tool: string;
+  /** The arguments that run if this is approved: the ones the human saw, not newer ones. */
+  readonly args: Record<string, unknown>;
+  readonly argsHash: string;
+  /** The arguments with sensitive values replaced: what people are shown. */
+  readonly argsRedacted: unknown;
+  readonly policyVersion: string;
+  readonly status: ApprovalStatus;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  readonly decidedAt: string | null;
+  readonly decidedBy: string | null;
+  readonly reason: string | null;
+  readonly usedAt: string | null;
+}
+
+/** One exact call: what an approval is for. */
+export interface CallIdentity {
+  readonly agent: string;
+  readonly tokenId: string;
+  readonly tool: string;
+  readonly argsHash: string;
+  readonly policyVersion: string;
+}
+
+export interface ApprovalRequest extends CallIdentity {
+  readonly args: Record<string, unknown>;
+  readonly argsRedacted: unknown;
+  /** How long the record stays open (`approval_timeout`). */
+  readonly timeoutMs: number;
+}
+
+export type Verdict = 'approved' | 'denied' | 'cancelled';
+
+/** Told after every change to a record, so waiters (here or on another daemon) look again. */
+export type ChangeNotifier = (id: string) => Promise<void>;
+
+const OPEN: ApprovalStatus[] = ['pending', 'approved'];
+
+function newId(): string {
+  return `apr_${randomBytes(9).toString('base64url')}`;
+}
+
+function iso(value: Date | string): string {
+  return new Date(value).toISOString();
+}
+
+function fromRow(row: Selectable<ApprovalsTable>): Approval {
+  return {
+    id: row.id,
+    agent: row.agent,
+    tokenId: row.token_id,
+    tool: row.tool,
+    args: row.args_canonical as Record<string, unknown>,
+    argsHash: row.args_hash,
+    argsRedacted: row.args_redacted,
+    policyVersion: row.policy_version,
+    status: row.status as ApprovalStatus,
+    createdAt: iso(row.created_at),
+    expiresAt: iso(row.expires_at),
+    decidedAt: row.decided_at ? iso(row.decided_at) : null,
+    decidedBy: row.decided_by,
+    reason: row.reason,
+    usedAt: row.used_at ? iso(row.used_at) : null,
+  };
+}
+
+export class ApprovalBook {
+  constructor(
+    private readonly store: Store,
+    private readonly audit: AuditLog,
+    private readonly notify: ChangeNotifier = async () => undefined,
+  ) {}
+
+  /**
+   * The open approval for exactly this call, or a new pending one. Identical calls share one
+   * record (a unique index keeps it so across daemons), so one decision settles them all.
+   */
+  async open(request: ApprovalRequest): Promise<{ approval: Approval; created: boolean }> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const existing = await this.findOpen(request);
+      if (existing) {
+        if (Date.parse(existing.expiresAt) > Date.now()) return { approval: existing, created: false };
+        await this.expire(existing);
+        continue;
+      }
+      const now = new Date();
+      const inserted = await this.store.db
+        .insertInto('approvals')
+        .values({
+          id: newId(),
+          agent: request.agent,
+          token_id: request.tokenId,
+          tool: request.tool,
+          args_canonical: JSON.stringify(request.args),
+          args_hash: request.argsHash,
+          args_redacted: JSON.stringify(request.argsRedacted),
+          policy_version: request.policyVersion,
+          status: 'pending',
+          created_at: now,
+          expires_at: new Date(now.getTime() + request.timeoutMs),
+        })
+        .onConflict((conflict) => conflict.doNothing())
+        .returningAll()
+        .executeTakeFirst();
+      if (inserted) {
+        const approval = fromRow(inserted);
+        await this.record(approval, 'approval_pending', `waiting for a human until ${approval.expiresAt}`);
+        return { approval, created: true };
+      }
+    }
+    throw new KeygateError('internal', 'could not open an approval record');
+  }
+
+  /**
+   * Cancels the open records of this same call made under another policy version: they can
+   * never run now. Returns them as they were, so the caller can tell an approved one apart.
+   */
+  async retireStale(call: CallIdentity): Promise<Approval[]> {
+    const stale = await this.store.db
+      .selectFrom('approvals')
+      .selectAll()
+      .where('agent', '=', call.agent)
+      .where('tool', '=', call.tool)
+      .where('args_hash', '=', call.argsHash)
+      .where('policy_version', '!=', call.policyVersion)
+      .where('status', 'in', OPEN)
+      .execute();
+    const retired: Approval[] = [];
+    for (const row of stale) {
+      const approval = fromRow(row);
+      if (await this.cancel(approval, 'the policy changed since it was asked for')) retired.push(approval);
+    }
+    return retired;
+  }
+
+  /** The record, with a lapsed one marked expired first. */
+  async get(id: string): Promise<Approval | undefined> {
+    const row = await this.store.db
+      .selectFrom('approvals')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const approval = fromRow(row);
+    return this.isLapsed(approval) ? ((await this.expire(approval)) ?? (await this.get(id))) : approval;
+  }
+
+  /** Records by status (default: pending), oldest first; lapsed ones are expired on the way. */
+  async list(
+    options: { status?: ApprovalStatus | 'all'; agent?: string; limit?: number } = {},
+  ): Promise<Approval[]> {
+    await this.expireDue();
+    let query = this.store.db
+      .selectFrom('approvals')
+      .selectAll()
+      .orderBy('created_at')
+      .limit(options.limit ?? 500);
+    const status = options.status ?? 'pending';
+    if (status !== 'all') query = query.where('status', '=', status);
+    if (options.agent) query = query.where('agent', '=', options.agent);
+    return (await query.execute()).map(fromRow);
+  }
+
+  /** A human's decision on a pending record. Refused unless it is pending and unexpired. */
+  async decide(id: string, verdict: Verdict, by: string, reason?: string): Promise<Approval> {
+    const now = new Date();
+    const row = await this.store.db
+      .updateTable('approvals')
+      .set({
+        status: verdict,
+        decided_at: now,
+        decided_by: by,
+        reason: reason ?? null,
+        // An approval stays usable for as long as it was open for a decision, counted from the
+        // decision: an agent that retries a minute later still finds it.
+        ...(verdict === 'approved'
+          ? { expires_at: sql<Date>`${now}::timestamptz + (expires_at - created_at)` }
+          : {}),
+      })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .where('expires_at', '>', now)
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) throw await this.whyNotPending(id);
+    const approval = fromRow(row);
+    const words = { approved: 'approved', denied: 'denied', cancelled: 'cancelled' }[verdict];
+    await this.record(approval, `approval_${verdict}`, `${words} by ${by}${reason ? `: ${reason}` : ''}`);
+    await this.notify(id).catch(() => undefined);
+    return approval;
+  }
+
+  /**
+   * Takes an approved record for execution: succeeds once, for exactly the call it was asked
+   * for, under the policy it was asked under. Anything else is refused with the reason, audited.
+   */
+  async claim(id: string, call: CallIdentity): Promise<Approval> {
+    const now = new Date();
+    const row = await this.store.db
+      .updateTable('approvals')
+      .set({ status: 'used', used_at: now })
+      .where('id', '=', id)
+      .where('status', '=', 'approved')
+      .where('agent', '=', call.agent)
+      .where('tool', '=', call.tool)
+      .where('args_hash', '=', call.argsHash)
+      .where('policy_version', '=', call.policyVersion)
+      .where('expires_at', '>', now)
+      .returningAll()
+      .executeTakeFirst();
+    if (row) {
+      const approval = fromRow(row);
+      // What runs is what was stored; if storage changed it, nothing runs.
+      if (hashOf(approval.args) !== approval.argsHash) {
+        await this.record(approval, 'approval_refused', 'the stored arguments no longer match their hash');
+        throw new KeygateError('approval.refused', `approval ${id} is damaged: the call was not made`);
+      }
+      await this.record(approval, 'approval_used', `executing the approved call for ${call.agent}`);
+      await this.notify(id).catch(() => undefined);
+      return approval;
+    }
+    throw await this.refuseClaim(id, call);
+  }
+
+  /** Writes the audit row of a refused attempt (tampering, replay, mismatch). */
+  async refuse(
+    call: CallIdentity & { argsRedacted?: unknown },
+    approvalId: string | undefined,
+    reason: string,
+  ) {
+    await this.audit.record({
+      agent: call.agent,
+      tokenId: call.tokenId,
+      tool: call.tool,
+      argsHash: call.argsHash,
+      ...(call.argsRedacted === undefined ? {} : { argsRedacted: call.argsRedacted }),
+      policyVersion: call.policyVersion,
+      decision: 'approval_refused',
+      reason,
+      ...(approvalId ? { approvalId } : {}),
+    });
+    return new KeygateError('approval.refused', `${reason}: the call was not made`, {
+      ...(approvalId ? { details: { approvalId } } : {}),
+    });
+  }
+
+  /** Marks every lapsed open record expired; returns how many. */
+  async expireDue(): Promise<number> {
+    const lapsed = await this.store.db
+      .selectFrom('approvals')
+      .selectAll()
+      .where('status', 'in', OPEN)
+      .where('expires_at', '<=', new Date())
+      .limit(1000)
+      .execute();
+    let count = 0;
+    for (const row of lapsed) if (await this.expire(fromRow(row))) count++;
+    return count;
+  }
+
+  private async findOpen(call: CallIdentity): Promise<Approval | undefined> {
+    const row = await this.store.db
+      .selectFrom('approvals')
+      .selectAll()
+      .where('agent', '=', call.agent)
+      .where('tool', '=', call.tool)
+      .where('args_hash', '=', call.argsHash)
+      .where('policy_version', '=', call.policyVersion)
+      .where('status', 'in', OPEN)
+      .executeTakeFirst();
+    return row ? fromRow(row) : undefined;
+  }
+
+  private isLapsed(approval: Approval): boolean {
+    return OPEN.includes(approval.status) && Date.parse(approval.expiresAt) <= Date.now();
+  }
+
+  /** Marks one lapsed record expired (once, whoever gets there first). */
+  private async expire(approval: Approval): Promise<Approval | undefined> {
+    const row = await this.store.db
+      .updateTable('approvals')
+      .set({ status: 'expired' })
+      .where('id', '=', approval.id)
+      .where('status', 'in', OPEN)
+      .where('expires_at', '<=', new Date())
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const expired = fromRow(row);
+    await this.record(
+      expired,
+      'approval_expired',
+      approval.status === 'approved' ? 'approved but not used in time' : 'no decision in time',
+    );
+    await this.notify(approval.id).catch(() => undefined);
+    return expired;
+  }
+
+  private async whyNotPending(id: string): Promise<KeygateError> {
+    const approval = await this.get(id);
+    if (!approval) return new KeygateError('approval.not_found', `no approval ${id}`);
+    if (approval.status === 'expired')
+      return new KeygateError('approval.expired', `approval ${id} expired at ${approval.expiresAt}`);
+    return new KeygateError('approval.not_pending', `approval ${id} is already ${approval.status}`, {
+      details: { status: approval.status },
+    });
+  }
+
+  private async refuseClaim(id: string, call: CallIdentity): Promise<KeygateError> {
+    const approval = await this.get(id);
+    if (!approval) return this.refuse(call, id, `no approval ${id}`);
+    if (approval.agent !== call.agent)
+      return this.refuse(call, id, `approval ${id} belongs to another agent`);
+    if (approval.tool !== call.tool || approval.argsHash !== call.argsHash)
+      return this.refuse(call, id, `the arguments differ from the ones approval ${id} is for`);
+    if (approval.policyVersion !== call.policyVersion) {
+      if (OPEN.includes(approval.status)) await this.cancel(approval, 'the policy changed');
+      return this.refuse(
+        call,
+        id,
+        `the policy changed since approval ${id} was asked for; call again to ask anew`,
+      );
+    }
+    switch (approval.status) {
+      case 'used':
+        return this.refuse(call, id, `approval ${id} was already used: the approved call ran once`);
+      case 'pending':
+        return new KeygateError('approval.pending', `approval ${id} is still waiting for a human`);
+      case 'expired':
+        return new KeygateError('approval.expired', `approval ${id} expired at ${approval.expiresAt}`);
+      default:
+        return new KeygateError('approval.denied', `approval ${id} was ${approval.status}`);
+    }
+  }
+
+  /** Cancels an open record (e.g. the policy it was asked under is gone). */
+  async cancel(approval: Approval, reason: string): Promise<boolean> {
+    const row = await this.store.db
+      .updateTable('approvals')
+      .set({ status: 'cancelled', reason })
+      .where('id', '=', approval.id)
+      .where('status', 'in', OPEN)
+      .returningAll()
+      .executeTakeFirst();
+    if (row) {
+      await this.record(fromRow(row), 'approval_cancelled', reason);
+      await this.notify(approval.id).catch(() => undefined);
+    }
+    return row !== undefined;
+  }
+
+  private async record(approval: Approval, decision: AuditDecision, reason: string): Promise<void> {
+    await this.audit.record({
+      agent: approval.agent,
+      tokenId: approval.tokenId,
+      tool: approval.tool,
+      argsRedacted: approval.argsRedacted,
+      argsHash: approval.argsHash,
+      policyVersion: approval.policyVersion,
+      approvalId: approval.id,
+      decision,
+      reason,
+    });
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * The approval step of the call pipeline. A call that policy marks `required` or `out-of-band`
+ * passes only with an approved record for exactly this call, claimed once. The gate opens (or
+ * joins) the record, asks a human through the first channel that can reach one, and turns the
+ * record's state into an outcome: execute these stored arguments, return this question to the
+ * client, or stop with a reason the model can relay.
+ */
+import type { InputRequiredResult } from '@modelcontextprotocol/server';
+import type { ToolDefinition } from '../catalog/index.js';
+import type { ApprovalMode } from '../config/index.js';
+import { isKeygateError, KeygateError } from '../errors/index.js';
+import type { Approval, ApprovalBook, CallIdentity } from './approval-book.js';
+import { summariseCall } from './call-summary.js';
+import type { ApprovalChannel, CallExchange, ChannelStep, PendingCall } from './channel.js';
+import type { RequestStateCodec } from './request-state.js';
+
+/** A call that needs an approval, as the pipeline hands it over (arguments already valid). */
+export interface GatedCall extends CallIdentity {
+  readonly tool: string;
+  readonly definition: ToolDefinition;
+  readonly args: Record<string, unknown>;
+  readonly argsRedacted: unknown;
+  readonly mode: Exclude<ApprovalMode, 'never'>;
+  readonly timeoutMs: number;
+  readonly waitMs: number;
+}
+
+export type GateOutcome =
+  /** Run the approved record's stored arguments; the record is already `used`. */
+  | { readonly kind: 'execute'; readonly approval: Approval }
+  /** Return this question to the client as the result of its call. */
+  | { readonly kind: 'ask'; readonly result: InputRequiredResult }
+  /** Not executed, for the reason given (already audited). */
+  | { readonly kind: 'stop'; readonly error: KeygateError };
+
+export class ApprovalGate {
+  constructor(
+    private readonly book: ApprovalBook,
+    private readonly codec: RequestStateCodec,
+    /** In the order they are tried; the last must always be usable. */
+    private readonly channels: readonly ApprovalChannel[],
+  ) {}
+
+  async pass(call: GatedCall, exchange: CallExchange): Promise<GateOutcome> {
+    try {
+      if (exchange.requestState !== undefined) return await this.resume(call, exchange);
+      for (const stale of await this.book.retireStale(call)) {
+        if (stale.status === 'approved')
+          await this.book.refuse(
+            call,
+            stale.id,
+            `approval ${stale.id} was granted under another policy version; asking again`,
+          );
+      }
+      const { approval } = await this.book.open(call);
+      if (approval.status !== 'pending') return await this.settle(call, approval);
+      const channel = this.channels.find((candidate) => candidate.usable(call.mode, exchange.client));
+      if (!channel) throw new KeygateError('internal', 'no approval channel is usable');
+      return await this.follow(call, await channel.ask(this.pending(call, approval), exchange));
+    } catch (error) {
+      if (isKeygateError(error) && error.code.startsWith('approval.')) return { kind: 'stop', error };
+      throw error;
+    }
+  }
+
+  /** A retried request carrying the state a channel minted: verify it binds to this very call. */
+  private async resume(call: GatedCall, exchange: CallExchange): Promise<GateOutcome> {
+    const state = this.codec.open(exchange.requestState ?? '');
+    if (!state) throw await this.book.refuse(call, undefined, 'the request state is forged or damaged');
+    const id = state.approvalId;
+    if (state.agent !== call.agent)
+      throw await this.book.refuse(call, id, `approval ${id} belongs to another agent`);
+    if (state.tool !== call.tool || state.argsHash !== call.argsHash)
+      throw await this.book.refuse(
+        call,
+        id,
+        `the arguments differ from the ones approval ${id} was asked for`,
+      );
+    const approval = await this.book.get(id);
+    if (!approval) throw await this.book.refuse(call, id, `no approval ${id}`);
+    if (state.policyVersion !== call.policyVersion) {
+      await this.book.cancel(approval, 'the policy changed before a decision was used');
+      throw await this.book.refuse(
+        call,
+        id,
+        `the policy changed since approval ${id} was asked for; call again to ask anew`,
+      );
+    }
+    const channel = this.channels.find((candidate) => candidate.name === state.channel);
+    if (!channel) throw await this.book.refuse(call, id, 'the request state names no channel');
+    if (approval.status !== 'pending') return this.settle(call, approval);
+    return this.follow(call, await channel.answer(this.pending(call, approval), exchange));
+  }
+
+  private async follow(call: GatedCall, step: ChannelStep): Promise<GateOutcome> {
+    return step.kind === 'ask' ? step : this.settle(call, step.approval);
+  }
+
+  /** What the record's state means for this call. */
+  private async settle(call: GatedCall, approval: Approval): Promise<GateOutcome> {
+    const id = approval.id;
+    switch (approval.status) {
+      case 'approved':
+      case 'used': // claim says why a used record cannot run again, and audits the attempt
+        return { kind: 'execute', approval: await this.book.claim(id, call) };
+      case 'pending':
+        return { kind: 'stop', error: pendingError(approval) };
+      case 'expired':
+        return {
+          kind: 'stop',
+          error: new KeygateError(
+            'approval.expired',
+            `no human approved ${approval.tool} in time (approval ${id} expired at ${approval.expiresAt}): the call was not made. Call again to ask anew.`,
+            { details: { approvalId: id } },
+          ),
+        };
+      default: {
+        const how = approval.status === 'cancelled' ? 'was cancelled' : 'was denied';
+        return {
+          kind: 'stop',
+          error: new KeygateError(
+            'approval.denied',
+            `approval ${id} for ${approval.tool} ${how}${approval.reason ? ` (${approval.reason})` : ''}: the call was not made`,
+            { details: { approvalId: id, status: approval.status } },
+          ),
+        };
+      }
+    }
+  }
+
+  private pending(call: GatedCall, approval: Approval): PendingCall {
+    return { approval, summary: summariseCall(approval, call.definition), waitMs: call.waitMs };
+  }
+}
+
+/** What the agent is told while a call waits: the id and the command a human runs. */
+function pendingError(approval: Approval): KeygateError {
+  const id = approval.id;
+  return new KeygateError(
+    'approval.pending',
+    [
+      `${approval.tool} is waiting for a human's approval (${id}); it was not made yet.`,
+      `A human approves it with: keygate approvals approve ${id}`,
+      `(or refuses it with: keygate approvals deny ${id} --reason "…").`,
+      `Once approved, make this same call again with the same arguments: it runs once. The request expires at ${approval.expiresAt}.`,
+    ].join(' '),
+    {
+      details: {
+        approvalId: id,
+        expiresAt: approval.expiresAt,
+        approve: `keygate approvals approve ${id}`,
+        deny: `keygate approvals deny ${id}`,
+      },
+    },
+  );
+}

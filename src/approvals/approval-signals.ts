@@ -1,0 +1,63 @@
+/**
+ * Wakes calls waiting on an approval when its record changes, in this process and, through
+ * PostgreSQL's LISTEN/NOTIFY, on every other daemon sharing the database. A wake-up only means
+ * "look again": the record in the database is the truth, and waiters also poll.
+ */
+import { sql } from 'kysely';
+import type { Store } from '../store/index.js';
+
+const CHANNEL = 'keygate_approvals';
+
+export class ApprovalSignals {
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private stopListening: (() => Promise<void>) | undefined;
+
+  private constructor(private readonly store: Store) {}
+
+  /** Starts listening; if the database cannot listen, waiters still poll. */
+  static async start(store: Store, onError?: (error: unknown) => void): Promise<ApprovalSignals> {
+    const signals = new ApprovalSignals(store);
+    try {
+      signals.stopListening = await store.listen(CHANNEL, (id) => signals.wake(id));
+    } catch (error) {
+      onError?.(error);
+    }
+    return signals;
+  }
+
+  /** Tells every waiter, here and on other daemons, that approval `id` changed. */
+  readonly notify = async (id: string): Promise<void> => {
+    this.wake(id);
+    await sql`select pg_notify(${CHANNEL}, ${id})`.execute(this.store.db);
+  };
+
+  /** Resolves when `id` changes, after `ms`, or when `signal` aborts, whichever comes first. */
+  wait(id: string, ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        const set = this.waiters.get(id);
+        set?.delete(done);
+        if (set?.size === 0) this.waiters.delete(id);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, ms));
+      if (signal?.aborted) return done();
+      signal?.addEventListener('abort', done, { once: true });
+      const set = this.waiters.get(id) ?? new Set();
+      this.waiters.set(id, set);
+      set.add(done);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.stopListening?.().catch(() => undefined);
+    this.stopListening = undefined;
+    for (const set of this.waiters.values()) for (const done of [...set]) done();
+  }
+
+  private wake(id: string): void {
+    for (const done of [...(this.waiters.get(id) ?? [])]) done();
+  }
+}

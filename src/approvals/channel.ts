@@ -1,0 +1,53 @@
+/**
+ * How a human is asked. Each way is one ApprovalChannel; the gate tries them in a fixed order
+ * and uses the first that can reach a human for this client and this policy.
+ */
+import type { InputRequiredResult } from '@modelcontextprotocol/server';
+import type { ApprovalMode } from '../config/index.js';
+import type { Approval } from './approval-book.js';
+
+/** What the calling client declared it can do. */
+export interface ClientAbilities {
+  /** Form-mode elicitation (`elicitation: {}` or `elicitation.form`). */
+  readonly form: boolean;
+  /** URL-mode elicitation (`elicitation.url`). */
+  readonly url: boolean;
+}
+
+/** What the MCP layer knows about the request being served. */
+export interface CallExchange {
+  readonly client: ClientAbilities;
+  /** The multi-round-trip state the client echoed back, untrusted until verified. */
+  readonly requestState?: string;
+  /** The client's answers to a previous round's input requests, untrusted. */
+  readonly inputResponses?: Record<string, unknown>;
+  /** Aborts when the client cancels the request or goes away. */
+  readonly signal?: AbortSignal;
+  /** Sends a progress notification, when the client asked for them. */
+  readonly progress?: (message: string, progress: number) => Promise<void>;
+}
+
+/** A call waiting for a decision, with what the human is shown. */
+export interface PendingCall {
+  readonly approval: Approval;
+  readonly summary: readonly string[];
+  /** How long a client's request may be held open waiting (`approval_wait`). */
+  readonly waitMs: number;
+}
+
+export type ChannelName = 'elicitation' | 'url' | 'out-of-band';
+
+/** Either a question to return to the client, or the record as it stands after asking. */
+export type ChannelStep =
+  | { readonly kind: 'ask'; readonly result: InputRequiredResult }
+  | { readonly kind: 'settled'; readonly approval: Approval };
+
+export interface ApprovalChannel {
+  readonly name: ChannelName;
+  /** Whether this channel can reach a human for a call under `mode` from this client. */
+  usable(mode: Exclude<ApprovalMode, 'never'>, client: ClientAbilities): boolean;
+  /** First contact: ask the human (or wait for one). */
+  ask(call: PendingCall, exchange: CallExchange): Promise<ChannelStep>;
+  /** The client came back with an answer to a question this channel asked. */
+  answer(call: PendingCall, exchange: CallExchange): Promise<ChannelStep>;
+}

@@ -1,0 +1,86 @@
+/**
+ * Form elicitation: the client asks its user, approve or deny, with an optional note. Written
+ * once as an `input_required` result: a 2026-07-28 client answers it and retries with the
+ * signed request state; for a 2025-era client the SDK sends a real `elicitation/create` on the
+ * request's own stream and re-enters the handler with the answer.
+ */
+import { inputRequired, inputResponse } from '@modelcontextprotocol/server';
+import type { Approval, ApprovalBook } from './approval-book.js';
+import type { ApprovalChannel, CallExchange, ChannelStep, ClientAbilities, PendingCall } from './channel.js';
+import type { RequestStateCodec } from './request-state.js';
+
+/** The key of the one input request this channel makes. */
+export const DECISION_KEY = 'keygate_approval';
+const MAX_NOTE = 500;
+
+/** Kept to the elicitation subset every protocol era accepts (flat, primitive, `enum`). */
+const DECISION_SCHEMA = {
+  type: 'object' as const,
+  properties: {
+    decision: {
+      type: 'string' as const,
+      title: 'Decision',
+      description: 'approve runs this exact call once; deny refuses it',
+      enum: ['approve', 'deny'],
+    },
+    note: { type: 'string' as const, title: 'Note (optional)', maxLength: MAX_NOTE },
+  },
+  required: ['decision'],
+};
+
+export class ElicitationChannel implements ApprovalChannel {
+  readonly name = 'elicitation' as const;
+
+  constructor(
+    private readonly book: ApprovalBook,
+    private readonly codec: RequestStateCodec,
+  ) {}
+
+  usable(mode: 'required' | 'out-of-band', client: ClientAbilities): boolean {
+    // Out-of-band means the agent's own client may not be the one that approves.
+    return mode === 'required' && client.form;
+  }
+
+  async ask(call: PendingCall): Promise<ChannelStep> {
+    const { approval } = call;
+    return {
+      kind: 'ask',
+      result: inputRequired({
+        inputRequests: {
+          [DECISION_KEY]: inputRequired.elicit({
+            message: ['keygate needs your approval.', ...call.summary].join('\n'),
+            requestedSchema: DECISION_SCHEMA,
+          }),
+        },
+        requestState: this.codec.mint({ ...approval, approvalId: approval.id, channel: this.name }),
+      }),
+    };
+  }
+
+  async answer(call: PendingCall, exchange: CallExchange): Promise<ChannelStep> {
+    const view = inputResponse(exchange.inputResponses, DECISION_KEY);
+    if (view.kind !== 'elicit') return this.ask(call); // no answer came back: ask again
+    const by = `the user of ${call.approval.agent}'s MCP client`;
+    const id = call.approval.id;
+    if (view.action === 'cancel')
+      return settled(await this.book.decide(id, 'cancelled', by, 'cancelled in the client'));
+    if (view.action === 'decline')
+      return settled(await this.book.decide(id, 'denied', by, 'declined in the client'));
+    const decision = view.content?.decision;
+    const note = typeof view.content?.note === 'string' ? view.content.note.slice(0, MAX_NOTE) : undefined;
+    // Anything but an explicit "approve" is a no.
+    if (decision === 'approve') return settled(await this.book.decide(id, 'approved', by, note || undefined));
+    return settled(
+      await this.book.decide(
+        id,
+        'denied',
+        by,
+        note || (decision === 'deny' ? undefined : 'unreadable answer'),
+      ),
+    );
+  }
+}
+
+function settled(approval: Approval): ChannelStep {
+  return { kind: 'settled', approval };
+}

@@ -1,0 +1,18 @@
+/** Public surface of approvals: records, the gate of the call pipeline and its channels. */
+export {
+  type Approval,
+  ApprovalBook,
+  type ApprovalRequest,
+  type ApprovalStatus,
+  type CallIdentity,
+  type Verdict,
+} from './approval-book.js';
+export { ApprovalGate, type GatedCall, type GateOutcome } from './approval-gate.js';
+export { ApprovalSignals } from './approval-signals.js';
+export { type ApprovalView, approvalView, summariseCall } from './call-summary.js';
+export type { ApprovalChannel, CallExchange, ChannelName, ClientAbilities } from './channel.js';
+export { ElicitationChannel } from './elicitation-channel.js';
+export { OutOfBandChannel } from './out-of-band-channel.js';
+export { RequestStateCodec } from './request-state.js';
+export { type Approvals, type ApprovalsOptions, startApprovals } from './start.js';
+export { UrlChannel } from './url-channel.js';

@@ -1,0 +1,60 @@
+/**
+ * Out of band: the call waits, telling the client it is alive with progress notifications,
+ * until a human decides through `keygate approvals` (or the approval page) or the wait bound is
+ * reached. The bound stays under what clients tolerate (Claude gives up at 300 s); after it,
+ * the tool result says the call is pending and how a human approves it.
+ */
+import type { ApprovalBook } from './approval-book.js';
+import type { ApprovalSignals } from './approval-signals.js';
+import type { ApprovalChannel, CallExchange, ChannelStep, PendingCall } from './channel.js';
+
+/** Re-read the record at least this often, in case a notification was missed. */
+const POLL_MS = 2000;
+const MAX_PROGRESS_EVERY_MS = 10_000;
+
+export class OutOfBandChannel implements ApprovalChannel {
+  readonly name = 'out-of-band' as const;
+
+  constructor(
+    private readonly book: ApprovalBook,
+    private readonly signals: ApprovalSignals,
+  ) {}
+
+  usable(): boolean {
+    return true;
+  }
+
+  ask(call: PendingCall, exchange: CallExchange): Promise<ChannelStep> {
+    return this.waitForDecision(call, exchange);
+  }
+
+  answer(call: PendingCall, exchange: CallExchange): Promise<ChannelStep> {
+    return this.waitForDecision(call, exchange);
+  }
+
+  /** Waits until the record leaves `pending`, the wait bound, the expiry, or the client leaves. */
+  async waitForDecision(call: PendingCall, exchange: CallExchange): Promise<ChannelStep> {
+    const id = call.approval.id;
+    const deadline = Math.min(Date.now() + call.waitMs, Date.parse(call.approval.expiresAt));
+    const progressEvery = Math.min(MAX_PROGRESS_EVERY_MS, Math.max(200, call.waitMs / 5));
+    let nextProgress = Date.now();
+    let ticks = 0;
+    for (;;) {
+      const approval = (await this.book.get(id)) ?? call.approval;
+      const now = Date.now();
+      if (approval.status !== 'pending' || now >= deadline || exchange.signal?.aborted)
+        return { kind: 'settled', approval };
+      if (exchange.progress && now >= nextProgress) {
+        nextProgress = now + progressEvery;
+        await exchange
+          .progress(
+            `waiting for a human to approve ${approval.tool}: keygate approvals approve ${id}`,
+            ++ticks,
+          )
+          .catch(() => undefined);
+      }
+      const until = Math.min(deadline, exchange.progress ? nextProgress : deadline, now + POLL_MS);
+      await this.signals.wait(id, until - now, exchange.signal);
+    }
+  }
+}

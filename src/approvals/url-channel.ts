@@ -1,0 +1,61 @@
+/**
+ * URL elicitation, for tools whose policy says `out-of-band` and clients that declare
+ * `elicitation.url`: the client shows its user the approval page's address. The page holds no
+ * secret and pre-authorises nothing; it asks for the admin token. When the user is done the
+ * call waits, as out of band, for the decision.
+ */
+import { inputRequired, inputResponse } from '@modelcontextprotocol/server';
+import type { ApprovalBook } from './approval-book.js';
+import type { ApprovalChannel, CallExchange, ChannelStep, ClientAbilities, PendingCall } from './channel.js';
+import type { OutOfBandChannel } from './out-of-band-channel.js';
+import type { RequestStateCodec } from './request-state.js';
+
+const PAGE_KEY = 'keygate_approval_page';
+
+export class UrlChannel implements ApprovalChannel {
+  readonly name = 'url' as const;
+
+  constructor(
+    private readonly book: ApprovalBook,
+    private readonly codec: RequestStateCodec,
+    private readonly waiter: OutOfBandChannel,
+    /** The address of an approval's page on this daemon. */
+    private readonly pageUrl: (id: string) => string,
+  ) {}
+
+  usable(mode: 'required' | 'out-of-band', client: ClientAbilities): boolean {
+    return mode === 'out-of-band' && client.url;
+  }
+
+  async ask(call: PendingCall): Promise<ChannelStep> {
+    const { approval } = call;
+    return {
+      kind: 'ask',
+      result: inputRequired({
+        inputRequests: {
+          [PAGE_KEY]: inputRequired.elicitUrl({
+            message: [
+              'keygate needs an administrator to approve this call on its approval page (the admin token is asked for there).',
+              ...call.summary,
+            ].join('\n'),
+            url: this.pageUrl(approval.id),
+          }),
+        },
+        requestState: this.codec.mint({ ...approval, approvalId: approval.id, channel: this.name }),
+      }),
+    };
+  }
+
+  async answer(call: PendingCall, exchange: CallExchange): Promise<ChannelStep> {
+    const view = inputResponse(exchange.inputResponses, PAGE_KEY);
+    if (view.kind === 'elicit' && view.action !== 'accept') {
+      const by = `the user of ${call.approval.agent}'s MCP client`;
+      const approval =
+        view.action === 'decline'
+          ? await this.book.decide(call.approval.id, 'denied', by, 'declined to open the approval page')
+          : await this.book.decide(call.approval.id, 'cancelled', by, 'cancelled in the client');
+      return { kind: 'settled', approval };
+    }
+    return this.waiter.waitForDecision(call, exchange);
+  }
+}
