@@ -1,0 +1,438 @@
+/**
+ * Approvals through every channel, with real SDK v2 clients of each protocol era and capability
+ * set over HTTP on loopback, the real pipeline and store, and fake upstreams that record what
+ * they receive: approved → exactly one request with exactly the stored arguments; anything
+ * else → nothing sent. Tampering is refused and audited.
+ */
+import type { Client } from '@modelcontextprotocol/client';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ApprovalStatus } from '../../src/approvals/index.js';
+import { PLAIN_EXCHANGE, runToolCall } from '../../src/mcp/index.js';
+import { CASES } from '../fixtures/operation-cases.js';
+import { type ElicitParams, type Era, type Gateway, startGateway } from '../helpers/gateway.js';
+import { assertNoSecrets } from '../helpers/harness.js';
+
+const POLICY = (extra = '') => `services:
+  github: { spec: builtin:github, credential: github }
+  stripe: { spec: builtin:stripe, credential: stripe }
+  notion: { spec: builtin:notion, credential: notion }
+defaults:
+  approval_timeout: 5m
+  approval_wait: 2s
+${extra}agents:
+  alice:
+    tools: ["github_*", "stripe_*"]
+  bob:
+    tools: ["github_*"]
+  ops:
+    tools: [github_issue_create, github_issue_get]
+    approval: { github_issue_create: out-of-band }
+  all:
+    tools: ["*"]
+`;
+
+type Result = {
+  isError?: boolean;
+  content: { type: string; text: string }[];
+  structuredContent?: { error: { code: string; message: string; approvalId?: string } };
+};
+
+const issue = (title: string) => ({ owner: 'acme', repo: 'api', title });
+const APPROVE = { action: 'accept', content: { decision: 'approve' } };
+
+describe('approvals through every channel', () => {
+  let gw: Gateway;
+  const seen: unknown[] = [];
+
+  const github = () => gw.harness.fakes.github;
+  async function call(
+    client: Client,
+    name: string,
+    args: Record<string, unknown>,
+    options = {},
+  ): Promise<Result> {
+    const result = (await client.callTool({ name, arguments: args }, options)) as unknown as Result;
+    seen.push(result);
+    return result;
+  }
+  async function decisions(approvalId: string): Promise<string[]> {
+    await gw.audit.drain();
+    const rows = await gw.audit.query({ limit: 10_000 });
+    return rows.filter((row) => row.approvalId === approvalId).map((row) => row.decision);
+  }
+  async function refusals(): Promise<string[]> {
+    await gw.audit.drain();
+    const rows = await gw.audit.query({ limit: 10_000 });
+    return rows.filter((row) => row.decision === 'approval_refused').map((row) => row.reason ?? '');
+  }
+  /** The one pending approval of `agent`, once it exists. */
+  async function pendingOf(agent: string) {
+    for (let i = 0; i < 200; i++) {
+      const [approval] = await gw.approvals.book.list({ agent });
+      if (approval) return approval;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    throw new Error(`no pending approval for ${agent}`);
+  }
+  const approvalIdOf = (result: Result) => result.structuredContent?.error.approvalId;
+
+  beforeAll(async () => {
+    gw = await startGateway(POLICY());
+  });
+  afterAll(async () => {
+    await gw.close();
+    assertNoSecrets(seen, gw.harness.secrets);
+  });
+  beforeEach(async () => {
+    gw.harness.resetFakes();
+    gw.setPolicy(POLICY());
+    // Each test starts with no open approvals, so identical calls of two tests never meet.
+    for (const approval of await gw.approvals.book.list({ status: 'pending' }))
+      await gw.approvals.book.decide(approval.id, 'cancelled', 'test cleanup');
+    for (const approval of await gw.approvals.book.list({ status: 'approved' }))
+      await gw.approvals.book.cancel(approval, 'test cleanup');
+  });
+
+  describe.each<Era>(['2025-06-18', '2025-11-25', '2026-07-28'])('form elicitation, protocol %s', (era) => {
+    it('approve: the stored call runs exactly once, every step audited', async () => {
+      const asked: ElicitParams[] = [];
+      const client = await gw.connect('alice', {
+        era,
+        elicitation: { form: true },
+        onElicit: (params) => {
+          asked.push(params);
+          return APPROVE;
+        },
+      });
+      const result = await call(client, 'github_issue_create', issue(`approve ${era}`));
+      expect(result.isError).toBeFalsy();
+      expect(github().requests).toHaveLength(1);
+      expect(github().requests[0]).toMatchObject({ method: 'POST', path: '/repos/acme/api/issues' });
+      expect(JSON.parse(github().requests[0]!.body)).toEqual({ title: `approve ${era}` });
+      expect(asked).toHaveLength(1);
+      expect(asked[0]!.message).toContain('Agent "alice" wants to call github_issue_create');
+      expect(asked[0]!.message).toContain('github: POST /repos/{owner}/{repo}/issues (risk: write)');
+      expect(asked[0]!.message).toContain(`title: approve ${era}`);
+      const [approval] = await gw.approvals.book
+        .list({ status: 'used', agent: 'alice' })
+        .then((all) => all.slice(-1));
+      expect(approval?.args).toEqual(issue(`approve ${era}`));
+      expect(await decisions(approval!.id)).toEqual([
+        'approval_pending',
+        'approval_approved',
+        'approval_used',
+        'allowed',
+        'completed',
+      ]);
+    });
+
+    it.each<[string, Record<string, unknown>, ApprovalStatus]>([
+      ['decline', { action: 'decline' }, 'denied'],
+      ['cancel', { action: 'cancel' }, 'cancelled'],
+      ['deny', { action: 'accept', content: { decision: 'deny', note: 'not today' } }, 'denied'],
+      ['an unreadable answer', { action: 'accept', content: { decision: 'yes please' } }, 'denied'],
+    ])('%s: nothing is sent', async (_name, answer, status) => {
+      const client = await gw.connect('alice', { era, elicitation: { form: true }, onElicit: () => answer });
+      const result = await call(client, 'github_issue_create', issue(`no ${era} ${_name}`));
+      expect(result.structuredContent?.error.code).toBe('approval.denied');
+      expect(github().requests).toEqual([]);
+      const [approval] = await gw.approvals.book
+        .list({ status, agent: 'alice' })
+        .then((all) => all.slice(-1));
+      expect(approval?.args).toEqual(issue(`no ${era} ${_name}`));
+    });
+  });
+
+  it('a client that cannot be asked waits out of band, with progress, and runs once when approved', async () => {
+    const client = await gw.connect('alice');
+    const progress: string[] = [];
+    gw.setPolicy(POLICY().replace('approval_wait: 2s', 'approval_wait: 20s'));
+    const pending = call(client, 'github_issue_create', issue('out of band'), {
+      onprogress: (p: { message?: string }) => progress.push(p.message ?? ''),
+    });
+    const approval = await pendingOf('alice');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(github().requests).toEqual([]);
+    await gw.approvals.book.decide(approval.id, 'approved', 'test admin');
+    const result = await pending;
+    expect(result.isError).toBeFalsy();
+    expect(github().requests).toHaveLength(1);
+    expect(progress[0]).toContain(`keygate approvals approve ${approval.id}`);
+  });
+
+  it('past the wait bound the call is pending; once approved, the next identical call runs exactly once', async () => {
+    const client = await gw.connect('alice', { era: '2026-07-28' });
+    const first = await call(client, 'github_issue_create', issue('later'));
+    expect(first.structuredContent?.error.code).toBe('approval.pending');
+    const id = approvalIdOf(first)!;
+    expect(first.content[0]!.text).toContain(`keygate approvals approve ${id}`);
+    expect(github().requests).toEqual([]);
+
+    await gw.approvals.book.decide(id, 'approved', 'test admin');
+    const second = await call(client, 'github_issue_create', issue('later'));
+    expect(second.isError).toBeFalsy();
+    expect(github().requests).toHaveLength(1);
+
+    // The approval is spent: the same call again asks anew, and sends nothing.
+    const third = await call(client, 'github_issue_create', issue('later'));
+    expect(third.structuredContent?.error.code).toBe('approval.pending');
+    expect(approvalIdOf(third)).not.toBe(id);
+    expect(github().requests).toHaveLength(1);
+    // Another argument does not ride on an approval either.
+    await gw.approvals.book.decide(approvalIdOf(third)!, 'approved', 'test admin');
+    const other = await call(client, 'github_issue_create', issue('later!'));
+    expect(other.structuredContent?.error.code).toBe('approval.pending');
+    expect(github().requests).toHaveLength(1);
+  });
+
+  it('out-of-band policy: a form-capable client is not asked to approve its own call', async () => {
+    let asked = 0;
+    const client = await gw.connect('ops', {
+      elicitation: { form: true },
+      onElicit: () => {
+        asked++;
+        return APPROVE;
+      },
+    });
+    const result = await call(client, 'github_issue_create', issue('ops form'));
+    expect(result.structuredContent?.error.code).toBe('approval.pending');
+    expect(asked).toBe(0);
+    expect(github().requests).toEqual([]);
+  });
+
+  it.each<Era>(['2025-11-25', '2026-07-28'])(
+    'out-of-band policy with URL elicitation (%s): the approval page is offered, the decision is waited for',
+    async (era) => {
+      const urls: string[] = [];
+      const client = await gw.connect('ops', {
+        era,
+        elicitation: { form: true, url: true },
+        onElicit: async (params) => {
+          urls.push(`${params.mode} ${params.url}`);
+          // The administrator decides on the page (through the admin API) while the user looks.
+          const approval = await pendingOf('ops');
+          await gw.approvals.book.decide(approval.id, 'approved', 'page');
+          return { action: 'accept' };
+        },
+      });
+      const result = await call(client, 'github_issue_create', issue(`ops url ${era}`));
+      expect(result.isError).toBeFalsy();
+      expect(urls).toHaveLength(1);
+      expect(urls[0]).toMatch(new RegExp(`^url ${gw.url}/approvals/apr_[A-Za-z0-9_-]+$`));
+      expect(github().requests).toHaveLength(1);
+    },
+  );
+
+  it('declining the approval page means no', async () => {
+    const client = await gw.connect('ops', {
+      era: '2026-07-28',
+      elicitation: { url: true },
+      onElicit: () => ({ action: 'decline' }),
+    });
+    const result = await call(client, 'github_issue_create', issue('ops url declined'));
+    expect(result.structuredContent?.error.code).toBe('approval.denied');
+    expect(github().requests).toEqual([]);
+  });
+
+  it('nobody deciding in time means not executed', async () => {
+    gw.setPolicy(POLICY().replace('approval_timeout: 5m', 'approval_timeout: 1s'));
+    const client = await gw.connect('alice');
+    const result = await call(client, 'github_issue_create', issue('too late'));
+    expect(result.structuredContent?.error.code).toBe('approval.expired');
+    const id = approvalIdOf(result)!;
+    expect((await gw.approvals.book.get(id))?.status).toBe('expired');
+    await expect(gw.approvals.book.decide(id, 'approved', 'late admin')).rejects.toMatchObject({
+      code: 'approval.expired',
+    });
+    expect(github().requests).toEqual([]);
+    expect(await decisions(id)).toEqual(['approval_pending', 'approval_expired']);
+  });
+
+  it('50 identical pending calls approved once execute exactly once', async () => {
+    gw.setPolicy(POLICY().replace('approval_wait: 2s', 'approval_wait: 30s'));
+    const client = await gw.connect('alice');
+    const calls = Array.from({ length: 50 }, () => call(client, 'github_issue_create', issue('fifty')));
+    const approval = await pendingOf('alice');
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // let all 50 join the one record
+    expect((await gw.approvals.book.list({ agent: 'alice' })).map((a) => a.id)).toEqual([approval.id]);
+    await gw.approvals.book.decide(approval.id, 'approved', 'test admin');
+    const results = await Promise.all(calls);
+    expect(results.filter((r) => !r.isError)).toHaveLength(1);
+    const others = results.filter((r) => r.isError).map((r) => r.structuredContent?.error.code);
+    expect(new Set(others)).toEqual(new Set(['approval.refused']));
+    expect(github().requests).toHaveLength(1);
+  });
+
+  it('a Stripe payment carries an Idempotency-Key derived from its approval id', async () => {
+    const asked: string[] = [];
+    const client = await gw.connect('alice', {
+      elicitation: { form: true },
+      onElicit: (params) => {
+        asked.push(params.message);
+        return APPROVE;
+      },
+    });
+    const result = await call(client, 'stripe_refund_create', { charge: 'ch_1', amount: 500 });
+    expect(result.isError).toBeFalsy();
+    const stripe = gw.harness.fakes.stripe;
+    expect(stripe.requests).toHaveLength(1);
+    const [approval] = await gw.approvals.book
+      .list({ status: 'used', agent: 'alice' })
+      .then((all) => all.slice(-1));
+    expect(approval?.tool).toBe('stripe_refund_create');
+    expect(stripe.requests[0]!.headers['idempotency-key']).toBe(`keygate-${approval!.id}`);
+    expect(asked[0]).toContain('(risk: payment)');
+    expect(asked[0]).toContain('Amount: 500');
+  });
+
+  describe('tampering (2026-07-28 request state)', () => {
+    /** A fetch that rewrites the retried tools/call (the one carrying requestState). */
+    function tamper(
+      rewrite: (params: Record<string, unknown>) => void,
+      captured?: { body?: string; headers?: Headers },
+    ) {
+      return (async (input: string | URL | Request, init?: RequestInit) => {
+        if (typeof init?.body === 'string' && init.body.includes('"requestState"')) {
+          const message = JSON.parse(init.body) as { params: Record<string, unknown> };
+          rewrite(message.params);
+          const body = JSON.stringify(message);
+          if (captured) {
+            captured.body = body;
+            captured.headers = new Headers(init.headers);
+          }
+          return fetch(input, { ...init, body });
+        }
+        return fetch(input, init);
+      }) as typeof fetch;
+    }
+    const modern = (
+      agent: string,
+      rewrite: (params: Record<string, unknown>) => void,
+      onElicit: () => Record<string, unknown> = () => APPROVE,
+    ) =>
+      gw.connect(agent, {
+        era: '2026-07-28',
+        elicitation: { form: true },
+        onElicit,
+        fetch: tamper(rewrite),
+      });
+
+    it('a forged request state is refused and audited', async () => {
+      const client = await modern('alice', (params) => {
+        const state = params.requestState as string;
+        params.requestState = `${state.slice(0, -2)}${state.endsWith('AA') ? 'AB' : 'AA'}`;
+      });
+      const result = await call(client, 'github_issue_create', issue('forged'));
+      expect(result.structuredContent?.error.code).toBe('approval.refused');
+      expect(github().requests).toEqual([]);
+      expect((await refusals()).at(-1)).toBe('the request state is forged or damaged');
+    });
+
+    it('changing one argument after approval is refused and audited', async () => {
+      const client = await modern('alice', (params) => {
+        (params.arguments as Record<string, unknown>).title = 'swapped';
+      });
+      const result = await call(client, 'github_issue_create', issue('original'));
+      expect(result.structuredContent?.error.code).toBe('approval.refused');
+      expect(github().requests).toEqual([]);
+      expect((await refusals()).at(-1)).toMatch(
+        /the arguments differ from the ones approval apr_\S+ was asked for/,
+      );
+    });
+
+    it("another agent presenting an approval's state is refused and audited", async () => {
+      let aliceState = '';
+      const alice = await modern(
+        'alice',
+        (params) => {
+          aliceState = params.requestState as string;
+        },
+        () => ({ action: 'cancel' }),
+      );
+      await call(alice, 'github_issue_create', issue('shared'));
+      expect(aliceState).not.toBe('');
+      const bob = await modern('bob', (params) => {
+        params.requestState = aliceState;
+      });
+      const result = await call(bob, 'github_issue_create', issue('shared'));
+      expect(result.structuredContent?.error.code).toBe('approval.refused');
+      expect((await refusals()).at(-1)).toMatch(/approval apr_\S+ belongs to another agent/);
+      expect(github().requests).toEqual([]);
+    });
+
+    it('replaying a used approval is refused and audited; the call ran once', async () => {
+      const captured: { body?: string; headers?: Headers } = {};
+      const client = await gw.connect('alice', {
+        era: '2026-07-28',
+        elicitation: { form: true },
+        onElicit: () => APPROVE,
+        fetch: tamper(() => undefined, captured),
+      });
+      const result = await call(client, 'github_issue_create', issue('replayed'));
+      expect(result.isError).toBeFalsy();
+      expect(captured.body).toBeDefined();
+      const replay = await fetch(`${gw.url}/mcp`, {
+        method: 'POST',
+        headers: captured.headers!,
+        body: captured.body!,
+      });
+      const text = await replay.text();
+      seen.push(text);
+      expect(text).toContain('approval.refused');
+      expect(text).toContain('was already used');
+      expect(github().requests).toHaveLength(1);
+    });
+
+    it('a policy change between request and approval is refused and audited', async () => {
+      const client = await modern(
+        'alice',
+        () => undefined,
+        () => {
+          gw.setPolicy(`${POLICY()}# reloaded\n`);
+          return APPROVE;
+        },
+      );
+      const result = await call(client, 'github_issue_create', issue('policy moved'));
+      expect(result.structuredContent?.error.code).toBe('approval.refused');
+      expect(result.content[0]!.text).toContain('the policy changed');
+      expect(github().requests).toEqual([]);
+    });
+
+    it('an approval granted out of band under an older policy is not used', async () => {
+      const client = await gw.connect('alice');
+      const first = await call(client, 'github_issue_create', issue('old policy'));
+      await gw.approvals.book.decide(approvalIdOf(first)!, 'approved', 'test admin');
+      gw.setPolicy(`${POLICY()}# changed\n`);
+      const again = await call(client, 'github_issue_create', issue('old policy'));
+      expect(again.structuredContent?.error.code).toBe('approval.pending');
+      expect(approvalIdOf(again)).not.toBe(approvalIdOf(first));
+      expect((await refusals()).at(-1)).toContain('was granted under another policy version');
+      expect((await gw.approvals.book.get(approvalIdOf(first)!))?.status).toBe('cancelled');
+      expect(github().requests).toEqual([]);
+    });
+  });
+
+  it('every write, destructive and payment tool in the catalog is unreachable without an approval', async () => {
+    gw.setPolicy(POLICY().replace('approval_wait: 2s', 'approval_wait: 1ms'));
+    const caller = { agent: 'all', tokenId: 't-all', tools: null };
+    const gated = CASES.filter(([name]) => gw.harness.catalog.get(name).risk !== 'read');
+    expect(gated.length).toBeGreaterThan(40);
+    for (const [name, args, method, target] of gated) {
+      const fake = gw.harness.fakes[gw.harness.catalog.get(name).service as 'github'];
+      gw.harness.resetFakes();
+      const held = (await runToolCall(gw.deps, caller, name, args, PLAIN_EXCHANGE)) as Result;
+      expect(held.structuredContent?.error.code, name).toBe('approval.pending');
+      expect(fake.requests, name).toEqual([]);
+      await gw.approvals.book.decide(approvalIdOf(held)!, 'approved', 'test admin');
+      const ran = (await runToolCall(gw.deps, caller, name, args, PLAIN_EXCHANGE)) as Result;
+      expect(ran.isError, name).toBeFalsy();
+      expect(
+        fake.requests.map((r) => `${r.method} ${r.path}${r.query ? `?${r.query}` : ''}`),
+        name,
+      ).toEqual([`${method} ${target}`]);
+      const again = (await runToolCall(gw.deps, caller, name, args, PLAIN_EXCHANGE)) as Result;
+      expect(again.structuredContent?.error.code, name).toBe('approval.pending');
+      expect(fake.requests, name).toHaveLength(1);
+    }
+  });
+});

@@ -1,0 +1,154 @@
+/**
+ * The daemon's call path in this process, for approval tests: a real HTTP listener on
+ * 127.0.0.1 serving /mcp with keygate's transport, the real pipeline, policy engine, approvals
+ * and audit on a real PGlite store, and the fake upstreams. Agents are given by bearer token
+ * `tok-<agent>`; clients are real SDK v2 clients of the era and capabilities each test asks for.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type { AgentIdentity } from '../../src/agents/index.js';
+import { type Approvals, startApprovals } from '../../src/approvals/index.js';
+import { AuditLog } from '../../src/audit/index.js';
+import { parsePolicy } from '../../src/config/index.js';
+import {
+  agentToolHandlers,
+  createMcpHttpHandler,
+  createMcpServer,
+  type PipelineDeps,
+} from '../../src/mcp/index.js';
+import { PolicyEngine, RateLimiter } from '../../src/policy/index.js';
+import { type Harness, startHarness } from './harness.js';
+import { PGLITE_BACKEND, type TestStore } from './stores.js';
+
+export type Era = '2025-06-18' | '2025-11-25' | '2026-07-28';
+
+export interface ClientOptions {
+  readonly era?: Era;
+  /** Declared elicitation modes; none declares no elicitation capability at all. */
+  readonly elicitation?: { form?: boolean; url?: boolean };
+  /** Answers elicitation/create (for 2026-07-28 clients: the embedded requests). */
+  readonly onElicit?: (params: ElicitParams) => Promise<Record<string, unknown>> | Record<string, unknown>;
+  /** Wraps the transport's fetch, to watch or tamper with what goes on the wire. */
+  readonly fetch?: typeof fetch;
+}
+
+export interface ElicitParams {
+  readonly mode?: string;
+  readonly message: string;
+  readonly url?: string;
+  readonly requestedSchema?: unknown;
+}
+
+export interface Gateway {
+  readonly url: string;
+  readonly harness: Harness;
+  readonly store: TestStore;
+  readonly audit: AuditLog;
+  readonly approvals: Approvals;
+  readonly deps: PipelineDeps;
+  /** Replaces the policy in force (as a reload would). */
+  setPolicy(yaml: string): PolicyEngine;
+  connect(agent: string, options?: ClientOptions): Promise<Client>;
+  close(): Promise<void>;
+}
+
+export async function startGateway(policyYaml: string): Promise<Gateway> {
+  const harness = await startHarness();
+  const store = await PGLITE_BACKEND.fresh();
+  const audit = new AuditLog(store.store);
+  let engine = compile(policyYaml);
+  function compile(yaml: string): PolicyEngine {
+    const parsed = parsePolicy(yaml, harness.catalog);
+    if (!parsed.ok) throw new Error(`bad test policy: ${JSON.stringify(parsed.problems)}`);
+    return new PolicyEngine(parsed.policy, harness.catalog);
+  }
+  let base = '';
+  const approvals = await startApprovals({
+    store: store.store,
+    audit,
+    stateKey: randomBytes(32),
+    pageUrl: (id) => `${base}/approvals/${id}`,
+  });
+  const deps: PipelineDeps = {
+    catalog: harness.catalog,
+    policy: () => engine,
+    rateLimiter: new RateLimiter(store.store),
+    audit,
+    executor: harness.executor,
+    approvals: approvals.gate,
+  };
+  const mcp = createMcpHttpHandler<AgentIdentity>((caller) =>
+    createMcpServer(agentToolHandlers(deps, caller)),
+  );
+  const server: Server = createServer((req, res) => {
+    const token = /^Bearer tok-([a-z0-9-]+)$/.exec(req.headers.authorization ?? '')?.[1];
+    if (!token) {
+      res.writeHead(401).end();
+      return;
+    }
+    void mcp
+      .handle(req, res, { agent: token, tokenId: `t-${token}`, tools: null, expiresAt: null })
+      .catch(() => {
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const clients: Client[] = [];
+
+  return {
+    url: base,
+    harness,
+    store,
+    audit,
+    approvals,
+    deps,
+    setPolicy(yaml) {
+      engine = compile(yaml);
+      return engine;
+    },
+    async connect(agent, options = {}) {
+      const era = options.era ?? '2025-11-25';
+      const modes = options.elicitation;
+      const client = new Client(
+        { name: `test-${era}`, version: '1' },
+        {
+          capabilities: modes
+            ? { elicitation: { ...(modes.form ? { form: {} } : {}), ...(modes.url ? { url: {} } : {}) } }
+            : {},
+          ...(era === '2026-07-28'
+            ? { versionNegotiation: { mode: { pin: '2026-07-28' } } }
+            : { supportedProtocolVersions: [era] }),
+        },
+      );
+      if (modes) {
+        client.setRequestHandler('elicitation/create', async (request) => {
+          const answer = await (options.onElicit ?? (() => ({ action: 'cancel' })))(
+            request.params as unknown as ElicitParams,
+          );
+          return answer as never;
+        });
+      }
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(`${base}/mcp`), {
+          requestInit: { headers: { authorization: `Bearer tok-${agent}` } },
+          ...(options.fetch ? { fetch: options.fetch } : {}),
+        }),
+      );
+      clients.push(client);
+      return client;
+    },
+    async close() {
+      for (const client of clients) await client.close().catch(() => undefined);
+      await mcp.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await approvals.close();
+      await audit.drain();
+      await harness.close();
+      await store.dispose();
+    },
+  };
+}
