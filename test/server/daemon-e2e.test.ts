@@ -34,6 +34,7 @@ function policy(
 defaults:
   approval: { read: never, write: required, destructive: required, payment: required }
   approval_timeout: 5m
+  approval_wait: 1s
 agents:
   triage-bot:
     tools: ${triageTools}
@@ -209,10 +210,10 @@ describe('keygate serve end to end', () => {
     expect(audit.at(-1).reason).toContain(reason);
   });
 
-  it('refuses a call that needs an approval (fail closed), sending nothing', async () => {
+  it('holds a call that needs an approval, sending nothing until a human decides', async () => {
     const triage = await connect(tokens['triage-bot']!);
     const result = await call(triage, 'github_issue_create', { owner: 'acme', repo: 'api', title: 'x' });
-    expect(result.structuredContent?.error.code).toBe('approval.unavailable');
+    expect(result.structuredContent?.error.code).toBe('approval.pending');
     nothingSent();
   });
 

@@ -1,0 +1,287 @@
+/**
+ * Approvals with the real daemon process: humans decide with `keygate approvals` (through the
+ * daemon, and offline while none runs), pending approvals survive a restart, the approval page
+ * holds nothing and needs the admin token, agent tokens never reach the approvals API, and
+ * elicitation crosses the `keygate stdio` bridge.
+ */
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.js';
+import { keygate, ROOT, transcript } from '../helpers/cli.js';
+import { type DaemonProcess, startDaemonProcess } from '../helpers/daemon-process.js';
+
+const SECRET = 'ghp_CANARYapprovals0000000000000000000e5';
+type Result = {
+  isError?: boolean;
+  content: { text: string }[];
+  structuredContent?: { error: { code: string; message: string; approvalId?: string } };
+};
+
+describe('approvals with the daemon and the CLI', () => {
+  let home: string;
+  let fake: FakeUpstream;
+  let daemon: DaemonProcess;
+  let token: string;
+  let adminToken: string;
+  const clients: Client[] = [];
+  const seen: unknown[] = [];
+  const logs: string[] = [];
+
+  const policy = (wait: string) => `services:
+  github: { spec: builtin:github, credential: github, base_url: "${fake.url}" }
+defaults:
+  approval_wait: ${wait}
+agents:
+  writer:
+    tools: [github_issue_create, github_issue_get]
+`;
+  const issue = (title: string) => ({ owner: 'acme', repo: 'api', title });
+  async function connect(): Promise<Client> {
+    const client = new Client({ name: 'e2e-approvals', version: '1' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${daemon.url}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${token}` } },
+      }),
+    );
+    clients.push(client);
+    return client;
+  }
+  async function call(client: Client, args: Record<string, unknown>): Promise<Result> {
+    const result = (await client.callTool({
+      name: 'github_issue_create',
+      arguments: args,
+    })) as unknown as Result;
+    seen.push(result);
+    return result;
+  }
+  async function restart(): Promise<void> {
+    for (const client of clients.splice(0)) await client.close().catch(() => undefined);
+    logs.push(daemon.log());
+    expect(await daemon.stop()).toBe(0);
+    daemon = await startDaemonProcess(home);
+  }
+  async function pendingIds(): Promise<string[]> {
+    const listed = await keygate(['approvals', '--json', '--home', home]);
+    expect(listed.code).toBe(0);
+    return JSON.parse(listed.stdout).approvals.map((a: { id: string }) => a.id);
+  }
+
+  beforeAll(async () => {
+    fake = await startFakeUpstream('github', SECRET);
+    home = join(await mkdtemp(join(tmpdir(), 'keygate-approvals-')), 'home');
+    expect((await keygate(['init', '--home', home])).code).toBe(0);
+    await writeFile(join(home, 'keygate.yaml'), policy('1s'));
+    expect((await keygate(['secret', 'set', 'github', '--home', home], { input: SECRET })).code).toBe(0);
+    token = JSON.parse((await keygate(['agent', 'add', 'writer', '--home', home, '--json'])).stdout).token;
+    adminToken = (await readFile(join(home, 'admin.token'), 'utf8')).trim();
+    daemon = await startDaemonProcess(home);
+  }, 120_000);
+  afterAll(async () => {
+    for (const client of clients) await client.close().catch(() => undefined);
+    logs.push(daemon.log());
+    await daemon.stop();
+    await fake.close();
+    const everything = JSON.stringify(seen) + transcript.join('\n') + logs.join('\n');
+    expect(everything).not.toContain(SECRET);
+  });
+  beforeEach(() => fake.reset());
+
+  it('lists a pending call with what it would do; approve runs it once on the next identical call', async () => {
+    const client = await connect();
+    const held = await call(client, issue('from the CLI'));
+    expect(held.structuredContent?.error.code).toBe('approval.pending');
+    const id = held.structuredContent!.error.approvalId!;
+    expect(held.content[0]!.text).toContain(`keygate approvals approve ${id}`);
+
+    const text = await keygate(['approvals', 'list', '--home', home]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(id);
+    expect(text.stdout).toContain('POST /repos/{owner}/{repo}/issues');
+    expect(text.stdout).toContain('title: from the CLI');
+    const listed = JSON.parse((await keygate(['approvals', '--json', '--home', home])).stdout).approvals;
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).toMatchObject({
+      id,
+      agent: 'writer',
+      tool: 'github_issue_create',
+      status: 'pending',
+      argsRedacted: issue('from the CLI'),
+      risk: 'write',
+    });
+    expect(listed[0].args).toBeUndefined(); // only the redacted copy is ever shown
+
+    const approved = await keygate(['approvals', 'approve', id, '--home', home]);
+    expect(approved.code).toBe(0);
+    expect(approved.stdout).toContain(`approved ${id}: github_issue_create for writer`);
+    const again = await keygate(['approvals', 'approve', id, '--home', home]);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain(`approval ${id} is already approved`);
+
+    const ran = await call(client, issue('from the CLI'));
+    expect(ran.isError).toBeFalsy();
+    expect(fake.requests).toHaveLength(1);
+    expect(JSON.parse(fake.requests[0]!.body)).toEqual({ title: 'from the CLI' });
+    expect((await call(client, issue('from the CLI'))).structuredContent?.error.code).toBe(
+      'approval.pending',
+    );
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it('deny with a reason answers the waiting call, which sends nothing', async () => {
+    await writeFile(join(home, 'keygate.yaml'), policy('30s'));
+    await fetch(`${daemon.url}/api/policy/reload`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    const client = await connect();
+    const waiting = call(client, issue('deny me'));
+    let ids: string[] = [];
+    for (let i = 0; i < 100 && ids.length === 0; i++) {
+      const listed = JSON.parse((await keygate(['approvals', '--json', '--home', home])).stdout)
+        .approvals as {
+        id: string;
+        argsRedacted: { title: string };
+      }[];
+      ids = listed.filter((a) => a.argsRedacted.title === 'deny me').map((a) => a.id);
+    }
+    expect(ids).toHaveLength(1);
+    const denied = await keygate([
+      'approvals',
+      'deny',
+      ids[0]!,
+      '--reason',
+      'wrong repository',
+      '--json',
+      '--home',
+      home,
+    ]);
+    expect(denied.code).toBe(0);
+    expect(JSON.parse(denied.stdout)).toMatchObject({
+      id: ids[0],
+      status: 'denied',
+      reason: 'wrong repository',
+    });
+    const result = await waiting;
+    expect(result.structuredContent?.error.code).toBe('approval.denied');
+    expect(result.content[0]!.text).toContain('wrong repository');
+    expect(fake.requests).toEqual([]);
+    await writeFile(join(home, 'keygate.yaml'), policy('1s'));
+    await fetch(`${daemon.url}/api/policy/reload`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+  });
+
+  it('keeps agent tokens and strangers out of the approvals API', async () => {
+    const client = await connect();
+    const held = await call(client, issue('not yours'));
+    const id = held.structuredContent!.error.approvalId!;
+    for (const path of ['/api/approvals', `/api/approvals/${id}`]) {
+      expect(
+        (await fetch(`${daemon.url}${path}`, { headers: { authorization: `Bearer ${token}` } })).status,
+      ).toBe(403);
+      expect((await fetch(`${daemon.url}${path}`)).status).toBe(401);
+    }
+    const approveAsAgent = await fetch(`${daemon.url}/api/approvals/${id}/approve`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(approveAsAgent.status).toBe(403);
+    expect(await pendingIds()).toContain(id);
+    expect(fake.requests).toEqual([]);
+  });
+
+  it('serves an approval page that holds nothing and decides only with the admin token', async () => {
+    const client = await connect();
+    const held = await call(client, issue('via the page'));
+    const id = held.structuredContent!.error.approvalId!;
+    const page = await fetch(`${daemon.url}/approvals/${id}`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const html = await page.text();
+    expect(html).not.toContain('via the page');
+    expect(html).not.toContain(id);
+    expect(html).toContain('Admin token');
+    const script = await (await fetch(`${daemon.url}/approvals/page.js`)).text();
+    expect(script).toContain("'/api/approvals/'");
+
+    const decided = await fetch(`${daemon.url}/api/approvals/${id}/approve`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ by: 'page' }),
+    });
+    expect(decided.status).toBe(200);
+    expect(await decided.json()).toMatchObject({
+      status: 'approved',
+      decidedBy: 'an administrator (approval page)',
+    });
+    expect((await call(client, issue('via the page'))).isError).toBeFalsy();
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it('asks a form-elicitation client through the keygate stdio bridge', async () => {
+    const answers = [{ action: 'accept', content: { decision: 'approve' } }, { action: 'decline' }];
+    const messages: string[] = [];
+    const client = new Client(
+      { name: 'stdio-elicit', version: '1' },
+      { capabilities: { elicitation: { form: {} } } },
+    );
+    client.setRequestHandler('elicitation/create', async (request) => {
+      messages.push((request.params as { message: string }).message);
+      return answers.shift() as never;
+    });
+    await client.connect(
+      new StdioClientTransport({
+        command: join(ROOT, 'bin/keygate'),
+        args: ['stdio', '--home', home],
+        env: { PATH: process.env.PATH ?? '', KEYGATE_TOKEN: token },
+        stderr: 'pipe',
+      }),
+    );
+    clients.push(client);
+    const approved = await call(client, issue('over stdio'));
+    expect(approved.isError).toBeFalsy();
+    expect(messages[0]).toContain('title: over stdio');
+    expect(fake.requests).toHaveLength(1);
+    const declined = await call(client, issue('over stdio, declined'));
+    expect(declined.structuredContent?.error.code).toBe('approval.denied');
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it('keeps pending approvals across a restart; decided offline, the next identical call runs once', async () => {
+    const client = await connect();
+    const held = await call(client, issue('survives'));
+    const id = held.structuredContent!.error.approvalId!;
+    await restart();
+    expect(await pendingIds()).toContain(id);
+
+    // With the daemon stopped, the CLI opens the store itself.
+    for (const c of clients.splice(0)) await c.close().catch(() => undefined);
+    logs.push(daemon.log());
+    expect(await daemon.stop()).toBe(0);
+    const offline = await keygate(['approvals', 'approve', id, '--home', home]);
+    expect(offline.code).toBe(0);
+    expect(offline.stdout).toContain("writer's next identical call runs once");
+    daemon = await startDaemonProcess(home);
+
+    const after = await connect();
+    expect((await call(after, issue('survives'))).isError).toBeFalsy();
+    expect(fake.requests).toHaveLength(1);
+    expect((await call(after, issue('survives'))).structuredContent?.error.code).toBe('approval.pending');
+    expect(fake.requests).toHaveLength(1);
+
+    const audit = JSON.parse(
+      (await keygate(['audit', 'query', '--json', '--limit', '10000', '--home', home])).stdout,
+    ).events;
+    const trail = audit
+      .filter((e: { approvalId: string }) => e.approvalId === id)
+      .map((e: { decision: string }) => e.decision);
+    expect(trail).toEqual(['approval_pending', 'approval_approved', 'approval_used', 'allowed', 'completed']);
+    expect((await keygate(['audit', 'verify', '--home', home])).code).toBe(0);
+  }, 120_000);
+});
