@@ -49,7 +49,7 @@ async function fetchEvents(options: AuditQueryOptions, defaultLimit: number): Pr
 function table(events: readonly AuditRecord[]): string {
   if (events.length === 0) return 'no audit events';
   return formatTable([
-    ['TIME', 'AGENT', 'TOOL', 'DECISION', 'STATUS', 'MS', 'REASON'],
+    ['TIME', 'AGENT', 'TOOL', 'DECISION', 'STATUS', 'MS', 'APPROVAL', 'REASON'],
     ...events.map((e) => [
       e.at.slice(0, 19).replace('T', ' '),
       e.agent ?? '-',
@@ -57,6 +57,7 @@ function table(events: readonly AuditRecord[]): string {
       e.decision,
       e.upstreamStatus === null ? '-' : String(e.upstreamStatus),
       e.latencyMs === null ? '-' : String(e.latencyMs),
+      e.approvalId ?? '-',
       e.reason ?? '',
     ]),
   ]);

@@ -7,7 +7,8 @@ services:
   notion: { spec: builtin:notion, credential: notion }
 defaults:
   approval: { read: never, write: required, destructive: required, payment: required }
-  approval_timeout: 5m
+  approval_timeout: 5m   # how long a human has to decide
+  approval_wait: 4m      # how long a call waits for an out-of-band decision before saying "pending"
 agents: {}
 # agents:
 #   triage-bot:

@@ -1,7 +1,7 @@
 /** Public surface of the MCP layer: tool servers, the call pipeline and the transports. */
 export { createMcpHttpHandler, type McpHttpHandler, type McpHttpOptions } from './http-transport.js';
 export { type StdioHandle, serveOverStdio } from './stdio-transport.js';
-export { agentToolHandlers, PLAIN_EXCHANGE, type PipelineDeps, runToolCall } from './tool-call-pipeline.js';
+export { agentToolHandlers, type PipelineDeps, PLAIN_EXCHANGE, runToolCall } from './tool-call-pipeline.js';
 export { type ToolResult, toolErrorResult, toolSuccessResult } from './tool-result.js';
 export {
   createMcpServer,
