@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Selectable, sql } from 'kysely';
 import { type AuditDecision, type AuditLog, argsHash as hashOf } from '../audit/index.js';
-import { KeygateError } from '../errors/index.js';
+import { isKeygateError, KeygateError } from '../errors/index.js';
 import type { ApprovalsTable, Store } from '../store/index.js';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'cancelled' | 'used';
@@ -206,6 +206,21 @@ export class ApprovalBook {
     await this.record(approval, `approval_${verdict}`, `${words} by ${by}${reason ? `: ${reason}` : ''}`);
     await this.notify(id).catch(() => undefined);
     return approval;
+  }
+
+  /**
+   * Like `decide`, but a record someone else decided first is returned as it stands instead of
+   * refused: a late answer from a client then meets the record's real state.
+   */
+  async decideIfPending(id: string, verdict: Verdict, by: string, reason?: string): Promise<Approval> {
+    try {
+      return await this.decide(id, verdict, by, reason);
+    } catch (error) {
+      const current =
+        isKeygateError(error) && error.code !== 'approval.not_found' ? await this.get(id) : undefined;
+      if (current) return current;
+      throw error;
+    }
   }
 
   /**

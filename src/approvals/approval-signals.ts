@@ -11,6 +11,7 @@ const CHANNEL = 'keygate_approvals';
 export class ApprovalSignals {
   private readonly waiters = new Map<string, Set<() => void>>();
   private stopListening: (() => Promise<void>) | undefined;
+  private isClosed = false;
 
   private constructor(private readonly store: Store) {}
 
@@ -43,7 +44,7 @@ export class ApprovalSignals {
         resolve();
       };
       const timer = setTimeout(done, Math.max(0, ms));
-      if (signal?.aborted) return done();
+      if (signal?.aborted || this.isClosed) return done();
       signal?.addEventListener('abort', done, { once: true });
       const set = this.waiters.get(id) ?? new Set();
       this.waiters.set(id, set);
@@ -51,7 +52,13 @@ export class ApprovalSignals {
     });
   }
 
+  /** True once closed: waits return at once, so waiters must stop waiting. */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
   async close(): Promise<void> {
+    this.isClosed = true;
     await this.stopListening?.().catch(() => undefined);
     this.stopListening = undefined;
     for (const set of this.waiters.values()) for (const done of [...set]) done();

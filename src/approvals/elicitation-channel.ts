@@ -63,15 +63,16 @@ export class ElicitationChannel implements ApprovalChannel {
     const by = `the user of ${call.approval.agent}'s MCP client`;
     const id = call.approval.id;
     if (view.action === 'cancel')
-      return settled(await this.book.decide(id, 'cancelled', by, 'cancelled in the client'));
+      return settled(await this.book.decideIfPending(id, 'cancelled', by, 'cancelled in the client'));
     if (view.action === 'decline')
-      return settled(await this.book.decide(id, 'denied', by, 'declined in the client'));
+      return settled(await this.book.decideIfPending(id, 'denied', by, 'declined in the client'));
     const decision = view.content?.decision;
     const note = typeof view.content?.note === 'string' ? view.content.note.slice(0, MAX_NOTE) : undefined;
     // Anything but an explicit "approve" is a no.
-    if (decision === 'approve') return settled(await this.book.decide(id, 'approved', by, note || undefined));
+    if (decision === 'approve')
+      return settled(await this.book.decideIfPending(id, 'approved', by, note || undefined));
     return settled(
-      await this.book.decide(
+      await this.book.decideIfPending(
         id,
         'denied',
         by,

@@ -42,7 +42,8 @@ export class OutOfBandChannel implements ApprovalChannel {
     for (;;) {
       const approval = (await this.book.get(id)) ?? call.approval;
       const now = Date.now();
-      if (approval.status !== 'pending' || now >= deadline || exchange.signal?.aborted)
+      // A daemon shutting down closes the signals: the call then answers "pending" at once.
+      if (approval.status !== 'pending' || now >= deadline || exchange.signal?.aborted || this.signals.closed)
         return { kind: 'settled', approval };
       if (exchange.progress && now >= nextProgress) {
         nextProgress = now + progressEvery;

@@ -52,8 +52,13 @@ export class UrlChannel implements ApprovalChannel {
       const by = `the user of ${call.approval.agent}'s MCP client`;
       const approval =
         view.action === 'decline'
-          ? await this.book.decide(call.approval.id, 'denied', by, 'declined to open the approval page')
-          : await this.book.decide(call.approval.id, 'cancelled', by, 'cancelled in the client');
+          ? await this.book.decideIfPending(
+              call.approval.id,
+              'denied',
+              by,
+              'declined to open the approval page',
+            )
+          : await this.book.decideIfPending(call.approval.id, 'cancelled', by, 'cancelled in the client');
       return { kind: 'settled', approval };
     }
     return this.waiter.waitForDecision(call, exchange);

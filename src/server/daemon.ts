@@ -130,8 +130,12 @@ async function assemble(options: DaemonOptions, paths: HomePaths, store: Store):
   const allowed = allowedHostnames(options.host);
   let inFlight = 0;
   const server: Server = createServer((req, res) => {
-    inFlight++;
-    res.on('close', () => inFlight--);
+    // A 2025-era client's GET /mcp is a notification stream that lasts as long as its session,
+    // not a call: the drain does not wait for it.
+    if (req.method !== 'GET') {
+      inFlight++;
+      res.on('close', () => inFlight--);
+    }
     void route(req, res).catch((error: unknown) => {
       // Only the error's kind is logged: an unexpected message could quote a request body.
       if (!isKeygateError(error))
@@ -216,11 +220,13 @@ async function assemble(options: DaemonOptions, paths: HomePaths, store: Store):
         clearInterval(pruner);
         policy.close();
         server.close();
+        // Calls waiting for an out-of-band decision answer "pending" now instead of holding the
+        // drain; their approvals stay in the store.
+        await approvals.close();
         const deadline = Date.now() + (options.drainMs ?? 10_000);
         while (inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
         server.closeAllConnections();
         await mcp.close();
-        await approvals.close();
         await audit.drain();
         await executor.close();
         vault.forgetCaches();

@@ -64,6 +64,27 @@ agents:
     expect(await daemon.stop()).toBe(0);
     daemon = await startDaemonProcess(home);
   }
+  /** The id of the pending approval of the call with this title, once it exists. */
+  async function pendingWithTitle(title: string): Promise<string> {
+    for (let i = 0; i < 100; i++) {
+      const listed = JSON.parse((await keygate(['approvals', '--json', '--home', home])).stdout)
+        .approvals as {
+        id: string;
+        argsRedacted: { title: string };
+      }[];
+      const found = listed.find((a) => a.argsRedacted.title === title);
+      if (found) return found.id;
+    }
+    throw new Error(`no pending approval for "${title}"`);
+  }
+  async function setWait(wait: string): Promise<void> {
+    await writeFile(join(home, 'keygate.yaml'), policy(wait));
+    const reloaded = await fetch(`${daemon.url}/api/policy/reload`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    expect(reloaded.status).toBe(200);
+  }
   async function pendingIds(): Promise<string[]> {
     const listed = await keygate(['approvals', '--json', '--home', home]);
     expect(listed.code).toBe(0);
@@ -132,22 +153,10 @@ agents:
   });
 
   it('deny with a reason answers the waiting call, which sends nothing', async () => {
-    await writeFile(join(home, 'keygate.yaml'), policy('30s'));
-    await fetch(`${daemon.url}/api/policy/reload`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${adminToken}` },
-    });
+    await setWait('30s');
     const client = await connect();
     const waiting = call(client, issue('deny me'));
-    let ids: string[] = [];
-    for (let i = 0; i < 100 && ids.length === 0; i++) {
-      const listed = JSON.parse((await keygate(['approvals', '--json', '--home', home])).stdout)
-        .approvals as {
-        id: string;
-        argsRedacted: { title: string };
-      }[];
-      ids = listed.filter((a) => a.argsRedacted.title === 'deny me').map((a) => a.id);
-    }
+    const ids = [await pendingWithTitle('deny me')];
     expect(ids).toHaveLength(1);
     const denied = await keygate([
       'approvals',
@@ -169,11 +178,7 @@ agents:
     expect(result.structuredContent?.error.code).toBe('approval.denied');
     expect(result.content[0]!.text).toContain('wrong repository');
     expect(fake.requests).toEqual([]);
-    await writeFile(join(home, 'keygate.yaml'), policy('1s'));
-    await fetch(`${daemon.url}/api/policy/reload`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${adminToken}` },
-    });
+    await setWait('1s');
   });
 
   it('keeps agent tokens and strangers out of the approvals API', async () => {
@@ -251,6 +256,22 @@ agents:
     const declined = await call(client, issue('over stdio, declined'));
     expect(declined.structuredContent?.error.code).toBe('approval.denied');
     expect(fake.requests).toHaveLength(1);
+  });
+
+  it('answers a waiting call "pending" when the daemon stops, and keeps its approval', async () => {
+    await setWait('60s');
+    const client = await connect();
+    const waiting = call(client, issue('interrupted'));
+    const id = await pendingWithTitle('interrupted');
+    logs.push(daemon.log());
+    expect(await daemon.stop()).toBe(0);
+    const result = await waiting;
+    expect(result.structuredContent?.error.code).toBe('approval.pending');
+    expect(result.structuredContent!.error.approvalId).toBe(id);
+    expect(await pendingIds()).toContain(id);
+    daemon = await startDaemonProcess(home);
+    await setWait('1s');
+    expect(fake.requests).toEqual([]);
   });
 
   it('keeps pending approvals across a restart; decided offline, the next identical call runs once', async () => {
