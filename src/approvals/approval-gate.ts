@@ -56,7 +56,7 @@ export class ApprovalGate {
       if (approval.status !== 'pending') return await this.settle(call, approval);
       const channel = this.channels.find((candidate) => candidate.usable(call.mode, exchange.client));
       if (!channel) throw new KeygateError('internal', 'no approval channel is usable');
-      return await this.follow(call, await channel.ask(this.pending(call, approval), exchange));
+      return await this.follow(call, await channel.ask(this.pending(call, approval), exchange), exchange);
     } catch (error) {
       if (isKeygateError(error) && error.code.startsWith('approval.')) return { kind: 'stop', error };
       throw error;
@@ -89,11 +89,22 @@ export class ApprovalGate {
     const channel = this.channels.find((candidate) => candidate.name === state.channel);
     if (!channel) throw await this.book.refuse(call, id, 'the request state names no channel');
     if (approval.status !== 'pending') return this.settle(call, approval);
-    return this.follow(call, await channel.answer(this.pending(call, approval), exchange));
+    return this.follow(call, await channel.answer(this.pending(call, approval), exchange), exchange);
   }
 
-  private async follow(call: GatedCall, step: ChannelStep): Promise<GateOutcome> {
-    return step.kind === 'ask' ? step : this.settle(call, step.approval);
+  private async follow(call: GatedCall, step: ChannelStep, exchange: CallExchange): Promise<GateOutcome> {
+    if (step.kind === 'ask') return step;
+    // Nothing runs for a request its client cancelled or abandoned, even if the approval came
+    // meanwhile: the approval keeps for the agent's next identical call.
+    if (exchange.signal?.aborted) {
+      const error = new KeygateError(
+        'approval.pending',
+        `the request was cancelled while ${call.tool} waited for approval ${step.approval.id}: the call was not made`,
+        { details: { approvalId: step.approval.id } },
+      );
+      return { kind: 'stop', error };
+    }
+    return this.settle(call, step.approval);
   }
 
   /** What the record's state means for this call. */

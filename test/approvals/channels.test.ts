@@ -160,6 +160,36 @@ describe('approvals through every channel', () => {
     expect(progress[0]).toContain(`keygate approvals approve ${approval.id}`);
   });
 
+  it('a request the client cancels while it waits is not executed, even when approved afterwards', async () => {
+    gw.setPolicy(POLICY().replace('approval_wait: 2s', 'approval_wait: 20s'));
+    // The client tells the server with notifications/cancelled; the test decides only once the
+    // server has taken that in (a decision that arrives first is a legitimate approval).
+    let cancelDelivered: Promise<Response> | undefined;
+    const client = await gw.connect('alice', {
+      fetch: (async (input: string | URL | Request, init?: RequestInit) => {
+        const sent = fetch(input, init);
+        if (typeof init?.body === 'string' && init.body.includes('notifications/cancelled'))
+          cancelDelivered = sent;
+        return sent;
+      }) as typeof fetch,
+    });
+    const abort = new AbortController();
+    const cancelled = call(client, 'github_issue_create', issue('cancelled'), { signal: abort.signal }).catch(
+      (error: Error) => error,
+    );
+    const approval = await pendingOf('alice');
+    abort.abort();
+    expect(await cancelled).toBeInstanceOf(Error);
+    for (let i = 0; i < 100 && !cancelDelivered; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((await cancelDelivered!).status).toBe(202);
+    await gw.approvals.book.decide(approval.id, 'approved', 'test admin');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(github().requests).toEqual([]);
+    // It stays approved for the agent's next identical call, which runs once.
+    expect((await call(client, 'github_issue_create', issue('cancelled'))).isError).toBeFalsy();
+    expect(github().requests).toHaveLength(1);
+  });
+
   it('past the wait bound the call is pending; once approved, the next identical call runs exactly once', async () => {
     const client = await gw.connect('alice', { era: '2026-07-28' });
     const first = await call(client, 'github_issue_create', issue('later'));
