@@ -90,13 +90,12 @@ export async function runToolCall(
       return await deny(error, 'rate_limited', args);
     }
     if (decision.approval !== 'never') {
-      const hash = argsHash(args);
       const outcome = await deps.approvals.pass(
         {
           ...base,
           definition: tool,
           args,
-          argsHash: hash,
+          argsHash: argsHash(args),
           argsRedacted: redactArguments(tool, args),
           mode: decision.approval,
           timeoutMs: policy.approvalTimeoutMs,

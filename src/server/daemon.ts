@@ -194,6 +194,10 @@ async function assemble(options: DaemonOptions, paths: HomePaths, store: Store):
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());
+  }).catch(async (error: unknown) => {
+    // The approvals hold a LISTEN connection; the store cannot close while it is open.
+    await approvals.close();
+    throw error;
   });
   const address = server.address() as AddressInfo;
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
