@@ -13,7 +13,7 @@ import { startApprovals } from '../approvals/index.js';
 import { AuditLog } from '../audit/index.js';
 import { loadCatalog } from '../catalog/index.js';
 import { envValue, type HomePaths, homePaths, PACKAGE_ROOT } from '../config/index.js';
-import { isKeygateError } from '../errors/index.js';
+import { isKeygateError, KeygateError } from '../errors/index.js';
 import { Executor } from '../executor/index.js';
 import { agentToolHandlers, createMcpHttpHandler, createMcpServer, type PipelineDeps } from '../mcp/index.js';
 import { RateLimiter } from '../policy/index.js';
@@ -197,6 +197,11 @@ async function assemble(options: DaemonOptions, paths: HomePaths, store: Store):
   }).catch(async (error: unknown) => {
     // The approvals hold a LISTEN connection; the store cannot close while it is open.
     await approvals.close();
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      throw new KeygateError(
+        'daemon.unavailable',
+        `cannot listen on ${options.host}:${options.port}: the address is in use (another keygate serve? choose --port)`,
+      );
     throw error;
   });
   const address = server.address() as AddressInfo;

@@ -143,11 +143,23 @@ const migrations: Record<string, Migration> = {
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
-/** Brings the schema up to date. The migrator reports failures in its result; it does not throw. */
-export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
-  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+/**
+ * Brings `schema` up to date. Kysely looks for its bookkeeping tables in every schema unless told
+ * which one, so another keygate's schema in the same database would pass for this one's: the
+ * schema is always named. The migrator reports failures in its result; it does not throw.
+ */
+export async function migrateToLatest(db: Kysely<unknown>, schema = 'public'): Promise<void> {
+  const { error, results } = await new Migrator({
+    db,
+    provider,
+    migrationTableSchema: schema,
+  }).migrateToLatest();
   if (error) {
-    const failed = results?.find((result) => result.status === 'Error')?.migrationName ?? 'unknown';
-    throw new KeygateError('store.migration_failed', `database migration ${failed} failed`, { cause: error });
+    const failed = results?.find((result) => result.status === 'Error')?.migrationName;
+    throw new KeygateError(
+      'store.migration_failed',
+      failed ? `database migration ${failed} failed` : 'the database could not be prepared for migrations',
+      { cause: error },
+    );
   }
 }

@@ -89,7 +89,7 @@ async function openPostgres(url: string, schema?: string): Promise<Store> {
     throw new KeygateError('store.unavailable', `cannot reach PostgreSQL at ${location}`, { cause });
   }
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  await migrateToLatest(db as Kysely<unknown>);
+  await migrateToLatest(db as Kysely<unknown>, schema);
   return {
     db,
     kind: 'postgres',

@@ -197,6 +197,23 @@ describe('keygate serve and policy check on a broken policy', () => {
     }
     expect((await keygate(['policy', 'check', '--home', home])).code).toBe(0);
   }, 60_000);
+
+  it('refuses a port that is in use, in one line, and exits', async () => {
+    const home = await sharedHome();
+    const { createServer } = await import('node:net');
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as { port: number }).port;
+    try {
+      const serve = await keygate(['serve', '--port', String(port), '--home', home]);
+      expect(serve.code).toBe(1);
+      expect(serve.stderr.trim()).toBe(
+        `keygate: cannot listen on 127.0.0.1:${port}: the address is in use (another keygate serve? choose --port) [daemon.unavailable]`,
+      );
+    } finally {
+      holder.close();
+    }
+  }, 60_000);
 });
 
 describe('keygate vault rotate-key', () => {
