@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Daemon benchmark, all on 127.0.0.1 and bounded in count: (1) added latency of a brokered read
 // (MCP tools/call over HTTP → daemon → fake upstream → result) against a direct undici call to
-// the same fake, in one run; (2) calls per second with 16 concurrent agents, audit on;
+// the same fake, and against the same call through a bare MCP server (the floor MCP itself sets),
+// in one run; (2) calls per second with 16 concurrent agents, audit on (and the bare server's);
 // (3) cold start of `keygate serve` to ready on an existing home; (4) resident memory after
 // 10,000 calls.
 import { spawn, spawnSync } from 'node:child_process';
@@ -112,6 +113,20 @@ const clients = await Promise.all(
     return client;
   }),
 );
+// The MCP floor: the same call through a bare SDK server that only fetches the fake (no keygate).
+const bare = spawn(process.execPath, [join(root, 'bench/daemon/bare-mcp-server.mjs'), fakeUrl, TOKEN], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+const bareUrl = await new Promise((resolve) =>
+  bare.stdout.once('data', (chunk) => resolve(String(chunk).trim())),
+);
+const bareClients = await Promise.all(
+  tokens.map(async () => {
+    const client = new Client({ name: 'bench-bare', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(bareUrl)));
+    return client;
+  }),
+);
 const args = { owner: 'acme', repo: 'api' };
 const brokered = async (client) => {
   const result = await client.callTool({ name: 'github_repo_get', arguments: args });
@@ -126,31 +141,44 @@ const direct = async () => {
 
 for (let i = 0; i < 200; i++) {
   await brokered(clients[0]);
+  await brokered(bareClients[0]);
   await direct();
 }
 const brokeredSamples = [];
+const bareSamples = [];
 const directSamples = [];
 for (let i = 0; i < LATENCY_CALLS; i++) {
   let t0 = performance.now();
   await direct();
   directSamples.push(performance.now() - t0);
   t0 = performance.now();
+  await brokered(bareClients[0]);
+  bareSamples.push(performance.now() - t0);
+  t0 = performance.now();
   await brokered(clients[0]);
   brokeredSamples.push(performance.now() - t0);
 }
 
+/** Seconds for LOAD_CALLS calls spread over `pool` clients calling concurrently. */
+async function load(pool) {
+  let issued = 0;
+  const started = performance.now();
+  await Promise.all(
+    pool.map(async (client) => {
+      while (issued < LOAD_CALLS) {
+        issued++;
+        await brokered(client);
+      }
+    }),
+  );
+  return (performance.now() - started) / 1000;
+}
+const bareLoadSeconds = await load(bareClients);
+for (const client of bareClients) await client.close();
+bare.kill('SIGTERM');
+
 // Throughput: 16 agents in parallel, LOAD_CALLS in all.
-let issued = 0;
-const loadStarted = performance.now();
-await Promise.all(
-  clients.map(async (client) => {
-    while (issued < LOAD_CALLS) {
-      issued++;
-      await brokered(client);
-    }
-  }),
-);
-const loadSeconds = (performance.now() - loadStarted) / 1000;
+const loadSeconds = await load(clients);
 const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0);
 const auditRows = JSON.parse(cli(['audit', 'verify', '--json', '--home', home])).rows;
 
@@ -161,6 +189,7 @@ rmSync(home, { recursive: true, force: true });
 
 const d = stats(directSamples);
 const b = stats(brokeredSamples);
+const m = stats(bareSamples);
 if (pgUrl)
   spawnSync('psql', [pgUrl, '-c', `drop schema if exists kg_bench_${process.pid} cascade`], {
     stdio: 'ignore',
@@ -180,12 +209,16 @@ const results = {
     brokered: b,
     addedMedian: round(b.median - d.median),
     addedP99: round(b.p99 - d.p99),
+    bareMcp: m,
+    addedOverBareMcpMedian: round(b.median - m.median),
+    addedOverBareMcpP99: round(b.p99 - m.p99),
   },
   throughput: {
     agents: AGENTS,
     calls: LOAD_CALLS,
     seconds: round(loadSeconds),
     callsPerSecond: Math.round(LOAD_CALLS / loadSeconds),
+    bareMcpCallsPerSecond: Math.round(LOAD_CALLS / bareLoadSeconds),
   },
   coldStartMs: stats(coldStarts),
   rssMiBAfterCalls: Math.round(rssKiB / 1024),
