@@ -2,7 +2,6 @@
  * The real daemon on loopback, two agents with SDK v2 clients over HTTP and through
  * `keygate stdio`, secrets set by the CLI, fake upstreams that check credentials.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.js';
 import { keygate, ROOT, transcript } from '../helpers/cli.js';
+import { type DaemonProcess, startDaemonProcess } from '../helpers/daemon-process.js';
 
 const SECRET = {
   github: 'ghp_CANARYdaemon000000000000000000000000a1',
@@ -53,8 +53,7 @@ agents:
 describe('keygate serve end to end', () => {
   let home: string;
   let fakes: Record<'github' | 'stripe' | 'notion', FakeUpstream>;
-  let daemon: ChildProcess;
-  let daemonLog = '';
+  let daemon: DaemonProcess;
   let url: string;
   const tokens: Record<string, string> = {};
   const clients: Client[] = [];
@@ -105,29 +104,16 @@ describe('keygate serve end to end', () => {
       const added = await keygate(['agent', 'add', agent, '--home', home, '--json']);
       tokens[agent] = JSON.parse(added.stdout).token;
     }
-    daemon = spawn(join(ROOT, 'bin/keygate'), ['serve', '--port', '0', '--home', home], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    daemon.stdout!.on('data', (chunk: Buffer) => (daemonLog += chunk.toString()));
-    daemon.stderr!.on('data', (chunk: Buffer) => (daemonLog += chunk.toString()));
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const info = await readFile(join(home, 'daemon.json'), 'utf8').catch(() => '');
-      url = info ? JSON.parse(info).url : '';
-      if (url && (await fetch(`${url}/healthz`).catch(() => undefined))?.status === 200) break;
-      if (Date.now() > deadline || daemon.exitCode !== null)
-        throw new Error(`the daemon did not start:\n${daemonLog}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    daemon = await startDaemonProcess(home);
+    url = daemon.url;
   }, 120_000);
 
   afterAll(async () => {
     for (const client of clients) await client.close().catch(() => undefined);
-    if (daemon.exitCode === null) daemon.kill('SIGKILL');
+    if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
     for (const fake of Object.values(fakes)) await fake.close();
     // Nothing anyone saw may contain a secret: MCP results, CLI output, the daemon's log.
-    const seen = JSON.stringify(messages) + transcript.join('\n') + daemonLog;
+    const seen = JSON.stringify(messages) + transcript.join('\n') + daemon.log();
     for (const value of Object.values(SECRET)) expect(seen).not.toContain(value);
   });
   beforeEach(() => {
@@ -312,7 +298,7 @@ describe('keygate serve end to end', () => {
     };
     expect(kept.policyVersion).toBe(before.policyVersion);
     expect(kept.tools.length).toBe(before.tools.length);
-    expect(daemonLog).toContain('keeping version');
+    expect(daemon.log()).toContain('keeping version');
 
     await writeFile(
       join(home, 'keygate.yaml'),
@@ -343,7 +329,7 @@ describe('keygate serve end to end', () => {
     while ((await version()) === before && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await version()).not.toBe(before);
-    expect(daemonLog).toContain('policy reloaded');
+    expect(daemon.log()).toContain('policy reloaded');
   });
 
   it('serves a client through keygate stdio with the agent token', async () => {
@@ -381,8 +367,7 @@ describe('keygate serve end to end', () => {
 
   it('drains and exits 0 on SIGTERM, removing daemon.json; no secret is in the database files', async () => {
     for (const client of clients.splice(0)) await client.close().catch(() => undefined);
-    daemon.kill('SIGTERM');
-    const code = await new Promise<number | null>((resolve) => daemon.once('exit', resolve));
+    const code = await daemon.stop();
     expect(code).toBe(0);
     await expect(stat(join(home, 'daemon.json'))).rejects.toThrow();
     const files = await readdir(join(home, 'data'), { recursive: true, withFileTypes: true });
