@@ -134,15 +134,7 @@ export class ApprovalBook {
    * never run now. Returns them as they were, so the caller can tell an approved one apart.
    */
   async retireStale(call: CallIdentity): Promise<Approval[]> {
-    const stale = await this.store.db
-      .selectFrom('approvals')
-      .selectAll()
-      .where('agent', '=', call.agent)
-      .where('tool', '=', call.tool)
-      .where('args_hash', '=', call.argsHash)
-      .where('policy_version', '!=', call.policyVersion)
-      .where('status', 'in', OPEN)
-      .execute();
+    const stale = await this.openRecordsOf(call).where('policy_version', '!=', call.policyVersion).execute();
     const retired: Approval[] = [];
     for (const row of stale) {
       const approval = fromRow(row);
@@ -292,16 +284,21 @@ export class ApprovalBook {
   }
 
   private async findOpen(call: CallIdentity): Promise<Approval | undefined> {
-    const row = await this.store.db
+    const row = await this.openRecordsOf(call)
+      .where('policy_version', '=', call.policyVersion)
+      .executeTakeFirst();
+    return row ? fromRow(row) : undefined;
+  }
+
+  /** The open records of this agent's calls of this tool with these arguments, any policy. */
+  private openRecordsOf(call: CallIdentity) {
+    return this.store.db
       .selectFrom('approvals')
       .selectAll()
       .where('agent', '=', call.agent)
       .where('tool', '=', call.tool)
       .where('args_hash', '=', call.argsHash)
-      .where('policy_version', '=', call.policyVersion)
-      .where('status', 'in', OPEN)
-      .executeTakeFirst();
-    return row ? fromRow(row) : undefined;
+      .where('status', 'in', OPEN);
   }
 
   private isLapsed(approval: Approval): boolean {

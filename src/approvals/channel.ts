@@ -2,9 +2,10 @@
  * How a human is asked. Each way is one ApprovalChannel; the gate tries them in a fixed order
  * and uses the first that can reach a human for this client and this policy.
  */
-import type { InputRequiredResult } from '@modelcontextprotocol/server';
+import { type InputRequest, type InputRequiredResult, inputRequired } from '@modelcontextprotocol/server';
 import type { ApprovalMode } from '../config/index.js';
 import type { Approval } from './approval-book.js';
+import type { RequestStateCodec } from './request-state.js';
 
 /** What the calling client declared it can do. */
 export interface ClientAbilities {
@@ -50,4 +51,24 @@ export interface ApprovalChannel {
   ask(call: PendingCall, exchange: CallExchange): Promise<ChannelStep>;
   /** The client came back with an answer to a question this channel asked. */
   answer(call: PendingCall, exchange: CallExchange): Promise<ChannelStep>;
+}
+
+/**
+ * A question for the client under `key`, with the signed state that brings the answer back to
+ * this approval, this channel and exactly this call.
+ */
+export function question(
+  codec: RequestStateCodec,
+  channel: ChannelName,
+  approval: Approval,
+  key: string,
+  request: InputRequest,
+): ChannelStep {
+  return {
+    kind: 'ask',
+    result: inputRequired({
+      inputRequests: { [key]: request },
+      requestState: codec.mint({ ...approval, approvalId: approval.id, channel }),
+    }),
+  };
 }

@@ -6,7 +6,14 @@
  */
 import { inputRequired, inputResponse } from '@modelcontextprotocol/server';
 import type { Approval, ApprovalBook } from './approval-book.js';
-import type { ApprovalChannel, CallExchange, ChannelStep, ClientAbilities, PendingCall } from './channel.js';
+import {
+  type ApprovalChannel,
+  type CallExchange,
+  type ChannelStep,
+  type ClientAbilities,
+  type PendingCall,
+  question,
+} from './channel.js';
 import type { RequestStateCodec } from './request-state.js';
 
 /** The key of the one input request this channel makes. */
@@ -42,19 +49,16 @@ export class ElicitationChannel implements ApprovalChannel {
   }
 
   async ask(call: PendingCall): Promise<ChannelStep> {
-    const { approval } = call;
-    return {
-      kind: 'ask',
-      result: inputRequired({
-        inputRequests: {
-          [DECISION_KEY]: inputRequired.elicit({
-            message: ['keygate needs your approval.', ...call.summary].join('\n'),
-            requestedSchema: DECISION_SCHEMA,
-          }),
-        },
-        requestState: this.codec.mint({ ...approval, approvalId: approval.id, channel: this.name }),
+    return question(
+      this.codec,
+      this.name,
+      call.approval,
+      DECISION_KEY,
+      inputRequired.elicit({
+        message: ['keygate needs your approval.', ...call.summary].join('\n'),
+        requestedSchema: DECISION_SCHEMA,
       }),
-    };
+    );
   }
 
   async answer(call: PendingCall, exchange: CallExchange): Promise<ChannelStep> {

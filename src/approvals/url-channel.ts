@@ -6,7 +6,14 @@
  */
 import { inputRequired, inputResponse } from '@modelcontextprotocol/server';
 import type { ApprovalBook } from './approval-book.js';
-import type { ApprovalChannel, CallExchange, ChannelStep, ClientAbilities, PendingCall } from './channel.js';
+import {
+  type ApprovalChannel,
+  type CallExchange,
+  type ChannelStep,
+  type ClientAbilities,
+  type PendingCall,
+  question,
+} from './channel.js';
 import type { OutOfBandChannel } from './out-of-band-channel.js';
 import type { RequestStateCodec } from './request-state.js';
 
@@ -28,22 +35,19 @@ export class UrlChannel implements ApprovalChannel {
   }
 
   async ask(call: PendingCall): Promise<ChannelStep> {
-    const { approval } = call;
-    return {
-      kind: 'ask',
-      result: inputRequired({
-        inputRequests: {
-          [PAGE_KEY]: inputRequired.elicitUrl({
-            message: [
-              'keygate needs an administrator to approve this call on its approval page (the admin token is asked for there).',
-              ...call.summary,
-            ].join('\n'),
-            url: this.pageUrl(approval.id),
-          }),
-        },
-        requestState: this.codec.mint({ ...approval, approvalId: approval.id, channel: this.name }),
+    return question(
+      this.codec,
+      this.name,
+      call.approval,
+      PAGE_KEY,
+      inputRequired.elicitUrl({
+        message: [
+          'keygate needs an administrator to approve this call on its approval page (the admin token is asked for there).',
+          ...call.summary,
+        ].join('\n'),
+        url: this.pageUrl(call.approval.id),
       }),
-    };
+    );
   }
 
   async answer(call: PendingCall, exchange: CallExchange): Promise<ChannelStep> {

@@ -197,34 +197,27 @@ export const COMMANDS: readonly CommandSpec[] = [
         }),
     }),
   ),
-  {
-    words: ['approvals', 'approve'],
-    usage: 'keygate approvals approve ID [--reason R] [--home DIR] [--json]',
-    summary: 'approve one pending call: it runs once, with the arguments shown',
-    options: { reason: { type: 'string' }, home, json },
-    positionals: 1,
-    run: async (values, [id]) =>
-      (await import('./approvals.js')).approvalsDecideCommand({
-        home: text(values.home),
-        id: requireArgument(id, 'ID'),
-        verdict: 'approved',
-        reason: text(values.reason),
-      }),
-  },
-  {
-    words: ['approvals', 'deny'],
-    usage: 'keygate approvals deny ID [--reason R] [--home DIR] [--json]',
-    summary: 'deny one pending call: it is not made, and the agent is told why',
-    options: { reason: { type: 'string' }, home, json },
-    positionals: 1,
-    run: async (values, [id]) =>
-      (await import('./approvals.js')).approvalsDecideCommand({
-        home: text(values.home),
-        id: requireArgument(id, 'ID'),
-        verdict: 'denied',
-        reason: text(values.reason),
-      }),
-  },
+  ...(
+    [
+      ['approve', 'approved', 'approve one pending call: it runs once, with the arguments shown'],
+      ['deny', 'denied', 'deny one pending call: it is not made, and the agent is told why'],
+    ] as const
+  ).map(
+    ([action, verdict, summary]): CommandSpec => ({
+      words: ['approvals', action],
+      usage: `keygate approvals ${action} ID [--reason R] [--home DIR] [--json]`,
+      summary,
+      options: { reason: { type: 'string' }, home, json },
+      positionals: 1,
+      run: async (values, [id]) =>
+        (await import('./approvals.js')).approvalsDecideCommand({
+          home: text(values.home),
+          id: requireArgument(id, 'ID'),
+          verdict,
+          reason: text(values.reason),
+        }),
+    }),
+  ),
   {
     words: ['audit', 'tail'],
     usage: 'keygate audit tail [--limit N] [--home DIR] [--json]',
