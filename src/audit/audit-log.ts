@@ -121,13 +121,21 @@ export class AuditLog {
     while (this.flushing || this.queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 5));
   }
 
-  /** Starts a flush unless one runs; the running one takes whatever is queued meanwhile. */
+  /**
+   * Starts a flush unless one runs; the running one takes whatever is queued meanwhile. The
+   * flush starts after the current turn of the event loop: every request that arrived in the
+   * same turn has queued its row by then, so they share one statement. (PGlite runs a statement
+   * on this thread, so without the wait nothing could queue during one and every batch would
+   * hold a single row.)
+   */
   private schedule(): void {
     if (this.flushing) return;
     this.flushing = true;
-    void this.flush().finally(() => {
-      this.flushing = false;
-      if (this.queue.length > 0) this.schedule();
+    setImmediate(() => {
+      void this.flush().finally(() => {
+        this.flushing = false;
+        if (this.queue.length > 0) this.schedule();
+      });
     });
   }
 

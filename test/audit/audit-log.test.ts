@@ -76,6 +76,28 @@ function auditContract(backend: Backend) {
     expect(await audit.verify()).toEqual({ ok: true, rows: 205 });
   });
 
+  it('writes the rows of calls that arrive together in one statement (group commit)', async () => {
+    let appends = 0;
+    const counting: Store = {
+      ...store,
+      db: store.db.withPlugin({
+        transformQuery: (args) => {
+          if (args.node.kind === 'RawNode') appends++;
+          return args.node;
+        },
+        transformResult: async (args) => args.result,
+      }),
+    };
+    const grouped = new AuditLog(counting);
+    await Promise.all(
+      Array.from({ length: 16 }, (_, i) =>
+        grouped.record({ agent: 'bot', decision: 'allowed', reason: `g${i}` }),
+      ),
+    );
+    expect(appends).toBe(1); // one append statement for all 16 rows
+    expect(await grouped.verify()).toEqual({ ok: true, rows: 21 });
+  });
+
   it('filters by agent, tool and age', async () => {
     await audit.record({ agent: 'other', tool: 'tool_0', decision: 'denied' });
     expect((await audit.query({ agent: 'other' })).map((r) => r.decision)).toEqual(['denied']);
