@@ -77,6 +77,8 @@ interface Pending {
 }
 
 const BATCH = 256;
+/** The longest a row recorded with `recordLater` waits for company before it is flushed alone. */
+const LATER_MS = 10;
 
 /** The fields a row's hash covers, in a fixed form. */
 function hashOf(prevHash: string, row: Omit<Row, 'prev_hash' | 'hash'>): string {
@@ -86,6 +88,7 @@ function hashOf(prevHash: string, row: Omit<Row, 'prev_hash' | 'hash'>): string 
 export class AuditLog {
   private queue: Pending[] = [];
   private flushing = false;
+  private laterTimer: NodeJS.Timeout | undefined;
   /** The chain head as this process last wrote or read it. */
   private head: { seq: number; hash: string } | undefined;
 
@@ -93,6 +96,28 @@ export class AuditLog {
 
   /** Appends one row; resolves with its id once committed, rejects with `audit.unavailable`. */
   record(event: AuditEvent): Promise<string> {
+    const committed = this.enqueue(event);
+    this.schedule();
+    return committed;
+  }
+
+  /**
+   * Appends a row nobody waits on (a call's outcome): it rides with the next flush, which a
+   * waiting row will start soon enough, or is flushed within LATER_MS. Its place in the chain is
+   * fixed now, in the order rows were recorded.
+   */
+  recordLater(event: AuditEvent): Promise<string> {
+    const committed = this.enqueue(event);
+    if (!this.flushing && !this.laterTimer) {
+      this.laterTimer = setTimeout(() => {
+        this.laterTimer = undefined;
+        this.schedule();
+      }, LATER_MS);
+    }
+    return committed;
+  }
+
+  private enqueue(event: AuditEvent): Promise<string> {
     const row = {
       id: randomUUID(),
       at: new Date(),
@@ -112,12 +137,12 @@ export class AuditLog {
     };
     return new Promise((resolve, reject) => {
       this.queue.push({ row, resolve, reject });
-      this.schedule();
     });
   }
 
   /** Resolves once every row queued so far is committed (or has failed). */
   async drain(): Promise<void> {
+    if (this.queue.length > 0) this.schedule();
     while (this.flushing || this.queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 5));
   }
 
@@ -129,6 +154,10 @@ export class AuditLog {
    * hold a single row.)
    */
   private schedule(): void {
+    if (this.laterTimer) {
+      clearTimeout(this.laterTimer);
+      this.laterTimer = undefined;
+    }
     if (this.flushing) return;
     this.flushing = true;
     setImmediate(() => {

@@ -155,12 +155,12 @@ async function execute(
 
 /**
  * The outcome row is queued at once (so it follows its intent row in the chain) and committed
- * with the next batch; the result does not wait for it. The call already happened: a failure to
+ * with the next flush, at most a few milliseconds later; the result does not wait for it. The call already happened: a failure to
  * write the row is reported, never hidden behind the result. `AuditLog.drain` commits what is
  * queued before the daemon stops.
  */
 function recordOutcome(deps: PipelineDeps, event: Parameters<AuditLog['record']>[0], started: number): void {
-  deps.audit.record({ ...event, latencyMs: performance.now() - started }).catch(() => {
+  deps.audit.recordLater({ ...event, latencyMs: performance.now() - started }).catch(() => {
     process.stderr.write(`keygate: could not write the outcome row of a ${event.tool} call\n`);
   });
 }

@@ -98,6 +98,34 @@ function auditContract(backend: Backend) {
     expect(await grouped.verify()).toEqual({ ok: true, rows: 21 });
   });
 
+  it('commits a row nobody waits on with the next waiting row, in order, or alone soon after', async () => {
+    let appends = 0;
+    const counting: Store = {
+      ...store,
+      db: store.db.withPlugin({
+        transformQuery: (args) => {
+          if (args.node.kind === 'RawNode') appends++;
+          return args.node;
+        },
+        transformResult: async (args) => args.result,
+      }),
+    };
+    const log = new AuditLog(counting);
+    await log.record({ agent: 'bot', decision: 'allowed', reason: 'first' });
+    const outcome = log.recordLater({ agent: 'bot', decision: 'completed', reason: 'first' });
+    await log.record({ agent: 'bot', decision: 'allowed', reason: 'second' });
+    await outcome;
+    expect(appends).toBe(2);
+    expect((await log.query({ limit: 3 })).map((row) => `${row.decision} ${row.reason}`)).toEqual([
+      'allowed first',
+      'completed first',
+      'allowed second',
+    ]);
+    await log.recordLater({ agent: 'bot', decision: 'completed', reason: 'second' });
+    expect(appends).toBe(3);
+    expect(await log.verify()).toEqual({ ok: true, rows: 9 });
+  });
+
   it('filters by agent, tool and age', async () => {
     await audit.record({ agent: 'other', tool: 'tool_0', decision: 'denied' });
     expect((await audit.query({ agent: 'other' })).map((r) => r.decision)).toEqual(['denied']);
