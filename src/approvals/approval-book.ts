@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type Selectable, sql } from 'kysely';
-import { type AuditDecision, type AuditLog, argsHash as hashOf } from '../audit/index.js';
+import { type AuditDecision, type AuditLog, canonicalJson, argsHash as hashOf } from '../audit/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
 import type { ApprovalsTable, Store } from '../store/index.js';
 
@@ -109,7 +109,7 @@ export class ApprovalBook {
           agent: request.agent,
           token_id: request.tokenId,
           tool: request.tool,
-          args_canonical: JSON.stringify(request.args),
+          args_canonical: canonicalJson(request.args),
           args_hash: request.argsHash,
           args_redacted: JSON.stringify(request.argsRedacted),
           policy_version: request.policyVersion,
