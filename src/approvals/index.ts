@@ -12,7 +12,7 @@ export { ApprovalSignals } from './approval-signals.js';
 export { type ApprovalView, approvalView, summariseCall } from './call-summary.js';
 export type { ApprovalChannel, CallExchange, ChannelName, ClientAbilities } from './channel.js';
 export { ElicitationChannel } from './elicitation-channel.js';
-export { OutOfBandChannel } from './out-of-band-channel.js';
+export { OutOfBandChannel, SILENT_WAIT_MS } from './out-of-band-channel.js';
 export { RequestStateCodec } from './request-state.js';
 export { type Approvals, type ApprovalsOptions, startApprovals } from './start.js';
 export { UrlChannel } from './url-channel.js';

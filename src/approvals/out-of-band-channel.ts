@@ -1,8 +1,9 @@
 /**
  * Out of band: the call waits, telling the client it is alive with progress notifications,
  * until a human decides through `keygate approvals` (or the approval page) or the wait bound is
- * reached. The bound stays under what clients tolerate (Claude gives up at 300 s); after it,
- * the tool result says the call is pending and how a human approves it.
+ * reached. The bound stays under what clients tolerate (`approval_wait`, 4 minutes by default,
+ * under the 300 s after which Claude gives up; at most SILENT_WAIT_MS for a client that asked for
+ * no progress); after it, the tool result says the call is pending and how a human approves it.
  */
 import type { ApprovalBook } from './approval-book.js';
 import type { ApprovalSignals } from './approval-signals.js';
@@ -11,6 +12,11 @@ import type { ApprovalChannel, CallExchange, ChannelStep, PendingCall } from './
 /** Re-read the record at least this often, in case a notification was missed. */
 const POLL_MS = 2000;
 const MAX_PROGRESS_EVERY_MS = 10_000;
+/**
+ * How long a request that asked for no progress notifications is held: nothing can tell its
+ * client the call is alive, and the MCP SDKs give up on a request after 60 s by default.
+ */
+export const SILENT_WAIT_MS = 50_000;
 
 export class OutOfBandChannel implements ApprovalChannel {
   readonly name = 'out-of-band' as const;
@@ -18,6 +24,7 @@ export class OutOfBandChannel implements ApprovalChannel {
   constructor(
     private readonly book: ApprovalBook,
     private readonly signals: ApprovalSignals,
+    private readonly silentWaitMs = SILENT_WAIT_MS,
   ) {}
 
   usable(): boolean {
@@ -35,8 +42,9 @@ export class OutOfBandChannel implements ApprovalChannel {
   /** Waits until the record leaves `pending`, the wait bound, the expiry, or the client leaves. */
   async waitForDecision(call: PendingCall, exchange: CallExchange): Promise<ChannelStep> {
     const id = call.approval.id;
-    const deadline = Math.min(Date.now() + call.waitMs, Date.parse(call.approval.expiresAt));
-    const progressEvery = Math.min(MAX_PROGRESS_EVERY_MS, Math.max(200, call.waitMs / 5));
+    const waitMs = exchange.progress ? call.waitMs : Math.min(call.waitMs, this.silentWaitMs);
+    const deadline = Math.min(Date.now() + waitMs, Date.parse(call.approval.expiresAt));
+    const progressEvery = Math.min(MAX_PROGRESS_EVERY_MS, Math.max(200, waitMs / 5));
     let nextProgress = Date.now();
     let ticks = 0;
     for (;;) {

@@ -17,6 +17,8 @@ export interface ApprovalsOptions {
   /** The address of an approval's page. */
   readonly pageUrl: (id: string) => string;
   readonly onError?: (error: unknown) => void;
+  /** How long a request without a progress token waits out of band (default SILENT_WAIT_MS). */
+  readonly silentWaitMs?: number;
 }
 
 export interface Approvals {
@@ -32,7 +34,7 @@ export async function startApprovals(options: ApprovalsOptions): Promise<Approva
   const signals = await ApprovalSignals.start(options.store, options.onError);
   const book = new ApprovalBook(options.store, options.audit, signals.notify);
   const codec = new RequestStateCodec(options.stateKey);
-  const outOfBand = new OutOfBandChannel(book, signals);
+  const outOfBand = new OutOfBandChannel(book, signals, options.silentWaitMs);
   // The order is the order of preference; out of band always works, so it comes last.
   const gate = new ApprovalGate(book, codec, [
     new ElicitationChannel(book, codec),

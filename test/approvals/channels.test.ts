@@ -38,6 +38,7 @@ type Result = {
 };
 
 const issue = (title: string) => ({ owner: 'acme', repo: 'api', title });
+const SILENT_WAIT = 3000;
 const APPROVE = { action: 'accept', content: { decision: 'approve' } };
 
 describe('approvals through every channel', () => {
@@ -77,7 +78,8 @@ describe('approvals through every channel', () => {
   const approvalIdOf = (result: Result) => result.structuredContent?.error.approvalId;
 
   beforeAll(async () => {
-    gw = await startGateway(POLICY());
+    // A request without a progress token is held at most this long (50 s in the daemon).
+    gw = await startGateway(POLICY(), { silentWaitMs: SILENT_WAIT });
   });
   afterAll(async () => {
     await gw.close();
@@ -190,6 +192,21 @@ describe('approvals through every channel', () => {
     expect(github().requests).toHaveLength(1);
   });
 
+  it('holds a request that asked for no progress for a short while only, then answers "pending"', async () => {
+    gw.setPolicy(POLICY().replace('approval_wait: 2s', 'approval_wait: 30s'));
+    const client = await gw.connect('alice');
+    const waiting = call(client, 'github_issue_create', issue('silent'));
+    const approval = await pendingOf('alice');
+    // Approve well after the short bound and well before approval_wait: the request has answered.
+    await new Promise((resolve) => setTimeout(resolve, SILENT_WAIT + 2000));
+    await gw.approvals.book.decide(approval.id, 'approved', 'test admin');
+    const result = await waiting;
+    expect(result.structuredContent?.error.code).toBe('approval.pending');
+    expect(github().requests).toEqual([]);
+    expect((await call(client, 'github_issue_create', issue('silent'))).isError).toBeFalsy();
+    expect(github().requests).toHaveLength(1);
+  });
+
   it('past the wait bound the call is pending; once approved, the next identical call runs exactly once', async () => {
     const client = await gw.connect('alice', { era: '2026-07-28' });
     const first = await call(client, 'github_issue_create', issue('later'));
@@ -281,7 +298,9 @@ describe('approvals through every channel', () => {
   it('50 identical pending calls approved once execute exactly once', async () => {
     gw.setPolicy(POLICY().replace('approval_wait: 2s', 'approval_wait: 30s'));
     const client = await gw.connect('alice');
-    const calls = Array.from({ length: 50 }, () => call(client, 'github_issue_create', issue('fifty')));
+    const calls = Array.from({ length: 50 }, () =>
+      call(client, 'github_issue_create', issue('fifty'), { onprogress: () => undefined }),
+    );
     const approval = await pendingOf('alice');
     await new Promise((resolve) => setTimeout(resolve, 1000)); // let all 50 join the one record
     expect((await gw.approvals.book.list({ agent: 'alice' })).map((a) => a.id)).toEqual([approval.id]);

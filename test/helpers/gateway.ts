@@ -54,7 +54,10 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-export async function startGateway(policyYaml: string): Promise<Gateway> {
+export async function startGateway(
+  policyYaml: string,
+  options: { silentWaitMs?: number } = {},
+): Promise<Gateway> {
   const harness = await startHarness();
   const store = await PGLITE_BACKEND.fresh();
   const audit = new AuditLog(store.store);
@@ -70,6 +73,7 @@ export async function startGateway(policyYaml: string): Promise<Gateway> {
     audit,
     stateKey: randomBytes(32),
     pageUrl: (id) => `${base}/approvals/${id}`,
+    ...(options.silentWaitMs === undefined ? {} : { silentWaitMs: options.silentWaitMs }),
   });
   const deps: PipelineDeps = {
     catalog: harness.catalog,
