@@ -13,6 +13,24 @@ import {
   type TestStore,
 } from '../helpers/stores.js';
 
+/** The store, with a count of the append statements (the audit log's only raw SQL) run through it. */
+function countingAppends(store: Store): { store: Store; readonly appends: number } {
+  let appends = 0;
+  const db = store.db.withPlugin({
+    transformQuery: (args) => {
+      if (args.node.kind === 'RawNode') appends++;
+      return args.node;
+    },
+    transformResult: async (args) => args.result,
+  });
+  return {
+    store: { ...store, db },
+    get appends() {
+      return appends;
+    },
+  };
+}
+
 function auditContract(backend: Backend) {
   let t: TestStore;
   let store: Store;
@@ -77,52 +95,32 @@ function auditContract(backend: Backend) {
   });
 
   it('writes the rows of calls that arrive together in one statement (group commit)', async () => {
-    let appends = 0;
-    const counting: Store = {
-      ...store,
-      db: store.db.withPlugin({
-        transformQuery: (args) => {
-          if (args.node.kind === 'RawNode') appends++;
-          return args.node;
-        },
-        transformResult: async (args) => args.result,
-      }),
-    };
-    const grouped = new AuditLog(counting);
+    const counted = countingAppends(store);
+    const grouped = new AuditLog(counted.store);
     await Promise.all(
       Array.from({ length: 16 }, (_, i) =>
         grouped.record({ agent: 'bot', decision: 'allowed', reason: `g${i}` }),
       ),
     );
-    expect(appends).toBe(1); // one append statement for all 16 rows
+    expect(counted.appends).toBe(1); // one append statement for all 16 rows
     expect(await grouped.verify()).toEqual({ ok: true, rows: 21 });
   });
 
   it('commits a row nobody waits on with the next waiting row, in order, or alone soon after', async () => {
-    let appends = 0;
-    const counting: Store = {
-      ...store,
-      db: store.db.withPlugin({
-        transformQuery: (args) => {
-          if (args.node.kind === 'RawNode') appends++;
-          return args.node;
-        },
-        transformResult: async (args) => args.result,
-      }),
-    };
-    const log = new AuditLog(counting);
+    const counted = countingAppends(store);
+    const log = new AuditLog(counted.store);
     await log.record({ agent: 'bot', decision: 'allowed', reason: 'first' });
     const outcome = log.recordLater({ agent: 'bot', decision: 'completed', reason: 'first' });
     await log.record({ agent: 'bot', decision: 'allowed', reason: 'second' });
     await outcome;
-    expect(appends).toBe(2);
+    expect(counted.appends).toBe(2);
     expect((await log.query({ limit: 3 })).map((row) => `${row.decision} ${row.reason}`)).toEqual([
       'allowed first',
       'completed first',
       'allowed second',
     ]);
     await log.recordLater({ agent: 'bot', decision: 'completed', reason: 'second' });
-    expect(appends).toBe(3);
+    expect(counted.appends).toBe(3);
     expect(await log.verify()).toEqual({ ok: true, rows: 9 });
   });
 
