@@ -2,6 +2,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Client, type ClientOptions, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { ROOT } from './cli.js';
 
 export interface DaemonProcess {
@@ -49,4 +50,20 @@ export async function startDaemonProcess(
       return exited;
     },
   };
+}
+
+/** An SDK v2 client connected to a daemon's /mcp as the agent holding `token`. */
+export async function connectAgent(
+  daemonUrl: string,
+  token: string,
+  name: string,
+  options: ClientOptions = {},
+): Promise<Client> {
+  const client = new Client({ name, version: '1' }, options);
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(`${daemonUrl}/mcp`), {
+      requestInit: { headers: { authorization: `Bearer ${token}` } },
+    }),
+  );
+  return client;
 }

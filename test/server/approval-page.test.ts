@@ -7,12 +7,12 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type { Client } from '@modelcontextprotocol/client';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.js';
 import { keygate } from '../helpers/cli.js';
-import { type DaemonProcess, startDaemonProcess } from '../helpers/daemon-process.js';
+import { connectAgent, type DaemonProcess, startDaemonProcess } from '../helpers/daemon-process.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SECRET = 'ghp_CANARYpage0000000000000000000000000b8';
@@ -38,12 +38,7 @@ describe.skipIf(!existsSync(CHROMIUM))(`the approval page in Chromium (skipped: 
       (await keygate(['agent', 'add', 'writer', '--json', '--home', home])).stdout,
     );
     daemon = await startDaemonProcess(home);
-    client = new Client({ name: 'page-test', version: '1' });
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(`${daemon.url}/mcp`), {
-        requestInit: { headers: { authorization: `Bearer ${token}` } },
-      }),
-    );
+    client = await connectAgent(daemon.url, token, 'page-test');
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [

@@ -7,12 +7,12 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.js';
 import { keygate, ROOT, transcript } from '../helpers/cli.js';
-import { type DaemonProcess, startDaemonProcess } from '../helpers/daemon-process.js';
+import { connectAgent, type DaemonProcess, startDaemonProcess } from '../helpers/daemon-process.js';
 
 const SECRET = 'ghp_CANARYapprovals0000000000000000000e5';
 type Result = {
@@ -41,12 +41,7 @@ agents:
 `;
   const issue = (title: string) => ({ owner: 'acme', repo: 'api', title });
   async function connect(): Promise<Client> {
-    const client = new Client({ name: 'e2e-approvals', version: '1' });
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(`${daemon.url}/mcp`), {
-        requestInit: { headers: { authorization: `Bearer ${token}` } },
-      }),
-    );
+    const client = await connectAgent(daemon.url, token, 'e2e-approvals');
     clients.push(client);
     return client;
   }

@@ -6,12 +6,12 @@
 import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type { Client } from '@modelcontextprotocol/client';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.js';
 import { keygate, transcript } from '../helpers/cli.js';
-import { type DaemonProcess, startDaemonProcess } from '../helpers/daemon-process.js';
+import { connectAgent, type DaemonProcess, startDaemonProcess } from '../helpers/daemon-process.js';
 import { POSTGRES_SKIP_REASON, POSTGRES_URL } from '../helpers/stores.js';
 
 const SECRET = 'ghp_CANARYreplicas00000000000000000000a7';
@@ -29,12 +29,7 @@ describe.skipIf(!POSTGRES_URL)(
     const clients: Client[] = [];
 
     async function connect(daemon: DaemonProcess): Promise<Client> {
-      const client = new Client({ name: 'replica-test', version: '1' });
-      await client.connect(
-        new StreamableHTTPClientTransport(new URL(`${daemon.url}/mcp`), {
-          requestInit: { headers: { authorization: `Bearer ${token}` } },
-        }),
-      );
+      const client = await connectAgent(daemon.url, token, 'replica-test');
       clients.push(client);
       return client;
     }

@@ -5,12 +5,12 @@
 import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.js';
 import { keygate, ROOT, transcript } from '../helpers/cli.js';
-import { type DaemonProcess, startDaemonProcess } from '../helpers/daemon-process.js';
+import { connectAgent, type DaemonProcess, startDaemonProcess } from '../helpers/daemon-process.js';
 
 const SECRET = {
   github: 'ghp_CANARYdaemon000000000000000000000000a1',
@@ -60,14 +60,11 @@ describe('keygate serve end to end', () => {
   const messages: unknown[] = [];
 
   async function connect(agentToken: string, modern = false): Promise<Client> {
-    const client = new Client(
-      { name: 'e2e', version: '1' },
+    const client = await connectAgent(
+      url,
+      agentToken,
+      'e2e',
       modern ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {},
-    );
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
-        requestInit: { headers: { authorization: `Bearer ${agentToken}` } },
-      }),
     );
     clients.push(client);
     return client;
