@@ -183,35 +183,28 @@ export class AuditLog {
   }
 
   /**
-   * Appends rows in one statement: the head of the chain moves from the hash this process last
-   * saw to the new one, and the rows are inserted only if it did. Another daemon appending first
-   * makes the move fail; the head is then read again and the chain recomputed.
+   * Appends rows in one statement (`keygate_audit_append`, migration 0004): the head of the chain
+   * moves from the hash this process last saw to the new one, and the rows are inserted only if
+   * it did. Another daemon appending first makes the move fail; the head is then read again and
+   * the chain recomputed.
    */
   private async append(rows: Omit<Row, 'prev_hash' | 'hash'>[]): Promise<void> {
     for (let attempt = 0; attempt < 20; attempt++) {
       this.head ??= await this.readHead();
       const from = this.head;
       let prev = from.hash;
-      const values = rows.map((row) => {
+      const chained = rows.map((row) => {
         const hash = hashOf(prev, row);
-        const value = sql`(${row.id}::text, ${row.at}::timestamptz, ${row.agent}::text, ${row.token_id}::text, ${row.tool}::text,
-          ${row.route}::text, ${row.args_redacted === null ? null : JSON.stringify(row.args_redacted)}::jsonb, ${row.args_hash}::text,
-          ${row.decision}::text, ${row.reason}::text, ${row.upstream_status}::integer, ${row.latency_ms}::integer,
-          ${row.bytes}::integer, ${row.approval_id}::text, ${row.policy_version}::text, ${prev}::text, ${hash}::text)`;
+        const linked = { ...row, prev_hash: prev, hash };
         prev = hash;
-        return value;
+        return linked;
       });
       const to = { seq: from.seq + rows.length, hash: prev };
-      const result = await sql`
-        with moved as (
-          update audit_head set seq = ${to.seq}, hash = ${to.hash} where id = 1 and hash = ${from.hash} returning 1
-        )
-        insert into audit_events (id, at, agent, token_id, tool, route, args_redacted, args_hash, decision, reason,
-          upstream_status, latency_ms, bytes, approval_id, policy_version, prev_hash, hash)
-        select * from (values ${sql.join(values)}) as v where exists (select 1 from moved)`.execute(
+      const result = await sql<{ inserted: number }>`
+        select keygate_audit_append(${from.hash}, ${to.seq}, ${to.hash}, ${JSON.stringify(chained)}::jsonb) as inserted`.execute(
         this.store.db,
       );
-      if (Number(result.numAffectedRows ?? 0) === rows.length) {
+      if (Number(result.rows[0]?.inserted ?? 0) === rows.length) {
         this.head = to;
         return;
       }

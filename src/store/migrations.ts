@@ -139,6 +139,34 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('approvals_agent').on('approvals').columns(['agent', 'status']).execute();
     },
   },
+  '0004_audit_append_function': {
+    async up(db: Kysely<unknown>) {
+      // One audit append as one function call: the chain head moves from the hash the caller saw
+      // and the rows go in only if it did (0 rows when another daemon appended first). A function's
+      // statements are planned once per connection, which halves the cost of the append every
+      // call waits for; the rows arrive as one JSON array with their hashes already computed.
+      await sql`create function keygate_audit_append(from_hash text, to_seq bigint, to_hash text, new_rows jsonb)
+        returns integer language plpgsql as $$
+        declare
+          inserted integer;
+        begin
+          update audit_head set seq = to_seq, hash = to_hash where id = 1 and hash = from_hash;
+          if not found then
+            return 0;
+          end if;
+          insert into audit_events (id, at, agent, token_id, tool, route, args_redacted, args_hash, decision,
+            reason, upstream_status, latency_ms, bytes, approval_id, policy_version, prev_hash, hash)
+          select id, at, agent, token_id, tool, route, args_redacted, args_hash, decision,
+            reason, upstream_status, latency_ms, bytes, approval_id, policy_version, prev_hash, hash
+          from jsonb_to_recordset(new_rows) as r(id text, at timestamptz, agent text, token_id text, tool text,
+            route text, args_redacted jsonb, args_hash text, decision text, reason text, upstream_status integer,
+            latency_ms integer, bytes integer, approval_id text, policy_version text, prev_hash text, hash text);
+          get diagnostics inserted = row_count;
+          return inserted;
+        end
+        $$`.execute(db);
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
