@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// Daemon benchmark, all on 127.0.0.1 and bounded in count: (1) added latency of a brokered read
-// (MCP tools/call over HTTP → daemon → fake upstream → result) against a direct undici call to
-// the same fake, and against the same call through a bare MCP server (the floor MCP itself sets),
-// in one run; (2) calls per second with 16 concurrent agents, audit on (and the bare server's);
-// (3) cold start of `keygate serve` to ready on an existing home; (4) resident memory after
-// 10,000 calls.
+// Daemon benchmark, all on 127.0.0.1 and bounded in count: (1) calls per second with 16
+// concurrent agents, audit on (and the bare server's); (2) added latency of a brokered read (MCP
+// tools/call over HTTP → daemon → fake upstream → result) against a direct undici call to the
+// same fake, and against the same call through a bare MCP server (the floor MCP itself sets), in
+// one run, once both servers have served the load of (1) (a daemon runs for days: this is its
+// steady state); (3) cold start of `keygate serve` to ready on an existing home; (4) resident
+// memory after all the calls.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -139,26 +140,6 @@ const direct = async () => {
   await response.body.text();
 };
 
-for (let i = 0; i < 200; i++) {
-  await brokered(clients[0]);
-  await brokered(bareClients[0]);
-  await direct();
-}
-const brokeredSamples = [];
-const bareSamples = [];
-const directSamples = [];
-for (let i = 0; i < LATENCY_CALLS; i++) {
-  let t0 = performance.now();
-  await direct();
-  directSamples.push(performance.now() - t0);
-  t0 = performance.now();
-  await brokered(bareClients[0]);
-  bareSamples.push(performance.now() - t0);
-  t0 = performance.now();
-  await brokered(clients[0]);
-  brokeredSamples.push(performance.now() - t0);
-}
-
 /** Seconds for LOAD_CALLS calls spread over `pool` clients calling concurrently. */
 async function load(pool) {
   let issued = 0;
@@ -173,16 +154,48 @@ async function load(pool) {
   );
   return (performance.now() - started) / 1000;
 }
+
+// Throughput: 16 agents in parallel, LOAD_CALLS in all, through each server.
 const bareLoadSeconds = await load(bareClients);
+const loadSeconds = await load(clients);
+
+// Latency, one call at a time, the three ways in turn; and the same brokered call from a
+// 2026-07-28 client (no session: the daemon builds a server for each request).
+const modern = new Client(
+  { name: 'bench-modern', version: '1' },
+  { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+);
+await modern.connect(
+  new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
+    requestInit: { headers: { authorization: `Bearer ${tokens[1]}` } },
+  }),
+);
+for (let i = 0; i < 200; i++) await brokered(modern);
+const brokeredSamples = [];
+const modernSamples = [];
+const bareSamples = [];
+const directSamples = [];
+for (let i = 0; i < LATENCY_CALLS; i++) {
+  let t0 = performance.now();
+  await direct();
+  directSamples.push(performance.now() - t0);
+  t0 = performance.now();
+  await brokered(bareClients[0]);
+  bareSamples.push(performance.now() - t0);
+  t0 = performance.now();
+  await brokered(clients[0]);
+  brokeredSamples.push(performance.now() - t0);
+  t0 = performance.now();
+  await brokered(modern);
+  modernSamples.push(performance.now() - t0);
+}
 for (const client of bareClients) await client.close();
 bare.kill('SIGTERM');
 
-// Throughput: 16 agents in parallel, LOAD_CALLS in all.
-const loadSeconds = await load(clients);
 const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0);
 const auditRows = JSON.parse(cli(['audit', 'verify', '--json', '--home', home])).rows;
 
-for (const client of clients) await client.close();
+for (const client of [...clients, modern]) await client.close();
 await stopDaemon(child);
 fake.close();
 rmSync(home, { recursive: true, force: true });
@@ -190,6 +203,7 @@ rmSync(home, { recursive: true, force: true });
 const d = stats(directSamples);
 const b = stats(brokeredSamples);
 const m = stats(bareSamples);
+const n = stats(modernSamples);
 if (pgUrl)
   spawnSync('psql', [pgUrl, '-c', `drop schema if exists kg_bench_${process.pid} cascade`], {
     stdio: 'ignore',
@@ -212,6 +226,9 @@ const results = {
     bareMcp: m,
     addedOverBareMcpMedian: round(b.median - m.median),
     addedOverBareMcpP99: round(b.p99 - m.p99),
+    brokeredModernClient: n,
+    addedModernClientMedian: round(n.median - d.median),
+    addedModernClientP99: round(n.p99 - d.p99),
   },
   throughput: {
     agents: AGENTS,
