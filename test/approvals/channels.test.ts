@@ -192,6 +192,30 @@ describe('approvals through every channel', () => {
     expect(github().requests).toHaveLength(1);
   });
 
+  it('a 2026-07-28 request whose client goes away while it waits is not executed, even when approved afterwards', async () => {
+    gw.setPolicy(POLICY().replace('approval_wait: 2s', 'approval_wait: 20s'));
+    // This era has no cancel notification: the client aborts its HTTP request, and the server
+    // learns it from the closed connection.
+    const client = await gw.connect('alice', { era: '2026-07-28' });
+    const abort = new AbortController();
+    const cancelled = call(client, 'github_issue_create', issue('gone'), { signal: abort.signal }).catch(
+      (error: Error) => error,
+    );
+    const approval = await pendingOf('alice');
+    abort.abort();
+    expect(await cancelled).toBeInstanceOf(Error);
+    // Let the closed connection reach the server before deciding (a decision that arrives first
+    // is a legitimate approval of a call still waiting).
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await gw.approvals.book.decide(approval.id, 'approved', 'test admin');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(github().requests).toEqual([]);
+    expect(await decisions(approval.id)).not.toContain('approval_used');
+    // The approval keeps for the agent's next identical call, which runs once.
+    expect((await call(client, 'github_issue_create', issue('gone'))).isError).toBeFalsy();
+    expect(github().requests).toHaveLength(1);
+  });
+
   it('holds a request that asked for no progress for a short while only, then answers "pending"', async () => {
     gw.setPolicy(POLICY().replace('approval_wait: 2s', 'approval_wait: 30s'));
     const client = await gw.connect('alice');
