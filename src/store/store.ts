@@ -74,12 +74,7 @@ async function openPostgres(url: string, schema?: string): Promise<Store> {
   if (schema && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
     throw new KeygateError('store.unavailable', `invalid PostgreSQL schema name ${schema}`);
   }
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: 10,
-    connectionTimeoutMillis: 5000,
-    ...(schema ? { options: `-c search_path=${schema}` } : {}),
-  });
+  const pool = new pg.Pool({ ...connectionOf(url, schema), max: 10, connectionTimeoutMillis: 5000 });
   const location = safeUrl(url);
   try {
     if (schema) await pool.query(`create schema if not exists ${schema}`);
@@ -133,6 +128,26 @@ async function listenPostgres(
       await held.query(`unlisten ${channel}`).catch(() => undefined);
       held.release();
     }
+  };
+}
+
+/**
+ * The URL, with the schema as a startup option. An `options` parameter in the URL (say
+ * `-c statement_timeout=5000`) would replace ours, and the tables would silently land in the
+ * default schema: the two are joined instead.
+ */
+function connectionOf(url: string, schema?: string): { connectionString: string; options?: string } {
+  if (!schema) return { connectionString: url };
+  // Only the query string is touched: pg accepts URLs the WHATWG parser does not (a socket
+  // directory as `?host=` with an empty host).
+  const mark = url.indexOf('?');
+  const query = new URLSearchParams(mark === -1 ? '' : url.slice(mark + 1));
+  const theirs = query.get('options');
+  query.delete('options');
+  const rest = query.toString();
+  return {
+    connectionString: (mark === -1 ? url : url.slice(0, mark)) + (rest ? `?${rest}` : ''),
+    options: [theirs, `-c search_path=${schema}`].filter(Boolean).join(' '),
   };
 }
 
