@@ -102,28 +102,19 @@ export function createMcpHttpHandler<C extends TransportCaller>(
 
   return {
     async handle(req, res, caller) {
-      // Only 2025-era clients hold sessions: a request naming one needs no classification.
-      if (typeof req.headers['mcp-session-id'] === 'string') {
-        const text = req.method === 'POST' ? await readBody(req, maxRequestBodySize) : '';
-        if (text === undefined) return jsonRpcError(res, 413, -32600, 'Request body too large');
-        let body: unknown;
-        try {
-          body = text ? JSON.parse(text) : undefined;
-        } catch {
-          return jsonRpcError(res, 400, -32700, 'Parse error');
-        }
-        return handleLegacy(req, res, body, caller);
-      }
-      const request = await toWebRequest(req, undefined, { maxRequestBodySize }).catch(() => undefined);
-      if (!request) return jsonRpcError(res, 413, -32600, 'Request body too large');
-      const text = req.method === 'POST' ? await request.clone().text() : '';
+      // The body is read and parsed once, for classification and for whichever leg serves it.
+      const text = req.method === 'POST' ? await readBody(req, maxRequestBodySize) : '';
+      if (text === undefined) return jsonRpcError(res, 413, -32600, 'Request body too large');
       let body: unknown;
       try {
         body = text ? JSON.parse(text) : undefined;
       } catch {
         return jsonRpcError(res, 400, -32700, 'Parse error');
       }
-      if (await isLegacyRequest(request, body)) return handleLegacy(req, res, body, caller);
+      // Only 2025-era clients hold sessions: a request naming one needs no classification.
+      if (typeof req.headers['mcp-session-id'] === 'string') return handleLegacy(req, res, body, caller);
+      if (await isLegacyRequest(await toWebRequest(req, body, { maxRequestBodySize }), body))
+        return handleLegacy(req, res, body, caller);
       (req as IncomingMessage & { auth?: unknown }).auth = {
         token: caller.tokenId,
         clientId: caller.tokenId,
