@@ -74,6 +74,28 @@ describe('MCP transports', () => {
     expect(await response.json()).toMatchObject({ error: { code: -32700 } });
   });
 
+  it.each([
+    ['without a session', {}],
+    ['in a session', { 'mcp-session-id': 'any' }],
+  ])('refuses a body over 4 MiB %s with 413', async (_where, headers) => {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        ...headers,
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/list',
+        params: { pad: 'x'.repeat(4 * 1024 * 1024) },
+      }),
+    });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toMatchObject({ error: { code: -32600 } });
+  });
+
   it('refuses an unknown session id', async () => {
     const response = await fetch(url, {
       method: 'POST',
