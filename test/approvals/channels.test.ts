@@ -76,6 +76,17 @@ describe('approvals through every channel', () => {
     throw new Error(`no pending approval for ${agent}`);
   }
   const approvalIdOf = (result: Result) => result.structuredContent?.error.approvalId;
+  /** Starts alice's call to create issue `title`, aborts it once it waits for approval; its approval. */
+  async function abandonWhilePending(client: Client, title: string) {
+    const abort = new AbortController();
+    const abandoned = call(client, 'github_issue_create', issue(title), { signal: abort.signal }).catch(
+      (error: Error) => error,
+    );
+    const approval = await pendingOf('alice');
+    abort.abort();
+    expect(await abandoned).toBeInstanceOf(Error);
+    return approval;
+  }
 
   beforeAll(async () => {
     // A request without a progress token is held at most this long (50 s in the daemon).
@@ -175,13 +186,7 @@ describe('approvals through every channel', () => {
         return sent;
       }) as typeof fetch,
     });
-    const abort = new AbortController();
-    const cancelled = call(client, 'github_issue_create', issue('cancelled'), { signal: abort.signal }).catch(
-      (error: Error) => error,
-    );
-    const approval = await pendingOf('alice');
-    abort.abort();
-    expect(await cancelled).toBeInstanceOf(Error);
+    const approval = await abandonWhilePending(client, 'cancelled');
     for (let i = 0; i < 100 && !cancelDelivered; i++) await new Promise((resolve) => setTimeout(resolve, 20));
     expect((await cancelDelivered!).status).toBe(202);
     await gw.approvals.book.decide(approval.id, 'approved', 'test admin');
@@ -197,13 +202,7 @@ describe('approvals through every channel', () => {
     // This era has no cancel notification: the client aborts its HTTP request, and the server
     // learns it from the closed connection.
     const client = await gw.connect('alice', { era: '2026-07-28' });
-    const abort = new AbortController();
-    const cancelled = call(client, 'github_issue_create', issue('gone'), { signal: abort.signal }).catch(
-      (error: Error) => error,
-    );
-    const approval = await pendingOf('alice');
-    abort.abort();
-    expect(await cancelled).toBeInstanceOf(Error);
+    const approval = await abandonWhilePending(client, 'gone');
     // Let the closed connection reach the server before deciding (a decision that arrives first
     // is a legitimate approval of a call still waiting).
     await new Promise((resolve) => setTimeout(resolve, 500));
