@@ -142,6 +142,24 @@ function auditContract(backend: Backend) {
     );
     expect(await audit.verify()).toEqual({ ok: true, rows: 55 });
   });
+
+  it('continues the chain of a store from before the append function (migration 0004)', async () => {
+    const earlier = await backend.fresh();
+    try {
+      await new AuditLog(earlier.store).record({ decision: 'allowed', reason: 'before the upgrade' });
+      // What an earlier keygate's store holds: no function, and migration 0004 not recorded.
+      await sql`drop function keygate_audit_append`.execute(earlier.store.db);
+      await sql`delete from kysely_migration where name = '0004_audit_append_function'`.execute(
+        earlier.store.db,
+      );
+      await earlier.store.close();
+      const upgraded = new AuditLog(await earlier.reopen());
+      await upgraded.record({ decision: 'allowed', reason: 'after the upgrade' });
+      expect(await upgraded.verify()).toEqual({ ok: true, rows: 2 });
+    } finally {
+      await earlier.dispose();
+    }
+  });
 }
 
 if (!POSTGRES_URL) console.warn(`PostgreSQL audit contract skipped: ${POSTGRES_SKIP_REASON}`);
