@@ -160,7 +160,7 @@ const bareLoadSeconds = await load(bareClients);
 const loadSeconds = await load(clients);
 
 // Latency, one call at a time, the three ways in turn; and the same brokered call from a
-// 2026-07-28 client (no session: the daemon builds a server for each request).
+// 2026-07-28 client (no session: every request is served on its own).
 const modern = new Client(
   { name: 'bench-modern', version: '1' },
   { versionNegotiation: { mode: { pin: '2026-07-28' } } },
