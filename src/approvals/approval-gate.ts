@@ -10,7 +10,7 @@ import type { ToolDefinition } from '../catalog/index.js';
 import type { ApprovalMode } from '../config/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
 import type { Approval, ApprovalBook, CallIdentity } from './approval-book.js';
-import { summariseCall } from './call-summary.js';
+import { describeCall, seeEverythingHint, showCommand } from './call-summary.js';
 import type { ApprovalChannel, CallExchange, ChannelStep, PendingCall } from './channel.js';
 import type { RequestStateCodec } from './request-state.js';
 
@@ -39,6 +39,8 @@ export class ApprovalGate {
     private readonly codec: RequestStateCodec,
     /** In the order they are tried; the last must always be usable. */
     private readonly channels: readonly ApprovalChannel[],
+    /** The address of an approval's page, named wherever a human is told how to see a call. */
+    private readonly pageUrl?: (id: string) => string,
   ) {}
 
   async pass(call: GatedCall, exchange: CallExchange): Promise<GateOutcome> {
@@ -54,9 +56,12 @@ export class ApprovalGate {
       }
       const { approval } = await this.book.open(call);
       if (approval.status !== 'pending') return await this.settle(call, approval);
-      const channel = this.channels.find((candidate) => candidate.usable(call.mode, exchange.client));
+      const pending = this.pending(call, approval);
+      const channel = this.channels.find((candidate) =>
+        candidate.usable(call.mode, exchange.client, pending),
+      );
       if (!channel) throw new KeygateError('internal', 'no approval channel is usable');
-      return await this.follow(call, await channel.ask(this.pending(call, approval), exchange), exchange);
+      return await this.follow(call, await channel.ask(pending, exchange), exchange);
     } catch (error) {
       if (isKeygateError(error) && error.code.startsWith('approval.')) return { kind: 'stop', error };
       throw error;
@@ -115,7 +120,7 @@ export class ApprovalGate {
       case 'used': // claim says why a used record cannot run again, and audits the attempt
         return { kind: 'execute', approval: await this.book.claim(id, call) };
       case 'pending':
-        return { kind: 'stop', error: pendingError(approval) };
+        return { kind: 'stop', error: pendingError(approval, this.pageUrl?.(approval.id)) };
       case 'expired':
         return {
           kind: 'stop',
@@ -140,12 +145,13 @@ export class ApprovalGate {
   }
 
   private pending(call: GatedCall, approval: Approval): PendingCall {
-    return { approval, summary: summariseCall(approval, call.definition), waitMs: call.waitMs };
+    const summary = describeCall(approval, call.definition, { pageUrl: this.pageUrl?.(approval.id) });
+    return { approval, summary: summary.lines, shownInFull: summary.complete, waitMs: call.waitMs };
   }
 }
 
-/** What the agent is told while a call waits: the id and the command a human runs. */
-function pendingError(approval: Approval): KeygateError {
+/** What the agent is told while a call waits: the id, the command a human runs, where to see it all. */
+function pendingError(approval: Approval, pageUrl: string | undefined): KeygateError {
   const id = approval.id;
   return new KeygateError(
     'approval.pending',
@@ -154,6 +160,7 @@ function pendingError(approval: Approval): KeygateError {
       `A human approves it with: keygate approvals approve ${id}`,
       `(or refuses it with: keygate approvals deny ${id} --reason "…").`,
       `Once approved, make this same call again with the same arguments: it runs once. The request expires at ${approval.expiresAt}.`,
+      seeEverythingHint(id, pageUrl),
     ].join(' '),
     {
       details: {
@@ -161,6 +168,8 @@ function pendingError(approval: Approval): KeygateError {
         expiresAt: approval.expiresAt,
         approve: `keygate approvals approve ${id}`,
         deny: `keygate approvals deny ${id}`,
+        show: showCommand(id),
+        ...(pageUrl ? { page: pageUrl } : {}),
       },
     },
   );

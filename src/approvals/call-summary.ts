@@ -1,7 +1,13 @@
 /**
  * What a human is shown before deciding: who asks, which operation (service, method and path),
  * the risk, the amount for payments, and the arguments with sensitive values already redacted.
+ *
+ * A summary holds every argument in full when their rendering fits FORM_ARGUMENTS_LIMIT
+ * characters; only such a summary may be the message of a form a human approves in. Beyond
+ * that it shows the first arguments, each cut short, says exactly what it cut, and points to
+ * the views that show everything (`keygate approvals show ID`, the approval page).
  */
+import { canonicalJson } from '../audit/index.js';
 import type { ToolDefinition } from '../catalog/index.js';
 import type { Approval } from './approval-book.js';
 
@@ -13,12 +19,107 @@ export interface SummarisedCall {
   readonly expiresAt: string;
 }
 
+/** What a human is shown of one call. */
+export interface CallSummary {
+  readonly lines: string[];
+  /** Whether `lines` hold every argument, every character of it. */
+  readonly complete: boolean;
+}
+
+/**
+ * The most characters of argument lines a summary shows in full (and so the most a form that
+ * approves a call may carry). Clients show a message this long in a scrolling dialog; a call
+ * whose arguments render longer is approved only where all of it can be read.
+ */
+export const FORM_ARGUMENTS_LIMIT = 4000;
+/** In a cut summary: how many arguments are shown, and how many characters of each. */
 const MAX_ARGUMENTS = 12;
 const MAX_VALUE = 120;
 
-function shortValue(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
-  return text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE - 1)}…` : text;
+/** One line of plain text: shown as it is. Anything else is shown as JSON. */
+const PLAIN = /^(?![\s"])[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+(?<!\s)$/u;
+/** An argument name shown as it is; any other name is shown as a JSON string. */
+const PLAIN_NAME = /^[\w.[\]-]+$/;
+/** Invisible or line-breaking characters JSON.stringify leaves alone: escaped, so none hides. */
+const HIDDEN = /[\p{Cf}\p{Zl}\p{Zp}]/gu;
+
+/** The characters of a text, counted and cut as people count them (not UTF-16 units). */
+const chars = (text: string): string[] => Array.from(text);
+
+function escapeHidden(json: string): string {
+  return json.replace(HIDDEN, (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * A value as shown: a one-line string as it is; any other string as a JSON string (so a line
+ * break or an invisible character cannot pass for another argument); anything else as
+ * canonical JSON.
+ */
+export function renderValue(value: unknown): string {
+  if (typeof value === 'string') return PLAIN.test(value) ? value : escapeHidden(JSON.stringify(value));
+  return escapeHidden(canonicalJson(value));
+}
+
+/** The arguments in canonical (sorted) order, their names ready to show. */
+function argumentEntries(argsRedacted: unknown): [string, unknown][] {
+  const args = (argsRedacted ?? {}) as Record<string, unknown>;
+  return Object.entries(args)
+    .filter(([, value]) => value !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, value]) => [PLAIN_NAME.test(name) ? name : escapeHidden(JSON.stringify(name)), value]);
+}
+
+/** Every argument in full, one `  name: value` line each: what `approvals show` and the page show. */
+export function renderArguments(argsRedacted: unknown): string[] {
+  const entries = argumentEntries(argsRedacted);
+  if (entries.length === 0) return ['  (no arguments)'];
+  return entries.map(([name, value]) => `  ${name}: ${renderValue(value)}`);
+}
+
+/** The command that prints approval `id` with every argument in full. */
+export function showCommand(id: string): string {
+  return `keygate approvals show ${id}`;
+}
+
+/** How a human sees every argument of approval `id` in full. The one place this hint is written. */
+export function seeEverythingHint(id: string, pageUrl?: string): string {
+  return `See every argument in full with: ${showCommand(id)}${pageUrl ? `, or on the approval page ${pageUrl} (it asks for the admin token)` : ''}.`;
+}
+
+/** One argument cut to MAX_VALUE characters; `cut` is how many were left out (0: none). */
+function shortArgument(name: string, value: unknown): { line: string; total: number; cut: number } {
+  // A string is cut before it is rendered, so the counts are of its own characters.
+  const text = chars(typeof value === 'string' ? value : renderValue(value));
+  if (text.length <= MAX_VALUE)
+    return { line: `  ${name}: ${renderValue(value)}`, total: text.length, cut: 0 };
+  const head = text.slice(0, MAX_VALUE).join('');
+  // The ellipsis follows the head, so a space it ends with is not lost from view.
+  const shown = typeof value !== 'string' || PLAIN.test(`${head}…`) ? head : renderValue(head);
+  return {
+    line: `  ${name}: ${shown}… [cut: ${MAX_VALUE} of ${text.length} characters shown]`,
+    total: text.length,
+    cut: text.length - MAX_VALUE,
+  };
+}
+
+/** The argument lines of a summary that cannot show everything, and what they leave out. */
+function cutArguments(entries: [string, unknown][], fullLength: number): string[] {
+  const lines: string[] = [];
+  const cuts: string[] = [];
+  for (const [name, value] of entries.slice(0, MAX_ARGUMENTS)) {
+    const short = shortArgument(name, value);
+    lines.push(short.line);
+    if (short.cut > 0) cuts.push(`${name} (${short.cut} of its ${short.total} characters)`);
+  }
+  const hidden = entries.slice(MAX_ARGUMENTS).map(([name]) => name);
+  if (hidden.length > 0) {
+    lines.push(`  … and ${hidden.length} more arguments, not shown here: ${hidden.join(', ')}`);
+    cuts.push(`${hidden.length} whole arguments (${hidden.join(', ')})`);
+  }
+  lines.push(
+    `NOT SHOWN IN FULL: the arguments take ${fullLength} characters, more than the ${FORM_ARGUMENTS_LIMIT} a summary shows. Cut here: ${cuts.join('; ')}.`,
+  );
+  return lines;
 }
 
 /** The amount a payment moves, as far as its arguments say. */
@@ -28,8 +129,15 @@ function amountLine(args: Record<string, unknown>): string | undefined {
   return `Amount: ${args.amount}${currency} (in the currency's smallest unit, e.g. cents)`;
 }
 
-/** The lines of a summary, for a terminal, an elicitation message or the approval page. */
-export function summariseCall(call: SummarisedCall, tool: ToolDefinition | undefined): string[] {
+/**
+ * The summary of a call, for a terminal, an elicitation message or the approval page. With
+ * `pageUrl`, its last line also names the approval page.
+ */
+export function describeCall(
+  call: SummarisedCall,
+  tool: ToolDefinition | undefined,
+  options: { pageUrl?: string } = {},
+): CallSummary {
   const args = (call.argsRedacted ?? {}) as Record<string, unknown>;
   const lines = [`Agent "${call.agent}" wants to call ${call.tool}.`];
   if (tool) {
@@ -41,23 +149,36 @@ export function summariseCall(call: SummarisedCall, tool: ToolDefinition | undef
       if (amount) lines.push(amount);
     }
   }
-  const entries = Object.entries(args);
-  for (const [name, value] of entries.slice(0, MAX_ARGUMENTS)) lines.push(`  ${name}: ${shortValue(value)}`);
-  if (entries.length > MAX_ARGUMENTS) lines.push(`  … and ${entries.length - MAX_ARGUMENTS} more arguments`);
-  if (entries.length === 0) lines.push('  (no arguments)');
+  const full = renderArguments(args);
+  const fullLength = full.reduce((sum, line) => sum + chars(line).length + 1, 0);
+  const complete = fullLength <= FORM_ARGUMENTS_LIMIT;
+  lines.push(...(complete ? full : cutArguments(argumentEntries(args), fullLength)));
   lines.push(`Approval ${call.id}, open until ${call.expiresAt}.`);
-  return lines;
+  lines.push(seeEverythingHint(call.id, options.pageUrl));
+  return { lines, complete };
 }
 
-/** An approval as people and scripts see it: everything but the unredacted arguments. */
+/** The lines of a call's summary (see describeCall). */
+export function summariseCall(call: SummarisedCall, tool: ToolDefinition | undefined): string[] {
+  return describeCall(call, tool).lines;
+}
+
+/**
+ * An approval as people and scripts see it: everything but the unredacted arguments, with the
+ * summary and every argument rendered in full.
+ */
 export function approvalView(approval: Approval, tool: ToolDefinition | undefined) {
   const { args: _unredacted, ...shown } = approval;
+  const summary = describeCall(approval, tool);
   return {
     ...shown,
     service: tool?.service ?? null,
     risk: tool?.risk ?? null,
     operation: tool ? `${tool.operation.method.toUpperCase()} ${tool.operation.path}` : null,
-    summary: summariseCall(approval, tool),
+    summary: summary.lines,
+    /** Whether `summary` shows every argument in full. */
+    summaryComplete: summary.complete,
+    arguments: renderArguments(approval.argsRedacted),
   };
 }
 

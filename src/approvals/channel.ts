@@ -32,6 +32,8 @@ export interface CallExchange {
 export interface PendingCall {
   readonly approval: Approval;
   readonly summary: readonly string[];
+  /** Whether `summary` shows every argument in full; only then may a form be the approval. */
+  readonly shownInFull: boolean;
   /** How long a client's request may be held open waiting (`approval_wait`). */
   readonly waitMs: number;
 }
@@ -45,8 +47,8 @@ export type ChannelStep =
 
 export interface ApprovalChannel {
   readonly name: ChannelName;
-  /** Whether this channel can reach a human for a call under `mode` from this client. */
-  usable(mode: Exclude<ApprovalMode, 'never'>, client: ClientAbilities): boolean;
+  /** Whether this channel can ask a human about `call` under `mode` from this client. */
+  usable(mode: Exclude<ApprovalMode, 'never'>, client: ClientAbilities, call: PendingCall): boolean;
   /** First contact: ask the human (or wait for one). */
   ask(call: PendingCall, exchange: CallExchange): Promise<ChannelStep>;
   /** The client came back with an answer to a question this channel asked. */

@@ -43,9 +43,10 @@ export class ElicitationChannel implements ApprovalChannel {
     private readonly codec: RequestStateCodec,
   ) {}
 
-  usable(mode: 'required' | 'out-of-band', client: ClientAbilities): boolean {
-    // Out-of-band means the agent's own client may not be the one that approves.
-    return mode === 'required' && client.form;
+  usable(mode: 'required' | 'out-of-band', client: ClientAbilities, call: PendingCall): boolean {
+    // Out-of-band means the agent's own client may not be the one that approves; and a form
+    // approves only what its message showed, every argument in full.
+    return mode === 'required' && client.form && call.shownInFull;
   }
 
   async ask(call: PendingCall): Promise<ChannelStep> {
@@ -63,13 +64,17 @@ export class ElicitationChannel implements ApprovalChannel {
 
   async answer(call: PendingCall, exchange: CallExchange): Promise<ChannelStep> {
     const view = inputResponse(exchange.inputResponses, DECISION_KEY);
-    if (view.kind !== 'elicit') return this.ask(call); // no answer came back: ask again
+    // No answer came back: ask again (where a form may still ask about this call).
+    if (view.kind !== 'elicit') return call.shownInFull ? this.ask(call) : settled(call.approval);
     const by = `the user of ${call.approval.agent}'s MCP client`;
     const id = call.approval.id;
     if (view.action === 'cancel')
       return settled(await this.book.decideIfPending(id, 'cancelled', by, 'cancelled in the client'));
     if (view.action === 'decline')
       return settled(await this.book.decideIfPending(id, 'denied', by, 'declined in the client'));
+    // Only a message that showed every argument may approve (the state may predate a change
+    // of what fits): such an answer leaves the call pending, for an administrator to decide.
+    if (!call.shownInFull) return settled(call.approval);
     const decision = view.content?.decision;
     const note = typeof view.content?.note === 'string' ? view.content.note.slice(0, MAX_NOTE) : undefined;
     // Anything but an explicit "approve" is a no.

@@ -9,7 +9,17 @@ export {
 } from './approval-book.js';
 export { ApprovalGate, type GatedCall, type GateOutcome } from './approval-gate.js';
 export { ApprovalSignals } from './approval-signals.js';
-export { type ApprovalView, approvalView, summariseCall } from './call-summary.js';
+export {
+  type ApprovalView,
+  approvalView,
+  type CallSummary,
+  describeCall,
+  FORM_ARGUMENTS_LIMIT,
+  renderArguments,
+  seeEverythingHint,
+  showCommand,
+  summariseCall,
+} from './call-summary.js';
 export type { ApprovalChannel, CallExchange, ChannelName, ClientAbilities } from './channel.js';
 export { ElicitationChannel } from './elicitation-channel.js';
 export { OutOfBandChannel, SILENT_WAIT_MS } from './out-of-band-channel.js';

@@ -36,11 +36,12 @@ export async function startApprovals(options: ApprovalsOptions): Promise<Approva
   const codec = new RequestStateCodec(options.stateKey);
   const outOfBand = new OutOfBandChannel(book, signals, options.silentWaitMs);
   // The order is the order of preference; out of band always works, so it comes last.
-  const gate = new ApprovalGate(book, codec, [
-    new ElicitationChannel(book, codec),
-    new UrlChannel(book, codec, outOfBand, options.pageUrl),
-    outOfBand,
-  ]);
+  const gate = new ApprovalGate(
+    book,
+    codec,
+    [new ElicitationChannel(book, codec), new UrlChannel(book, codec, outOfBand, options.pageUrl), outOfBand],
+    options.pageUrl,
+  );
   const sweeper = setInterval(() => void book.expireDue().catch(options.onError), SWEEP_MS);
   sweeper.unref();
   return {

@@ -1,6 +1,7 @@
 /**
- * URL elicitation, for tools whose policy says `out-of-band` and clients that declare
- * `elicitation.url`: the client shows its user the approval page's address. The page holds no
+ * URL elicitation, for clients that declare `elicitation.url`, when a tool's policy says
+ * `out-of-band` or when the call's arguments do not fit a form's message (the page shows them
+ * all): the client shows its user the approval page's address. The page holds no
  * secret and pre-authorises nothing; it asks for the admin token. When the user is done the
  * call waits, as out of band, for the decision.
  */
@@ -30,8 +31,8 @@ export class UrlChannel implements ApprovalChannel {
     private readonly pageUrl: (id: string) => string,
   ) {}
 
-  usable(mode: 'required' | 'out-of-band', client: ClientAbilities): boolean {
-    return mode === 'out-of-band' && client.url;
+  usable(mode: 'required' | 'out-of-band', client: ClientAbilities, call: PendingCall): boolean {
+    return client.url && (mode === 'out-of-band' || !call.shownInFull);
   }
 
   async ask(call: PendingCall): Promise<ChannelStep> {
