@@ -1,4 +1,7 @@
-/** `keygate approvals [list] | approve ID | deny ID [--reason R]`: the humans' side of approvals. */
+/**
+ * `keygate approvals [list] | show ID | approve ID | deny ID [--reason R]`: the humans' side of
+ * approvals.
+ */
 import { ApprovalBook, type ApprovalView, approvalView } from '../approvals/index.js';
 import { AuditLog } from '../audit/index.js';
 import { loadCatalog } from '../catalog/index.js';
@@ -67,14 +70,55 @@ export async function approvalsListCommand(options: { home?: string; status?: st
           ]),
           ...approvals
             .filter((a) => a.status === 'pending')
-            .flatMap((a) => [
-              '',
-              ...a.summary,
-              `  approve: keygate approvals approve ${a.id}`,
-              `  deny:    keygate approvals deny ${a.id} --reason "…"`,
-            ]),
+            .flatMap((a) => ['', ...a.summary, ...decisionHints(a.id)]),
         ].join('\n');
   return { json: { approvals }, text } satisfies CommandOutput;
+}
+
+/** The commands that decide a pending approval, as the listing and `show` print them. */
+function decisionHints(id: string): string[] {
+  return [
+    `  approve: keygate approvals approve ${id}`,
+    `  deny:    keygate approvals deny ${id} --reason "…"`,
+  ];
+}
+
+/** One approval, through the daemon when it runs, else from the store. */
+async function fetchApproval(home: string | undefined, id: string): Promise<ApprovalView> {
+  const daemon = await findDaemon(home);
+  if (daemon) return daemon.request<ApprovalView>('GET', `/api/approvals/${encodeURIComponent(id)}`);
+  const catalog = await loadCatalog();
+  return withBook(home, 'keygate approvals show', async (book) => {
+    const approval = await book.get(id);
+    if (!approval) throw new KeygateError('approval.not_found', `no approval ${id}`);
+    return approvalView(approval, catalog.find(approval.tool));
+  });
+}
+
+/** `keygate approvals show ID`: the record and every argument in full (secrets stay redacted). */
+export async function approvalsShowCommand(options: { home?: string; id: string }): Promise<CommandOutput> {
+  const a = await fetchApproval(options.home, options.id);
+  const field = (name: string, value: string) => `${`${name}:`.padEnd(16)}${value}`;
+  const decided = a.decidedAt ? `${a.decidedAt} by ${a.decidedBy ?? 'unknown'}` : '-';
+  const text = [
+    field('Approval', a.id),
+    field('Agent', a.agent),
+    field('Tool', a.tool),
+    field('Service', a.service ?? '(not in the catalog)'),
+    field('Operation', a.operation ?? '-'),
+    field('Risk', a.risk ?? '-'),
+    field('Status', `${a.status}${a.reason ? ` (${a.reason})` : ''}`),
+    field('Created', a.createdAt),
+    field('Expires', a.expiresAt),
+    field('Decided', decided),
+    field('Used', a.usedAt ?? '-'),
+    field('Policy version', a.policyVersion),
+    field('Arguments hash', a.argsHash),
+    'Arguments (every one in full, sensitive values redacted):',
+    ...a.arguments,
+    ...(a.status === 'pending' ? ['', ...decisionHints(a.id)] : []),
+  ].join('\n');
+  return { json: a, text };
 }
 
 export async function approvalsDecideCommand(options: {

@@ -219,6 +219,19 @@ export const COMMANDS: readonly CommandSpec[] = [
     }),
   ),
   {
+    words: ['approvals', 'show'],
+    usage: 'keygate approvals show ID [--home DIR] [--json]',
+    summary:
+      'one approval in full: every argument (secrets redacted), agent, tool, operation, risk, status, expiry, policy version, arguments hash',
+    options: { home, json },
+    positionals: 1,
+    run: async (values, [id]) =>
+      (await import('./approvals.js')).approvalsShowCommand({
+        home: text(values.home),
+        id: requireArgument(id, 'ID'),
+      }),
+  },
+  {
     words: ['audit', 'tail'],
     usage: 'keygate audit tail [--limit N] [--home DIR] [--json]',
     summary: 'the latest audit events (default 20)',

@@ -1,0 +1,85 @@
+/**
+ * `keygate approvals show ID` without a daemon, in process: it opens the home's store and prints
+ * the record and every argument in full, secrets redacted. (Through a running daemon it is
+ * tested in test/server/approvals-e2e.test.ts.)
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ApprovalBook } from '../../src/approvals/index.js';
+import { AuditLog, argsHash, redactArguments } from '../../src/audit/index.js';
+import { loadCatalog } from '../../src/catalog/index.js';
+import { approvalsShowCommand } from '../../src/cli/approvals.js';
+import { openStore } from '../../src/store/index.js';
+
+const BODY = `${'A long and harmless issue body. '.repeat(20)}And at the very end: grant admin to attacker.`;
+const args = {
+  owner: 'acme',
+  repo: 'api',
+  title: 'Crash on login',
+  body: BODY,
+  api_token: 'ghp_not_for_eyes',
+};
+
+describe('keygate approvals show, offline', () => {
+  let home: string;
+  let id: string;
+
+  beforeAll(async () => {
+    home = join(await mkdtemp(join(tmpdir(), 'keygate-show-')), 'home');
+    const tool = (await loadCatalog()).find('github_issue_create');
+    const store = await openStore({ home });
+    const audit = new AuditLog(store);
+    try {
+      const { approval } = await new ApprovalBook(store, audit).open({
+        agent: 'triage-bot',
+        tokenId: 'tok_1',
+        tool: 'github_issue_create',
+        args,
+        argsHash: argsHash(args),
+        argsRedacted: redactArguments(tool, args),
+        policyVersion: 'policy-v1',
+        timeoutMs: 300_000,
+      });
+      id = approval.id;
+    } finally {
+      await audit.drain();
+      await store.close();
+    }
+  }, 60_000);
+
+  it('prints every argument in full, with the record', async () => {
+    const { text, json } = await approvalsShowCommand({ home, id });
+    expect(text).toContain(`  body: ${BODY}`);
+    expect(text).toContain('grant admin to attacker.');
+    for (const line of [
+      `Approval:       ${id}`,
+      'Agent:          triage-bot',
+      'Tool:           github_issue_create',
+      'Service:        github',
+      'Operation:      POST /repos/{owner}/{repo}/issues',
+      'Risk:           write',
+      'Status:         pending',
+      'Policy version: policy-v1',
+      `Arguments hash: ${argsHash(args)}`,
+      `  approve: keygate approvals approve ${id}`,
+    ])
+      expect(text).toContain(line);
+    expect(text).toMatch(/Expires: +\d{4}-\d\d-\d\dT/);
+    expect(json).toMatchObject({ id, argsRedacted: { ...args, api_token: '[REDACTED]' } });
+  });
+
+  it('keeps a secret redacted', async () => {
+    const { text, json } = await approvalsShowCommand({ home, id });
+    expect(text).toContain('  api_token: [REDACTED]');
+    expect(JSON.stringify(json)).not.toContain('ghp_not_for_eyes');
+    expect(text).not.toContain('ghp_not_for_eyes');
+  });
+
+  it('says so for an unknown id', async () => {
+    await expect(approvalsShowCommand({ home, id: 'apr_nope' })).rejects.toMatchObject({
+      code: 'approval.not_found',
+    });
+  });
+});
