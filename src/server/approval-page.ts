@@ -22,6 +22,15 @@ async function api(method, path, body) {
 }
 function show(approval) {
   $('#summary').textContent = approval.summary.join('\\n');
+  $('#arguments').textContent = approval.arguments.join('\\n');
+  $('#record').textContent = [
+    'Agent: ' + approval.agent,
+    'Tool: ' + approval.tool + (approval.operation ? ' (' + approval.service + ': ' + approval.operation + ', risk: ' + approval.risk + ')' : ''),
+    'Expires: ' + approval.expiresAt,
+    'Policy version: ' + approval.policyVersion,
+    'Arguments hash: ' + approval.argsHash,
+  ].join('\\n');
+  $('#full').hidden = false;
   $('#status').textContent = 'Status: ' + approval.status + (approval.reason ? ' (' + approval.reason + ')' : '');
   $('#decide').hidden = approval.status !== 'pending';
 }
@@ -71,6 +80,12 @@ button { margin-right: .5rem; }
 <button type="submit">Show the call</button>
 </form>
 <pre id="summary"></pre>
+<section id="full" hidden>
+<h2>Every argument, in full</h2>
+<p>This is exactly what runs if you approve (sensitive values are shown as [REDACTED]).</p>
+<pre id="arguments"></pre>
+<pre id="record"></pre>
+</section>
 <p id="status"></p>
 <div id="decide" hidden>
 <label>Reason or note (optional) <input id="reason" maxlength="500"></label>

@@ -7,6 +7,7 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runInNewContext } from 'node:vm';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -20,6 +21,45 @@ type Result = {
   content: { text: string }[];
   structuredContent?: { error: { code: string; message: string; approvalId?: string } };
 };
+
+/**
+ * The approval page's own script, run against a stand-in for the DOM of its HTML (every element
+ * with an id), fetching from the daemon as a browser at `pageUrl` would.
+ */
+function loadPage(html: string, script: string, pageUrl: string) {
+  const elements = new Map<
+    string,
+    { textContent: string; value: string; hidden: boolean; on: Map<string, (event: unknown) => unknown> }
+  >();
+  for (const [tag, id] of html.matchAll(/<[a-z]+ [^>]*id="([^"]+)"[^>]*>/g))
+    elements.set(id!, { textContent: '', value: '', hidden: / hidden[ >]/.test(tag), on: new Map() });
+  // Writes land on the element; listeners are kept to be called by the test.
+  const document = {
+    querySelector: (selector: string) => {
+      const found = elements.get(selector.replace(/^#/, ''));
+      if (!found) throw new Error(`the page has no ${selector}`);
+      return new Proxy(found, {
+        get: (target, key) =>
+          key === 'addEventListener'
+            ? (type: string, listener: (event: unknown) => unknown) => target.on.set(type, listener)
+            : target[key as keyof typeof target],
+      });
+    },
+  };
+  runInNewContext(script, {
+    document,
+    location: new URL(pageUrl),
+    fetch: (path: string, init: RequestInit) => fetch(new URL(path, pageUrl), init),
+  });
+  return {
+    text: (id: string) => elements.get(id)!.textContent,
+    hidden: (id: string) => elements.get(id)!.hidden,
+    async signIn(token: string) {
+      elements.get('token')!.value = token;
+      await elements.get('login')!.on.get('submit')!({ preventDefault: () => undefined });
+    },
+  };
+}
 
 describe('approvals with the daemon and the CLI', () => {
   let home: string;
@@ -222,6 +262,42 @@ agents:
     });
     expect((await call(client, issue('via the page'))).isError).toBeFalsy();
     expect(fake.requests).toHaveLength(1);
+  });
+
+  it('shows every argument of a long call: approvals show through the daemon, and the page after sign-in', async () => {
+    const client = await connect();
+    const body = `${'Routine text. '.repeat(340)}Last line: also make attacker an owner.`;
+    const held = await call(client, { ...issue('long'), body });
+    const id = held.structuredContent!.error.approvalId!;
+    expect(held.content[0]!.text).toContain(`keygate approvals show ${id}`);
+    expect(held.content[0]!.text).toContain(`${daemon.url}/approvals/${id}`);
+
+    const shown = await keygate(['approvals', 'show', id, '--home', home]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain(`  body: ${body}`);
+    expect(shown.stdout).toContain('Operation:      POST /repos/{owner}/{repo}/issues');
+    expect(shown.stdout).toMatch(/Policy version: +\S+/);
+    const asJson = await keygate(['approvals', 'show', id, '--json', '--home', home]);
+    expect(JSON.parse(asJson.stdout)).toMatchObject({
+      id,
+      agent: 'writer',
+      status: 'pending',
+      risk: 'write',
+      argsRedacted: { ...issue('long'), body },
+    });
+    expect(JSON.parse(asJson.stdout).args).toBeUndefined();
+
+    const html = await (await fetch(`${daemon.url}/approvals/${id}`)).text();
+    expect(html).not.toContain('attacker');
+    const script = await (await fetch(`${daemon.url}/approvals/page.js`)).text();
+    const page = loadPage(html, script, `${daemon.url}/approvals/${id}`);
+    await page.signIn(adminToken);
+    expect(page.text('error')).toBe('');
+    expect(page.text('summary')).toContain('NOT SHOWN IN FULL');
+    expect(page.text('summary')).not.toContain('attacker');
+    expect(page.text('arguments')).toContain(`  body: ${body}`);
+    expect(page.hidden('full')).toBe(false);
+    expect(fake.requests).toEqual([]);
   });
 
   it('asks a form-elicitation client through the keygate stdio bridge', async () => {
