@@ -81,6 +81,8 @@ describe.skipIf(!existsSync(CHROMIUM))(`the approval page in Chromium (skipped: 
     await page.click('#login button');
     await page.locator('#summary', { hasText: /\S/ }).waitFor();
     expect(await page.textContent('#summary')).toContain('title: Approved in a browser');
+    expect(await page.isHidden('#full')).toBe(false);
+    expect(await page.textContent('#arguments')).toContain('  title: Approved in a browser');
     expect(await page.textContent('#status')).toBe('Status: pending');
     expect(fake.requests).toEqual([]);
 
