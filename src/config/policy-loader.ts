@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
 import type { Catalog, ToolDefinition } from '../catalog/index.js';
+import { compileConstraintPattern } from './constraint-pattern.js';
 import { type PolicyFile, policySchema } from './policy-schema.js';
 import { allowedBy, globMatches } from './tool-pattern.js';
 
@@ -189,14 +190,8 @@ const constraintTargetsExist: Rule = (policy, catalog) => {
         }
         if (typeof constraint === 'object') {
           if (constraint.pattern !== undefined) {
-            try {
-              new RegExp(constraint.pattern);
-            } catch {
-              out.push({
-                path: [...path, 'pattern'],
-                message: `${constraint.pattern} is not a valid regular expression`,
-              });
-            }
+            const compiled = compileConstraintPattern(constraint.pattern);
+            if (!compiled.ok) out.push({ path: [...path, 'pattern'], message: compiled.message });
           }
           if (
             constraint.min !== undefined &&
