@@ -2,7 +2,7 @@
  * Stage three of policy validation: small named rules checked against the catalog. Each returns
  * its problems as paths into the file; the loader adds lines.
  */
-import type { Catalog, ToolDefinition } from '../catalog/index.js';
+import { type Catalog, hasArgumentPath, type ToolDefinition } from '../catalog/index.js';
 import { compileConstraintPattern } from './constraint-pattern.js';
 import type { PolicyFile } from './policy-schema.js';
 import { allowedBy, globMatches } from './tool-pattern.js';
@@ -86,17 +86,16 @@ const constraintTargetsExist: Rule = (policy, catalog) => {
           },
         ];
       }
-      return Object.entries(args).flatMap(([arg]) => {
-        const top = arg.split('.')[0]!;
-        return matched.some((tool) => top in (tool.inputSchema.properties as object))
+      return Object.entries(args).flatMap(([arg]) =>
+        matched.some((tool) => hasArgumentPath(tool, arg))
           ? []
           : [
               {
                 path: ['agents', agent, 'constraints', pattern, arg],
-                message: `no tool matching ${pattern} has an argument ${top}`,
+                message: `no tool matching ${pattern} has an argument ${arg}`,
               },
-            ];
-      });
+            ],
+      );
     });
   });
 };

@@ -166,3 +166,20 @@ describe('a root body that is a choice of shapes', () => {
     expect(decision.allowed ? undefined : decision.reason).toBe(reason);
   });
 });
+
+describe('a dotted constraint must name a member some matched tool has', () => {
+  it.each([
+    ['parent.page_idd', 'no tool matching notion_page_create has an argument parent.page_idd'],
+    ['parent.page_id.x', 'no tool matching notion_page_create has an argument parent.page_id.x'],
+    ['parent.page_id', undefined],
+    ['parent.database_id', undefined],
+    ['properties.Name', undefined], // an open object: any member may be constrained
+  ])('%s', async (arg, message) => {
+    const catalog = await loadCatalog(['notion']);
+    const result = parsePolicy(
+      `services:\n  notion: { spec: builtin:notion, credential: notion }\nagents:\n  writer:\n    tools: [notion_page_create]\n    constraints:\n      notion_page_create: { ${arg}: x }\n`,
+      catalog,
+    );
+    expect(result.ok ? undefined : result.problems.map((p) => p.message).join('\n')).toBe(message);
+  });
+});
