@@ -1,4 +1,6 @@
 /** Public surface of the catalog: curated OpenAPI operations as MCP tool definitions. */
+
+export { hasArgumentPath } from './argument-path.js';
 export {
   BUILTIN_SERVICES,
   Catalog,

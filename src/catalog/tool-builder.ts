@@ -5,6 +5,7 @@ import { flattenSchema } from './schema-flattener.js';
 import type {
   ArgumentBinding,
   ArgumentLocation,
+  ArgumentUnion,
   JsonSchema,
   Risk,
   ServiceProfile,
@@ -12,6 +13,7 @@ import type {
   ToolDefinition,
 } from './types.js';
 import { RISKS } from './types.js';
+import { argumentUnions, objectBranches, rootUnion } from './union-shapes.js';
 
 /** Reads the service profile from a curated document's `x-keygate` block. */
 export function serviceProfile(doc: JsonObject): ServiceProfile {
@@ -78,7 +80,10 @@ function buildTool(
   }
 
   const { encoding, schema: body, required: bodyRequired } = requestBodyOf(doc, op);
-  if (body) addBody(doc, args, body, bodyRequired, encoding);
+  const root = body ? addBody(doc, args, body, bodyRequired, encoding) : undefined;
+  const inputSchema = args.schema();
+  const unions = argumentUnions(inputSchema);
+  if (root) unions.set('', root);
 
   return {
     name: meta.tool,
@@ -88,11 +93,12 @@ function buildTool(
     risk,
     annotations: annotationsFor(risk),
     operation: { method: method.toUpperCase(), path, operationId: String(op.operationId) },
-    inputSchema: args.schema(),
+    inputSchema,
     bindings: args.bindings,
     headers: isObject(meta.headers) ? (meta.headers as Record<string, string>) : {},
     bodyEncoding: encoding,
     sensitiveArguments: args.sensitive,
+    unions,
   };
 }
 
@@ -110,17 +116,20 @@ function requestBodyOf(doc: JsonObject, op: JsonObject) {
   return { encoding: 'none' as const, schema: undefined, required: false };
 }
 
-/** Object bodies contribute one argument per field; any other body is one `body` argument. */
+/**
+ * Object bodies contribute one argument per field; any other body is one `body` argument. A root
+ * union of object shapes is offered as the union of their fields, and returned so that policy
+ * can still tell the shapes apart.
+ */
 function addBody(
   doc: JsonObject,
   args: ArgumentCollector,
   raw: Json,
   bodyRequired: boolean,
   encoding: 'json' | 'form',
-): void {
+): ArgumentUnion | undefined {
   const schema = flattenSchema(doc, raw, 0);
-  const branches = (schema.oneOf ?? schema.anyOf) as JsonSchema[] | undefined;
-  const objectBranches = branches?.filter((branch) => isObject(branch.properties as Json)) ?? [];
+  const branches = objectBranches(schema);
   const bindingStyle = {
     style: encoding === 'form' ? 'deepObject' : 'json',
     explode: true,
@@ -131,20 +140,33 @@ function addBody(
     for (const [name, field] of Object.entries(schema.properties as Record<string, JsonSchema>)) {
       args.add(name, 'body', field, required.has(name), bindingStyle);
     }
-  } else if (objectBranches.length > 0) {
+  } else if (branches.length > 0) {
     // A root union of object shapes: offer the union of their fields, require only what all require.
-    const requiredSets = objectBranches.map((branch) => new Set((branch.required as string[]) ?? []));
+    const shared = args.bindings.map((binding) => binding.arg);
+    const requiredSets = branches.map((branch) => new Set((branch.required as string[]) ?? []));
     const requiredByAll = new Set(
       [...(requiredSets[0] ?? [])].filter((name) => requiredSets.every((s) => s.has(name))),
     );
-    for (const branch of objectBranches) {
+    for (const branch of branches) {
       for (const [name, field] of Object.entries(branch.properties as Record<string, JsonSchema>)) {
         if (!args.has(name, 'body')) args.add(name, 'body', field, requiredByAll.has(name), bindingStyle);
       }
     }
+    // The shapes' members under the argument names they were given (`owner_body` on a collision).
+    const named = branches.map((branch) => ({
+      ...branch,
+      properties: Object.fromEntries(
+        Object.entries(branch.properties as Record<string, JsonSchema>).map(([name, field]) => [
+          args.argFor(name, 'body') ?? name,
+          field,
+        ]),
+      ),
+    }));
+    return branches.length >= 2 ? rootUnion(named, shared) : undefined;
   } else {
     args.add('body', 'body', schema, bodyRequired, { ...bindingStyle, wholeBody: true });
   }
+  return undefined;
 }
 
 /** Annotations are hints for clients; keygate itself enforces risk, never these. */
@@ -174,7 +196,12 @@ class ArgumentCollector {
   constructor(private readonly tool: string) {}
 
   has(name: string, location: ArgumentLocation): boolean {
-    return this.bindings.some((binding) => binding.name === name && binding.in === location);
+    return this.argFor(name, location) !== undefined;
+  }
+
+  /** The argument name given to field `name` of `location`, if it was added. */
+  argFor(name: string, location: ArgumentLocation): string | undefined {
+    return this.bindings.find((binding) => binding.name === name && binding.in === location)?.arg;
   }
 
   add(

@@ -50,6 +50,26 @@ export interface ServiceProfile {
   readonly idempotencyKey: boolean;
 }
 
+/** One shape of an argument whose schema is a choice of object shapes (`oneOf`/`anyOf`). */
+export interface UnionBranch {
+  /** The members this shape declares. */
+  readonly keys: readonly string[];
+  /** The discriminator's value naming this shape, when the union has one and it is known. */
+  readonly tag?: string;
+}
+
+/**
+ * An argument (or the whole set of body arguments, at path `""`) whose schema is a choice of
+ * object shapes. Policy uses it so that pinning one member also pins the shape it belongs to.
+ */
+export interface ArgumentUnion {
+  /** The member whose value names the shape (`type`), if the shapes have one. */
+  readonly discriminator?: string;
+  readonly branches: readonly UnionBranch[];
+  /** Members allowed whichever shape is chosen (at the root: path and query arguments). */
+  readonly shared: readonly string[];
+}
+
 /** One MCP tool: the curated operation, its flat input schema and how arguments map back. */
 export interface ToolDefinition {
   readonly name: string;
@@ -67,4 +87,6 @@ export interface ToolDefinition {
   readonly bodyEncoding: 'json' | 'form' | 'none';
   /** Argument names whose values are secrets (format: password / writeOnly), for redaction. */
   readonly sensitiveArguments: readonly string[];
+  /** Arguments whose schema is a choice of object shapes, by dotted path (`parent`); `""` is the root. */
+  readonly unions: ReadonlyMap<string, ArgumentUnion>;
 }

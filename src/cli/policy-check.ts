@@ -13,13 +13,17 @@ export async function policyCheckCommand(options: { home?: string; file?: string
       text: `${file} is valid (version ${result.policy.version}, ${agents.length} agent(s))`,
     };
   }
+  const notChecked = result.notChecked ?? [];
   return {
-    json: { ok: false, file, problems: result.problems },
+    json: { ok: false, file, problems: result.problems, notChecked },
     text: [
       `${file} is invalid:`,
       ...result.problems.map(
         (p) => `  ${p.path}${p.line === undefined ? '' : ` (line ${p.line})`}: ${p.message}`,
       ),
+      ...(notChecked.length > 0
+        ? ['not checked until those are fixed:', ...notChecked.map((n) => `  ${n}`)]
+        : []),
     ].join('\n'),
     exitCode: 1,
   };

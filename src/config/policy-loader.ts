@@ -4,10 +4,11 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { LineCounter, parseDocument } from 'yaml';
-import type { Catalog, ToolDefinition } from '../catalog/index.js';
+import { type Document, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import type { Catalog } from '../catalog/index.js';
+import { AGENT_CATALOG_RULES, AGENT_RULES, type Path, SERVICE_RULES } from './policy-rules.js';
 import { type PolicyFile, policySchema } from './policy-schema.js';
-import { allowedBy, globMatches } from './tool-pattern.js';
+import { schemaProblems } from './schema-issues.js';
 
 /** A validated policy and its version (a hash of the file's content). */
 export interface LoadedPolicy {
@@ -24,10 +25,14 @@ export interface PolicyProblem {
   readonly message: string;
 }
 
-export type PolicyResult = { ok: true; policy: LoadedPolicy } | { ok: false; problems: PolicyProblem[] };
-
-type Path = (string | number)[];
-type Rule = (policy: PolicyFile, catalog: Catalog) => { path: Path; message: string }[];
+export type PolicyResult =
+  | { ok: true; policy: LoadedPolicy }
+  | {
+      ok: false;
+      problems: PolicyProblem[];
+      /** Checks that could not run because of earlier problems, each with why. */
+      notChecked?: string[];
+    };
 
 /** The policy's version: a content hash, recorded with every decision made under it. */
 export function policyVersion(text: string): string {
@@ -46,7 +51,7 @@ export async function loadPolicyFile(file: string, catalog: Catalog): Promise<Po
   return parsePolicy(text, catalog);
 }
 
-/** Validates policy YAML text against the catalog. */
+/** Validates policy YAML text against the catalog, reporting every problem every stage can find. */
 export function parsePolicy(text: string, catalog: Catalog): PolicyResult {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
@@ -58,35 +63,118 @@ export function parsePolicy(text: string, catalog: Catalog): PolicyResult {
         line: error.linePos?.[0]?.line,
         message: (error.message.split('\n')[0] ?? 'invalid YAML').replace(/ at line \d+, column \d+:?$/, ''),
       })),
+      notChecked: ['the schema and the rules against the catalog: the file is not valid YAML'],
     };
   }
-  const lineOf = (path: Path): number | undefined => {
-    for (let depth = path.length; depth >= 0; depth--) {
-      const node = doc.getIn(path.slice(0, depth), true) as { range?: [number, number, number] } | undefined;
-      if (node && typeof node === 'object' && node.range) return lines.linePos(node.range[0]).line;
-    }
-    return undefined;
-  };
   const problem = (path: Path, message: string): PolicyProblem => {
-    const line = lineOf(path);
+    const line = lineOf(doc, lines, path);
     return { path: formatPath(path), ...(line === undefined ? {} : { line }), message };
   };
 
-  const raw = doc.toJS() ?? {};
-  const parsed = policySchema.safeParse(raw);
-  if (!parsed.success) {
+  const raw: unknown = doc.toJS() ?? {};
+  const parsed = policySchema.safeParse(raw, { reportInput: true });
+  if (parsed.success) {
+    const rules = [...SERVICE_RULES, ...AGENT_RULES, ...AGENT_CATALOG_RULES];
+    const problems = rules
+      .flatMap((rule) => rule(parsed.data, catalog))
+      .map((p) => problem(p.path, p.message));
+    if (problems.length > 0) return { ok: false, problems };
     return {
-      ok: false,
-      problems: parsed.error.issues.map((issue) => problem(issue.path as Path, issue.message)),
+      ok: true,
+      policy: Object.freeze({ file: deepFreeze(parsed.data), version: policyVersion(text), text }),
     };
   }
-  const problems = RULES.flatMap((rule) => rule(parsed.data, catalog)).map((p) => problem(p.path, p.message));
-  if (problems.length > 0) return { ok: false, problems };
-  return {
-    ok: true,
-    policy: Object.freeze({ file: deepFreeze(parsed.data), version: policyVersion(text), text }),
-  };
+  // The rules still run on every part that passed the schema, so that a typo in one agent does
+  // not hide another agent's unknown tool.
+  const problems = schemaProblems(parsed.error.issues).map((p) => problem(p.path, p.message));
+  const { rest, dropped } = passedParts(raw, parsed.error.issues);
+  const reparsed = rest === undefined ? undefined : policySchema.safeParse(rest);
+  if (!reparsed?.success) {
+    return {
+      ok: false,
+      problems,
+      notChecked: ['the rules against the catalog: the file does not match the schema'],
+    };
+  }
+  const notChecked = dropped.map(
+    (part) => `the rules against the catalog for ${part}: it does not match the schema`,
+  );
+  const rules = [...SERVICE_RULES, ...AGENT_RULES];
+  if (dropped.some((part) => part.startsWith('services'))) {
+    notChecked.push(
+      "the agents' tools, constraints and overrides against the catalog: a service does not match the schema",
+    );
+  } else {
+    rules.push(...AGENT_CATALOG_RULES);
+  }
+  problems.push(
+    ...rules.flatMap((rule) => rule(reparsed.data, catalog)).map((p) => problem(p.path, p.message)),
+  );
+  return { ok: false, problems, notChecked };
 }
+
+/**
+ * The file without the entries zod found problems in (a whole service, agent or `defaults`),
+ * for the rules to run on; `rest` is undefined when the top level itself is wrong.
+ */
+function passedParts(
+  raw: unknown,
+  issues: readonly { path: PropertyKey[]; code: string; keys?: string[] }[],
+): { rest?: Record<string, unknown>; dropped: string[] } {
+  if (!isRecord(raw)) return { dropped: [] };
+  const rest: Record<string, unknown> = { ...raw };
+  const dropped = new Set<string>();
+  for (const issue of issues) {
+    const [section, entry] = issue.path;
+    if (section === undefined) {
+      if (issue.code !== 'unrecognized_keys') return { dropped: [] };
+      for (const key of issue.keys ?? []) delete rest[key];
+      continue;
+    }
+    if (typeof section !== 'string') return { dropped: [] };
+    if (section === 'defaults') {
+      delete rest.defaults; // no rule reads defaults: the defaults' own defaults stand in
+    } else if (entry === undefined || !isRecord(rest[section])) {
+      delete rest[section];
+      dropped.add(section);
+    } else {
+      const part = { ...(rest[section] as Record<string, unknown>) };
+      delete part[String(entry)];
+      rest[section] = part;
+      dropped.add(`${section}.${String(entry)}`);
+    }
+  }
+  return { rest, dropped: [...dropped] };
+}
+
+/** The line of the key (or sequence item) `path` names, else of the nearest enclosing one. */
+function lineOf(doc: Document, lines: LineCounter, path: Path): number | undefined {
+  let node: unknown = doc.contents;
+  let offset = isNode(node) ? node.range?.[0] : undefined;
+  for (const part of path) {
+    if (isMap(node)) {
+      const pair = node.items.find(
+        (item) => String(isScalar(item.key) ? item.key.value : item.key) === String(part),
+      );
+      if (!pair) break;
+      offset = (isNode(pair.key) ? pair.key.range?.[0] : undefined) ?? offset;
+      node = pair.value;
+    } else if (isSeq(node) && typeof part === 'number') {
+      node = node.items[part];
+      if (!isNode(node)) break;
+      offset = node.range?.[0] ?? offset;
+    } else {
+      break;
+    }
+  }
+  return offset === undefined ? undefined : lines.linePos(offset).line;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export { agentTools } from './policy-rules.js';
 
 /** Formats problems one per line (`policy check`, the daemon's log), or joined by `separator`. */
 export function formatProblems(problems: readonly PolicyProblem[], separator = '\n'): string {
@@ -103,145 +191,6 @@ function formatPath(path: Path): string {
     ) || '(root)'
   );
 }
-
-/** Tools of the services the policy configures. */
-function configuredTools(policy: PolicyFile, catalog: Catalog): ToolDefinition[] {
-  return catalog.tools.filter((tool) => {
-    const service = policy.services[tool.service];
-    return service !== undefined && 'spec' in service;
-  });
-}
-
-/** The tools an agent's patterns allow. */
-export function agentTools(patterns: readonly string[], tools: readonly ToolDefinition[]): ToolDefinition[] {
-  return tools.filter((tool) => allowedBy(patterns, tool.name));
-}
-
-const servicesExist: Rule = (policy, catalog) =>
-  Object.entries(policy.services).flatMap(([name, service]) => {
-    if (!('spec' in service)) return [];
-    const builtin = service.spec.slice('builtin:'.length);
-    if (!catalog.services.has(builtin)) {
-      return [
-        {
-          path: ['services', name, 'spec'],
-          message: `no built-in spec ${builtin} (known: ${[...catalog.services.keys()].join(', ')})`,
-        },
-      ];
-    }
-    if (builtin !== name)
-      return [
-        { path: ['services', name], message: `a service using builtin:${builtin} must be named ${builtin}` },
-      ];
-    return [];
-  });
-
-const baseUrlsSafe: Rule = (policy) =>
-  Object.entries(policy.services).flatMap(([name, service]) => {
-    const url = 'spec' in service ? service.base_url : service.proxy.base_url;
-    if (url === undefined) return [];
-    const parsed = new URL(url);
-    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname);
-    const path = ['services', name, ...('spec' in service ? ['base_url'] : ['proxy', 'base_url'])];
-    if (parsed.protocol === 'https:' || (parsed.protocol === 'http:' && loopback)) return [];
-    return [
-      { path, message: 'credentials travel only over https (http is allowed for 127.0.0.1 and localhost)' },
-    ];
-  });
-
-const noUnknownTools: Rule = (policy, catalog) => {
-  const tools = configuredTools(policy, catalog);
-  return Object.entries(policy.agents).flatMap(([agent, rules]) =>
-    (rules?.tools ?? []).flatMap((pattern, i) =>
-      // An exclusion that matches nothing excludes nothing: harmless, and often written ahead.
-      pattern.startsWith('!') || tools.some((tool) => globMatches(pattern, tool.name))
-        ? []
-        : [
-            {
-              path: ['agents', agent, 'tools', i],
-              message: `${pattern} matches no tool of the configured services`,
-            },
-          ],
-    ),
-  );
-};
-
-const constraintTargetsExist: Rule = (policy, catalog) => {
-  const tools = configuredTools(policy, catalog);
-  return Object.entries(policy.agents).flatMap(([agent, rules]) => {
-    const allowed = agentTools(rules?.tools ?? [], tools);
-    return Object.entries(rules?.constraints ?? {}).flatMap(([pattern, args]) => {
-      const matched = allowed.filter((tool) => globMatches(pattern, tool.name));
-      if (matched.length === 0) {
-        return [
-          {
-            path: ['agents', agent, 'constraints', pattern],
-            message: `${pattern} matches none of ${agent}'s tools`,
-          },
-        ];
-      }
-      return Object.entries(args).flatMap(([arg, constraint]) => {
-        const path = ['agents', agent, 'constraints', pattern, arg];
-        const out: { path: Path; message: string }[] = [];
-        const top = arg.split('.')[0]!;
-        if (!matched.some((tool) => top in (tool.inputSchema.properties as object))) {
-          out.push({ path, message: `no tool matching ${pattern} has an argument ${top}` });
-        }
-        if (typeof constraint === 'object') {
-          if (constraint.pattern !== undefined) {
-            try {
-              new RegExp(constraint.pattern);
-            } catch {
-              out.push({
-                path: [...path, 'pattern'],
-                message: `${constraint.pattern} is not a valid regular expression`,
-              });
-            }
-          }
-          if (
-            constraint.min !== undefined &&
-            constraint.max !== undefined &&
-            constraint.min > constraint.max
-          ) {
-            out.push({ path, message: 'min is greater than max' });
-          }
-        }
-        return out;
-      });
-    });
-  });
-};
-
-const overridesTargetTools: Rule = (policy, catalog) => {
-  const tools = configuredTools(policy, catalog);
-  return Object.entries(policy.agents).flatMap(([agent, rules]) => {
-    const allowed = agentTools(rules?.tools ?? [], tools);
-    const check = (section: string, patterns: string[]) =>
-      patterns.flatMap((pattern) =>
-        allowed.some((tool) => globMatches(pattern, tool.name))
-          ? []
-          : [
-              {
-                path: ['agents', agent, ...section.split('.'), pattern],
-                message: `${pattern} matches none of ${agent}'s tools`,
-              },
-            ],
-      );
-    return [
-      ...check('approval', Object.keys(rules?.approval ?? {})),
-      ...check('rate_limit.tools', Object.keys(rules?.rate_limit?.tools ?? {})),
-    ];
-  });
-};
-
-/** The named rules, in the order their problems are reported. */
-const RULES: readonly Rule[] = [
-  servicesExist,
-  baseUrlsSafe,
-  noUnknownTools,
-  constraintTargetsExist,
-  overridesTargetTools,
-];
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object') {

@@ -1,4 +1,5 @@
 /** Argument constraints: equals (a plain value), oneOf, min, max, pattern, prefix. */
+import { compileConstraintPattern, PATTERN_VALUE_LIMIT } from '../config/constraint-pattern.js';
 import type { Constraint } from '../config/policy-schema.js';
 
 /**
@@ -26,13 +27,20 @@ export function constraintViolation(
   if (rule.prefix !== undefined && (typeof value !== 'string' || !value.startsWith(rule.prefix))) {
     return `${name} must start with ${JSON.stringify(rule.prefix)}`;
   }
-  if (
-    rule.pattern !== undefined &&
-    (typeof value !== 'string' || !new RegExp(`^(?:${rule.pattern})$`).test(value))
-  ) {
-    return `${name} must match /${rule.pattern}/`;
-  }
+  if (rule.pattern !== undefined) return patternViolation(name, rule.pattern, value);
   return undefined;
+}
+
+/** Whether the whole of `value` matches `pattern`, in time linear in the value's length. */
+function patternViolation(name: string, pattern: string, value: unknown): string | undefined {
+  if (typeof value !== 'string') return `${name} must match /${pattern}/`;
+  if (value.length > PATTERN_VALUE_LIMIT) {
+    return `${name} is longer than the ${PATTERN_VALUE_LIMIT} characters policy checks against /${pattern}/`;
+  }
+  const compiled = compileConstraintPattern(pattern);
+  // The loader refuses such a pattern; should one get here anyway, it fails closed.
+  if (!compiled.ok) return `${name} cannot be checked: policy's pattern is not usable`;
+  return compiled.pattern.matches(value) ? undefined : `${name} must match /${pattern}/`;
 }
 
 function describe(rule: Exclude<Constraint, string | number | boolean>): string {

@@ -8,6 +8,7 @@ import {
   parseDuration,
 } from '../config/index.js';
 import { constraintViolation } from './constraints.js';
+import { shapeViolation } from './shape-pin.js';
 
 /** Who is calling: an agent, through one of its tokens (possibly narrowed to some tools). */
 export interface CallerIdentity {
@@ -34,7 +35,7 @@ function valueAt(args: Readonly<Record<string, unknown>>, path: string): unknown
   let value: unknown = args;
   for (const key of path.split('.')) {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
-    value = (value as Record<string, unknown>)[key];
+    value = Object.hasOwn(value, key) ? (value as Record<string, unknown>)[key] : undefined;
   }
   return value;
 }
@@ -72,7 +73,8 @@ export class PolicyEngine {
         if (!(top in properties)) {
           return { allowed: false, reason: `${tool.name} has no ${top} argument for policy to check` };
         }
-        const violation = constraintViolation(arg, constraint, valueAt(args, arg));
+        const violation =
+          constraintViolation(arg, constraint, valueAt(args, arg)) ?? shapeViolation(tool, arg, args);
         if (violation) return { allowed: false, reason: violation };
       }
     }

@@ -178,7 +178,7 @@ agents:
       'services:\n  github: { spec: builtin:github, credential: g, base_url: "http://ghe.example.com" }\n',
       'services.github.base_url@2: credentials travel only over https',
     ],
-    ['an unknown top-level key', `${SERVICES}agentz: {}\n`, '(root)'],
+    ['an unknown top-level key', `${SERVICES}agentz: {}\n`, 'agentz@4: unknown key agentz'],
     [
       'an approval override for a tool the agent lacks',
       `${SERVICES}agents:\n  a:\n    tools: [github_repo_get]\n    approval: { github_issue_create: never }\n`,
