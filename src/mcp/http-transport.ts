@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NodeStreamableHTTPServerTransport, toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
 import { createMcpHandler, isLegacyRequest, type Server } from '@modelcontextprotocol/server';
+import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from './json-depth.js';
 
 /** Who a request is from; sessions are bound to `tokenId`, never to raw token bytes. */
 export interface TransportCaller {
@@ -105,6 +106,14 @@ export function createMcpHttpHandler<C extends TransportCaller>(
       // The body is read and parsed once, for classification and for whichever leg serves it.
       const text = req.method === 'POST' ? await readBody(req, maxRequestBodySize) : '';
       if (text === undefined) return jsonRpcError(res, 413, -32600, 'Request body too large');
+      // Checked on the text: the SDK copies and validates messages recursively.
+      if (text && jsonNestsDeeperThan(text))
+        return jsonRpcError(
+          res,
+          400,
+          -32600,
+          `Invalid Request: JSON nested deeper than ${MAX_JSON_DEPTH} levels`,
+        );
       let body: unknown;
       try {
         body = text ? JSON.parse(text) : undefined;

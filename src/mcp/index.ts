@@ -1,5 +1,7 @@
 /** Public surface of the MCP layer: tool servers, the call pipeline and the transports. */
+
 export { createMcpHttpHandler, type McpHttpHandler, type McpHttpOptions } from './http-transport.js';
+export { jsonNestsDeeperThan, MAX_JSON_DEPTH } from './json-depth.js';
 export { type StdioHandle, serveOverStdio } from './stdio-transport.js';
 export { agentToolHandlers, type PipelineDeps, PLAIN_EXCHANGE, runToolCall } from './tool-call-pipeline.js';
 export { type ToolResult, toolErrorResult, toolSuccessResult } from './tool-result.js';
