@@ -105,6 +105,16 @@ export class AgentRegistry {
     };
   }
 
+  /** True when an agent called `name` is registered. */
+  async has(name: string): Promise<boolean> {
+    const row = await this.store.db
+      .selectFrom('agents')
+      .select('id')
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   /** Every agent with its tokens (never the tokens themselves). */
   async list(): Promise<AgentSummary[]> {
     const agents = await this.store.db.selectFrom('agents').selectAll().orderBy('name').execute();

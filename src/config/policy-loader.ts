@@ -184,7 +184,7 @@ const constraintTargetsExist: Rule = (policy, catalog) => {
         const path = ['agents', agent, 'constraints', pattern, arg];
         const out: { path: Path; message: string }[] = [];
         const top = arg.split('.')[0]!;
-        if (!matched.some((tool) => top in (tool.inputSchema.properties as object))) {
+        if (!matched.some((tool) => Object.hasOwn(tool.inputSchema.properties as object, top))) {
           out.push({ path, message: `no tool matching ${pattern} has an argument ${top}` });
         }
         if (typeof constraint === 'object') {
