@@ -79,7 +79,15 @@ export class PolicyEngine {
     const rules = this.agentPolicy(caller.agent);
     if (!rules) return { allowed: false, reason: `agent ${caller.agent} has no policy: it may call nothing` };
     if (!this.visible(tool, rules.tools, caller)) {
-      return { allowed: false, reason: `${tool.name} is not among the tools ${caller.agent} may call` };
+      // A task token narrowed away from a tool its agent may call: an authorisation matter of a
+      // valid token (never a 401), said plainly so the caller asks for a token that covers it.
+      const narrowed = caller.tools !== null && this.visible(tool, rules.tools, { ...caller, tools: null });
+      return {
+        allowed: false,
+        reason: narrowed
+          ? `${tool.name} is outside this task token's tools (${caller.tools!.join(', ')}): ask for a token that covers it`
+          : `${tool.name} is not among the tools ${caller.agent} may call`,
+      };
     }
     for (const [pattern, constraints] of Object.entries(rules.constraints)) {
       if (!globMatches(pattern, tool.name)) continue;

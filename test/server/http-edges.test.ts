@@ -1,6 +1,7 @@
 /**
  * The daemon's HTTP edges over real sockets: input mistakes answer a clear 4xx (never a 500),
- * and names taken from requests are looked up as own properties only.
+ * names taken from requests are looked up as own properties only, and every 401 says which of
+ * missing / invalid / expired / revoked it is.
  */
 
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
@@ -14,7 +15,7 @@ import { connectAgent, type DaemonProcess, startDaemonProcess } from '../helpers
 
 const SECRET = 'ghp_CANARYedges0000000000000000000000000e1';
 
-describe('the daemon over HTTP: clear 4xx, own-property names', () => {
+describe('the daemon over HTTP: clear 4xx, own-property names, 401 reasons', () => {
   let home: string;
   let github: FakeUpstream;
   let daemon: DaemonProcess;
@@ -283,6 +284,130 @@ agents:
       expect(result.isError).toBe(true);
       expect(JSON.stringify(result.structuredContent)).toContain('missing required argument owner');
       expect(github.requests).toEqual([]);
+    });
+  });
+  describe('a 401 says why, in WWW-Authenticate and in the body', () => {
+    /** A tools/list POST to /mcp with `authorization` as given. */
+    function mcpPost(authorization?: string) {
+      return fetch(`${url}/mcp`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          ...(authorization === undefined ? {} : { authorization }),
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      });
+    }
+
+    async function refusal(response: Response) {
+      expect(response.status).toBe(401);
+      return {
+        challenge: response.headers.get('www-authenticate'),
+        error: ((await response.json()) as { error: { code: string; reason: string; message: string } })
+          .error,
+      };
+    }
+
+    it('a request without a token: missing, with a bare Bearer challenge', async () => {
+      const { challenge, error } = await refusal(await mcpPost());
+      expect(challenge).toBe('Bearer realm="keygate"');
+      expect(error).toMatchObject({ code: 'auth.unauthorized', reason: 'missing' });
+      expect(error.message).toContain('Authorization: Bearer kg_');
+    });
+
+    it.each([
+      ['an unknown kg_ token', 'Bearer kg_nope'],
+      ['an unknown well-formed kg_ token', `Bearer kg_${'A'.repeat(43)}`],
+      ['a token of another kind', 'Bearer sk_live_whatever'],
+      ['the admin token', 'ADMIN'],
+    ])('%s: invalid, and nothing more', async (_what, authorization) => {
+      const { challenge, error } = await refusal(
+        await mcpPost(authorization === 'ADMIN' ? `Bearer ${adminToken}` : authorization),
+      );
+      expect(error).toEqual({
+        code: 'auth.unauthorized',
+        reason: 'invalid',
+        message:
+          'the token is not a valid agent token: check it for a typo, or mint one (keygate agent add NAME, keygate agent token NAME)',
+      });
+      expect(challenge).toBe(
+        'Bearer realm="keygate", error="invalid_token", error_description="the token is not a valid agent token: check it for a typo, or mint one (keygate agent add NAME, keygate agent token NAME)"',
+      );
+    });
+
+    it('an expired task token: expired, with when', async () => {
+      const minted = await admin('/api/agents/triage-bot/tokens', {
+        method: 'POST',
+        body: JSON.stringify({ ttl: '1s' }),
+      });
+      const { token, expiresAt } = (await minted.json()) as { token: string; expiresAt: string };
+      expect((await mcpPost(`Bearer ${token}`)).status).not.toBe(401);
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      const { challenge, error } = await refusal(await mcpPost(`Bearer ${token}`));
+      expect(error).toMatchObject({ code: 'auth.unauthorized', reason: 'expired' });
+      expect(error.message).toContain(`the token expired at ${expiresAt}`);
+      expect(challenge).toMatch(
+        /^Bearer realm="keygate", error="invalid_token", error_description="the token expired at /,
+      );
+    });
+
+    it('a revoked token: revoked, on a new request and on its open session', async () => {
+      const { token, tokenId } = await addAgent('revoked-bot');
+      const client = await connect(token);
+      await client.listTools();
+      const revoked = await admin('/api/revoke', {
+        method: 'POST',
+        body: JSON.stringify({ target: tokenId }),
+      });
+      expect(revoked.status).toBe(200);
+      const { challenge, error } = await refusal(await mcpPost(`Bearer ${token}`));
+      expect(error).toMatchObject({ code: 'auth.unauthorized', reason: 'revoked' });
+      expect(error.message).toMatch(/^the token was revoked at \d{4}-/);
+      expect(challenge).toMatch(/error="invalid_token", error_description="the token was revoked at /);
+      await expect(client.listTools()).rejects.toThrow();
+    });
+
+    it('a task token used outside its narrowing: not a 401, a denial that names the narrowing', async () => {
+      await admin('/api/agents', { method: 'POST', body: JSON.stringify({ name: 'constructor' }) });
+      const minted = await admin('/api/agents/constructor/tokens', {
+        method: 'POST',
+        body: JSON.stringify({ ttl: '10m', tools: ['github_issue_get'] }),
+      });
+      const { token } = (await minted.json()) as { token: string };
+      const client = await connect(token);
+      expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(['github_issue_get']);
+      github.reset();
+      const result = await client.callTool({
+        name: 'github_repo_get',
+        arguments: { owner: 'acme', repo: 'api' },
+      });
+      expect(result.isError).toBe(true);
+      expect(result.structuredContent).toMatchObject({
+        error: {
+          code: 'policy.denied',
+          message:
+            "github_repo_get is outside this task token's tools (github_issue_get): ask for a token that covers it",
+        },
+      });
+      expect(github.requests).toEqual([]);
+    });
+
+    it('the admin API: missing or invalid, and 403 for an agent token', async () => {
+      const missing = await refusal(await fetch(`${url}/api/agents`));
+      expect(missing.error.reason).toBe('missing');
+      expect(missing.challenge).toBe('Bearer realm="keygate"');
+      const invalid = await refusal(
+        await fetch(`${url}/api/agents`, { headers: { authorization: 'Bearer kga_guess' } }),
+      );
+      expect(invalid.error).toMatchObject({
+        reason: 'invalid',
+        message: 'the token is not the admin token (admin.token in the keygate home)',
+      });
+      expect(invalid.challenge).toContain('error="invalid_token"');
+      const { token } = await addAgent('not-admin');
+      const asAgent = await fetch(`${url}/api/agents`, { headers: { authorization: `Bearer ${token}` } });
+      expect(asAgent.status).toBe(403);
     });
   });
 });
