@@ -21,6 +21,7 @@ import { openStore, type Store } from '../store/index.js';
 import { unseal } from '../vault/index.js';
 import { type AdminContext, handleAdmin } from './admin-api.js';
 import { sendApprovalPage } from './approval-page.js';
+import { sendHomePage } from './home-page.js';
 import { sendError, sendJson } from './http-errors.js';
 import { PolicyHolder } from './policy-holder.js';
 import { allowedHostnames, bearerToken, guardRequest } from './request-guard.js';
@@ -157,6 +158,8 @@ async function assemble(options: DaemonOptions, paths: HomePaths, store: Store):
     const url = new URL(req.url ?? '/', 'http://keygate');
     if (url.pathname === '/healthz')
       return sendJson(res, 200, { status: 'ok', version: VERSION, policyVersion: policy.current.version });
+    if (url.pathname === '/' && (req.method === 'GET' || req.method === 'HEAD'))
+      return sendHomePage(req, res, VERSION);
     // The approval page holds nothing: it asks for the admin token and then uses /api.
     if (req.method === 'GET' && url.pathname.startsWith('/approvals/'))
       return sendApprovalPage(res, url.pathname);

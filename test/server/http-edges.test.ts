@@ -1,10 +1,11 @@
 /**
  * The daemon's HTTP edges over real sockets: input mistakes answer a clear 4xx (never a 500),
- * names taken from requests are looked up as own properties only, and every 401 says which of
- * missing / invalid / expired / revoked it is.
+ * names taken from requests are looked up as own properties only, every 401 says which of
+ * missing / invalid / expired / revoked it is, and `GET /` says what keygate is.
  */
 
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/client';
@@ -15,7 +16,7 @@ import { connectAgent, type DaemonProcess, startDaemonProcess } from '../helpers
 
 const SECRET = 'ghp_CANARYedges0000000000000000000000000e1';
 
-describe('the daemon over HTTP: clear 4xx, own-property names, 401 reasons', () => {
+describe('the daemon over HTTP: clear 4xx, own-property names, 401 reasons, GET /', () => {
   let home: string;
   let github: FakeUpstream;
   let daemon: DaemonProcess;
@@ -408,6 +409,52 @@ agents:
       const { token } = await addAgent('not-admin');
       const asAgent = await fetch(`${url}/api/agents`, { headers: { authorization: `Bearer ${token}` } });
       expect(asAgent.status).toBe(403);
+    });
+  });
+  describe('GET /', () => {
+    it('answers a browser with a small HTML page pointing to the docs and /healthz', async () => {
+      const response = await fetch(`${url}/`, { headers: { accept: 'text/html,application/xhtml+xml' } });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
+      const page = await response.text();
+      expect(page).toContain('The dashboard is not built yet');
+      expect(page).toContain('href="/healthz"');
+      expect(page).toContain('README.md');
+      expect(page).not.toContain('<script');
+    });
+
+    it('answers anything else with the same in plain text', async () => {
+      const response = await fetch(`${url}/`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+      const page = await response.text();
+      expect(page).toMatch(/^keygate \d+\.\d+\.\d+/);
+      expect(page).toContain('The dashboard is not built yet');
+      expect(page).toContain('/healthz');
+      expect(page).toContain('README.md');
+    });
+
+    it('still checks Host and Origin', async () => {
+      const status = (headers: Record<string, string>) =>
+        new Promise<number>((resolve, reject) => {
+          const target = new URL(url);
+          request({ host: target.hostname, port: target.port, path: '/', headers }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          })
+            .on('error', reject)
+            .end();
+        });
+      expect(await status({ host: 'evil.example' })).toBe(403);
+      expect(await status({ host: new URL(url).host, origin: 'http://evil.example' })).toBe(403);
+      expect(await status({ host: new URL(url).host })).toBe(200);
+    });
+
+    it('keeps other unknown paths a JSON 404', async () => {
+      const response = await fetch(`${url}/nothing-here`);
+      expect(response.status).toBe(404);
+      expect(await response.json()).toMatchObject({ error: { code: 'not_found' } });
     });
   });
 });
