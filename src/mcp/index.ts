@@ -2,6 +2,11 @@
 
 export { createMcpHttpHandler, type McpHttpHandler, type McpHttpOptions } from './http-transport.js';
 export { jsonNestsDeeperThan, MAX_JSON_DEPTH } from './json-depth.js';
+export {
+  DEFAULT_EVENT_LIMITS,
+  type EventStoreLimits,
+  SessionEventStore,
+} from './session-event-store.js';
 export { type StdioHandle, serveOverStdio } from './stdio-transport.js';
 export { agentToolHandlers, type PipelineDeps, PLAIN_EXCHANGE, runToolCall } from './tool-call-pipeline.js';
 export { type ToolResult, toolErrorResult, toolSuccessResult } from './tool-result.js';
