@@ -29,6 +29,24 @@ export interface AgentSummary {
   }[];
 }
 
+/**
+ * Why a token was refused. `invalid` covers unknown and malformed tokens alike, so that a
+ * guesser learns nothing; only a token keygate issued learns that it expired or was revoked.
+ */
+export type TokenRefusal = 'invalid' | 'expired' | 'revoked';
+
+/** The outcome of checking an agent token. */
+export type TokenCheck =
+  | { readonly ok: true; readonly identity: AgentIdentity }
+  | { readonly ok: false; readonly reason: TokenRefusal; readonly message: string };
+
+const INVALID: TokenCheck = {
+  ok: false,
+  reason: 'invalid',
+  message:
+    'the token is not a valid agent token: check it for a typo, or mint one (keygate agent add NAME, keygate agent token NAME)',
+};
+
 const AGENT_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 /** How long a successful token check is trusted before the store is asked again. */
 const AUTH_CACHE_MS = 1000;
@@ -105,6 +123,16 @@ export class AgentRegistry {
     };
   }
 
+  /** True when an agent called `name` is registered. */
+  async has(name: string): Promise<boolean> {
+    const row = await this.store.db
+      .selectFrom('agents')
+      .select('id')
+      .where('name', '=', name)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   /** Every agent with its tokens (never the tokens themselves). */
   async list(): Promise<AgentSummary[]> {
     const agents = await this.store.db.selectFrom('agents').selectAll().orderBy('name').execute();
@@ -158,11 +186,18 @@ export class AgentRegistry {
 
   /** The identity behind an agent token, or `undefined` for an unknown, expired or revoked one. */
   async authenticate(token: string): Promise<AgentIdentity | undefined> {
-    if (!token.startsWith('kg_')) return undefined;
+    const checked = await this.check(token);
+    return checked.ok ? checked.identity : undefined;
+  }
+
+  /** The identity behind an agent token, or why it is refused. */
+  async check(token: string): Promise<TokenCheck> {
+    if (!token.startsWith('kg_')) return INVALID;
     const hash = hashToken(token);
     const key = hash.toString('hex');
     const cached = this.cache.get(key);
-    if (cached && cached.until > Date.now() && !this.expired(cached.identity)) return cached.identity;
+    if (cached && cached.until > Date.now() && !this.expired(cached.identity))
+      return { ok: true, identity: cached.identity };
     // The lookup is by hash: equal hashes mean equal tokens, and no stored token is ever compared
     // byte by byte with what a caller sent.
     const row = await this.store.db
@@ -179,16 +214,35 @@ export class AgentRegistry {
       .where('tokens.hash', '=', hash)
       .where('tokens.kind', '=', 'agent')
       .executeTakeFirst();
-    if (!row || row.revoked_at !== null || row.disabled_at !== null) return undefined;
+    if (!row) return INVALID;
+    // From here on the caller holds a token keygate issued: saying what became of it helps
+    // them, and tells nobody else anything.
+    if (row.revoked_at !== null)
+      return {
+        ok: false,
+        reason: 'revoked',
+        message: `the token was revoked at ${iso(row.revoked_at)}: ask an administrator for a new one (keygate agent token NAME)`,
+      };
+    if (row.disabled_at !== null)
+      return {
+        ok: false,
+        reason: 'revoked',
+        message: 'the agent of this token is disabled: ask an administrator',
+      };
     const identity: AgentIdentity = {
       agent: row.name,
       tokenId: row.id,
       tools: row.tools,
       expiresAt: iso(row.expires_at),
     };
-    if (this.expired(identity)) return undefined;
+    if (this.expired(identity))
+      return {
+        ok: false,
+        reason: 'expired',
+        message: `the token expired at ${identity.expiresAt}: mint a new one (keygate agent token NAME --ttl …)`,
+      };
     this.cache.set(key, { identity, until: Date.now() + AUTH_CACHE_MS });
-    return identity;
+    return { ok: true, identity };
   }
 
   /** True when `token` is the admin token. */

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { isDuration } from './duration.js';
 
-const duration = z.string().refine(isDuration, 'a duration like 30s, 5m, 1h or 2d');
+const duration = z.string().refine(isDuration, 'a duration like 30s, 5m, 1h or 2d, at most 3650d');
 const toolPattern = z
   .string()
   .regex(/^!?[a-z0-9_*?]{1,64}$/, 'a tool name or glob (a-z 0-9 _ * ?), optionally starting with !');

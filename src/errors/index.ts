@@ -73,7 +73,10 @@ export const ERROR_CODES = {
   'approval.not_found': 'no such approval',
   /** The approval was already decided, so it cannot be decided again. */
   'approval.not_pending': 'the approval is not waiting for a decision',
-  /** Missing, unknown, expired or revoked token. */
+  /**
+   * Missing, unknown, expired or revoked token. Over HTTP the body's `reason` (and the
+   * `WWW-Authenticate` challenge) says which: `missing`, `invalid`, `expired` or `revoked`.
+   */
   'auth.unauthorized': 'the token is missing, unknown, expired or revoked',
   /** No agent with that name (or token id). */
   'agent.not_found': 'no such agent or token',

@@ -103,7 +103,8 @@ export function coerceJsonStrings(schema: JsonSchema, value: unknown): unknown {
     const properties = (schema.properties as Record<string, JsonSchema> | undefined) ?? {};
     const record = value as Record<string, unknown>;
     for (const [key, item] of Object.entries(record)) {
-      const fieldSchema = properties[key];
+      // Keys are the agent's: `__proto__` or `constructor` must not find Object.prototype's.
+      const fieldSchema = Object.hasOwn(properties, key) ? properties[key] : undefined;
       if (fieldSchema) record[key] = coerceJsonStrings(fieldSchema, item);
     }
   }

@@ -8,6 +8,8 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NodeStreamableHTTPServerTransport, toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
 import { createMcpHandler, isLegacyRequest, type Server } from '@modelcontextprotocol/server';
+import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from './json-depth.js';
+import { DEFAULT_EVENT_LIMITS, type EventStoreLimits, SessionEventStore } from './session-event-store.js';
 
 /** Who a request is from; sessions are bound to `tokenId`, never to raw token bytes. */
 export interface TransportCaller {
@@ -29,6 +31,10 @@ export interface McpHttpOptions {
   readonly onerror?: (error: Error) => void;
   /** Largest request body accepted, in bytes (default 4 MiB). */
   readonly maxRequestBodySize?: number;
+  /** What each 2025-era session keeps for `Last-Event-ID` replay (default 1,000 events / 4 MiB). */
+  readonly eventLimits?: EventStoreLimits;
+  /** The SSE `retry` (ms) sent to 2025-11-25 clients: how soon to reconnect a lost stream. */
+  readonly retryIntervalMs?: number;
 }
 
 interface Session<C> {
@@ -87,13 +93,18 @@ export function createMcpHttpHandler<C extends TransportCaller>(
         return jsonRpcError(res, 403, -32001, 'Session belongs to another token');
       return session.transport.handleRequest(req, res, body);
     }
+    // Events get ids and are kept (bounded, in memory) so that a lost stream can be resumed.
+    const events = new SessionEventStore(options.eventLimits ?? DEFAULT_EVENT_LIMITS);
     const transport: NodeStreamableHTTPServerTransport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
         sessions.set(id, { transport, caller });
       },
+      eventStore: events,
+      retryInterval: options.retryIntervalMs ?? 1000,
     });
     transport.onclose = () => {
+      events.clear();
       if (transport.sessionId) sessions.delete(transport.sessionId);
     };
     await factory(caller).connect(transport);
@@ -105,6 +116,14 @@ export function createMcpHttpHandler<C extends TransportCaller>(
       // The body is read and parsed once, for classification and for whichever leg serves it.
       const text = req.method === 'POST' ? await readBody(req, maxRequestBodySize) : '';
       if (text === undefined) return jsonRpcError(res, 413, -32600, 'Request body too large');
+      // Checked on the text: the SDK copies and validates messages recursively.
+      if (text && jsonNestsDeeperThan(text))
+        return jsonRpcError(
+          res,
+          400,
+          -32600,
+          `Invalid Request: JSON nested deeper than ${MAX_JSON_DEPTH} levels`,
+        );
       let body: unknown;
       try {
         body = text ? JSON.parse(text) : undefined;

@@ -1,5 +1,12 @@
 /** Public surface of the MCP layer: tool servers, the call pipeline and the transports. */
+
 export { createMcpHttpHandler, type McpHttpHandler, type McpHttpOptions } from './http-transport.js';
+export { jsonNestsDeeperThan, MAX_JSON_DEPTH } from './json-depth.js';
+export {
+  DEFAULT_EVENT_LIMITS,
+  type EventStoreLimits,
+  SessionEventStore,
+} from './session-event-store.js';
 export { type StdioHandle, serveOverStdio } from './stdio-transport.js';
 export { agentToolHandlers, type PipelineDeps, PLAIN_EXCHANGE, runToolCall } from './tool-call-pipeline.js';
 export { type ToolResult, toolErrorResult, toolSuccessResult } from './tool-result.js';

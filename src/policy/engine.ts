@@ -1,10 +1,12 @@
 /** Decisions under one loaded policy: which tools an agent sees, and whether a call may proceed. */
 import type { Catalog, ToolDefinition } from '../catalog/index.js';
 import {
+  type AgentPolicy,
   type ApprovalMode,
   allowedBy,
   globMatches,
   type LoadedPolicy,
+  type PolicyFile,
   parseDuration,
 } from '../config/index.js';
 import { constraintViolation } from './constraints.js';
@@ -35,6 +37,7 @@ function valueAt(args: Readonly<Record<string, unknown>>, path: string): unknown
   let value: unknown = args;
   for (const key of path.split('.')) {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+    // Own properties only: `constructor` or `__proto__` must not reach Object.prototype.
     value = Object.hasOwn(value, key) ? (value as Record<string, unknown>)[key] : undefined;
   }
   return value;
@@ -50,19 +53,42 @@ export class PolicyEngine {
     return this.policy.version;
   }
 
+  /**
+   * The policy of agent `name`, if the file has one. Names come from tokens and requests: an
+   * own-property lookup keeps `constructor` or `__proto__` from finding Object.prototype's.
+   */
+  agentPolicy(name: string): AgentPolicy | undefined {
+    const agents = this.policy.file.agents;
+    return Object.hasOwn(agents, name) ? (agents[name] ?? undefined) : undefined;
+  }
+
+  /** The policy file's entry for service `name`, by own property. */
+  private serviceEntry(name: string): PolicyFile['services'][string] | undefined {
+    const services = this.policy.file.services;
+    return Object.hasOwn(services, name) ? services[name] : undefined;
+  }
+
   /** Exactly the tools `caller` may see and call. Deny by default. */
   toolsFor(caller: CallerIdentity): ToolDefinition[] {
-    const rules = this.policy.file.agents[caller.agent];
+    const rules = this.agentPolicy(caller.agent);
     if (!rules) return [];
     return this.catalog.tools.filter((tool) => this.visible(tool, rules.tools, caller));
   }
 
   /** Whether `caller` may call `tool` with `args` (already schema-valid), and under what approval. */
   decide(caller: CallerIdentity, tool: ToolDefinition, args: Readonly<Record<string, unknown>>): Decision {
-    const rules = this.policy.file.agents[caller.agent];
+    const rules = this.agentPolicy(caller.agent);
     if (!rules) return { allowed: false, reason: `agent ${caller.agent} has no policy: it may call nothing` };
     if (!this.visible(tool, rules.tools, caller)) {
-      return { allowed: false, reason: `${tool.name} is not among the tools ${caller.agent} may call` };
+      // A task token narrowed away from a tool its agent may call: an authorisation matter of a
+      // valid token (never a 401), said plainly so the caller asks for a token that covers it.
+      const narrowed = caller.tools !== null && this.visible(tool, rules.tools, { ...caller, tools: null });
+      return {
+        allowed: false,
+        reason: narrowed
+          ? `${tool.name} is outside this task token's tools (${caller.tools!.join(', ')}): ask for a token that covers it`
+          : `${tool.name} is not among the tools ${caller.agent} may call`,
+      };
     }
     for (const [pattern, constraints] of Object.entries(rules.constraints)) {
       if (!globMatches(pattern, tool.name)) continue;
@@ -70,7 +96,7 @@ export class PolicyEngine {
       for (const [arg, constraint] of Object.entries(constraints)) {
         // A constraint this tool cannot be checked against fails closed.
         const top = arg.split('.')[0]!;
-        if (!(top in properties)) {
+        if (!Object.hasOwn(properties, top)) {
           return { allowed: false, reason: `${tool.name} has no ${top} argument for policy to check` };
         }
         const violation =
@@ -83,14 +109,14 @@ export class PolicyEngine {
 
   /** The approval mode for an agent's call: its own override, else the default for the risk. */
   approvalFor(agent: string, tool: ToolDefinition): ApprovalMode {
-    const overrides = this.policy.file.agents[agent]?.approval ?? {};
+    const overrides = this.agentPolicy(agent)?.approval ?? {};
     for (const [pattern, mode] of Object.entries(overrides)) if (globMatches(pattern, tool.name)) return mode;
     return this.policy.file.defaults.approval[tool.risk];
   }
 
   /** Rate limits on this call: the agent's, and the tool's own when set. */
   rateLimitsFor(agent: string, tool: ToolDefinition): RateLimitRule[] {
-    const limit = this.policy.file.agents[agent]?.rate_limit;
+    const limit = this.agentPolicy(agent)?.rate_limit;
     if (!limit) return [];
     const rules: RateLimitRule[] = [
       {
@@ -114,13 +140,13 @@ export class PolicyEngine {
 
   /** The secret name holding the credential of `service`. */
   credentialFor(service: string): string | undefined {
-    const entry = this.policy.file.services[service];
+    const entry = this.serviceEntry(service);
     return entry && 'spec' in entry ? entry.credential : undefined;
   }
 
   /** The `base_url` override of `service`, if the policy sets one. */
   baseUrlFor(service: string): string | undefined {
-    const entry = this.policy.file.services[service];
+    const entry = this.serviceEntry(service);
     return entry && 'spec' in entry ? entry.base_url : undefined;
   }
 
@@ -135,7 +161,7 @@ export class PolicyEngine {
   }
 
   private visible(tool: ToolDefinition, patterns: readonly string[], caller: CallerIdentity): boolean {
-    const service = this.policy.file.services[tool.service];
+    const service = this.serviceEntry(tool.service);
     if (!service || !('spec' in service)) return false;
     if (!allowedBy(patterns, tool.name)) return false;
     return caller.tools === null || allowedBy(caller.tools, tool.name);

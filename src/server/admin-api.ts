@@ -37,6 +37,22 @@ const str = (value: unknown, name: string): string => {
   return value;
 };
 
+/** An optional string field: absent gives `fallback`, any other type is a usage error. */
+const optionalStr = (value: unknown, name: string, fallback?: string): string | undefined => {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string') throw new KeygateError('cli.usage', `${name} must be a string`);
+  return value;
+};
+
+/** A path segment, percent-decoded; malformed encoding (`%ZZ`) is the caller's mistake. */
+const segment = (raw: string | undefined, name: string): string => {
+  try {
+    return decodeURIComponent(raw ?? '');
+  } catch {
+    throw new KeygateError('cli.usage', `the ${name} in the path is not valid percent-encoding`);
+  }
+};
+
 const STATUSES = ['pending', 'approved', 'denied', 'expired', 'cancelled', 'used', 'all'];
 
 const ROUTES: [string, RegExp, Handler][] = [
@@ -46,13 +62,16 @@ const ROUTES: [string, RegExp, Handler][] = [
     'PUT',
     /^\/api\/secrets\/([^/]+)$/,
     async (ctx, [name], _q, req) => {
-      const body = (await readJsonBody(req)) as Record<string, unknown>;
+      const secret = segment(name, 'secret name');
+      const body = await readJsonBody(req);
+      const service = optionalStr(body.service, 'service');
       return ctx.vault.set({
-        name: decodeURIComponent(name!),
-        kind: typeof body.kind === 'string' ? body.kind : 'bearer',
+        name: secret,
+        kind: optionalStr(body.kind, 'kind', 'bearer')!,
         value: str(body.value, 'value'),
-        params: (body.params as Record<string, string>) ?? {},
-        ...(typeof body.service === 'string' ? { service: body.service } : {}),
+        // The vault checks that this is an object of strings.
+        params: (body.params ?? {}) as Record<string, string>,
+        ...(service === undefined ? {} : { service }),
       });
     },
   ],
@@ -60,24 +79,24 @@ const ROUTES: [string, RegExp, Handler][] = [
     'DELETE',
     /^\/api\/secrets\/([^/]+)$/,
     async (ctx, [name]) => {
-      await ctx.vault.remove(decodeURIComponent(name!));
-      return { removed: decodeURIComponent(name!) };
+      const secret = segment(name, 'secret name');
+      await ctx.vault.remove(secret);
+      return { removed: secret };
     },
   ],
   ['GET', /^\/api\/agents$/, async (ctx) => ({ agents: await ctx.agents.list() })],
   [
     'POST',
     /^\/api\/agents$/,
-    async (ctx, _p, _q, req) =>
-      ctx.agents.add(str(((await readJsonBody(req)) as { name?: unknown }).name, 'name')),
+    async (ctx, _p, _q, req) => ctx.agents.add(str((await readJsonBody(req)).name, 'name')),
   ],
   [
     'POST',
     /^\/api\/agents\/([^/]+)\/tokens$/,
     async (ctx, [name], _q, req) => {
-      const body = (await readJsonBody(req)) as { ttl?: unknown; tools?: unknown };
-      const agent = decodeURIComponent(name!);
-      const ttlMs = parseDuration(typeof body.ttl === 'string' ? body.ttl : '1h', '--ttl');
+      const body = await readJsonBody(req);
+      const agent = segment(name, 'agent name');
+      const ttlMs = parseDuration(optionalStr(body.ttl, 'ttl', '1h')!, '--ttl');
       const tools = Array.isArray(body.tools) && body.tools.length > 0 ? body.tools.map(String) : null;
       if (tools) {
         // A task token narrows the agent's tools; a pattern outside them is a mistake worth saying.
@@ -95,9 +114,7 @@ const ROUTES: [string, RegExp, Handler][] = [
     'POST',
     /^\/api\/revoke$/,
     async (ctx, _p, _q, req) => {
-      const result = await ctx.agents.revoke(
-        str(((await readJsonBody(req)) as { target?: unknown }).target, 'target'),
-      );
+      const result = await ctx.agents.revoke(str((await readJsonBody(req)).target, 'target'));
       await ctx.onRevoked(result.revoked);
       return result;
     },
@@ -108,8 +125,15 @@ const ROUTES: [string, RegExp, Handler][] = [
     async (ctx, _p, query) => {
       const agent = query.get('agent');
       const service = query.get('service');
-      const tools = agent ? ctx.policy().toolsFor({ agent, tokenId: '', tools: null }) : ctx.catalog.tools;
       const policy = ctx.policy();
+      // A registered agent without policy may call nothing (an empty list); a name that is
+      // neither registered nor in the policy is a mistake worth saying.
+      if (agent && !policy.agentPolicy(agent) && !(await ctx.agents.has(agent)))
+        throw new KeygateError(
+          'agent.not_found',
+          `no agent named ${agent} (not registered, not in the policy)`,
+        );
+      const tools = agent ? policy.toolsFor({ agent, tokenId: '', tools: null }) : ctx.catalog.tools;
       return {
         agent,
         policyVersion: policy.version,
@@ -165,8 +189,9 @@ const ROUTES: [string, RegExp, Handler][] = [
     'GET',
     /^\/api\/approvals\/([^/]+)$/,
     async (ctx, [id]) => {
-      const approval = await ctx.approvals.get(decodeURIComponent(id!));
-      if (!approval) throw new KeygateError('approval.not_found', `no approval ${decodeURIComponent(id!)}`);
+      const approvalId = segment(id, 'approval id');
+      const approval = await ctx.approvals.get(approvalId);
+      if (!approval) throw new KeygateError('approval.not_found', `no approval ${approvalId}`);
       return approvalView(approval, ctx.catalog.find(approval.tool));
     },
   ],
@@ -174,12 +199,13 @@ const ROUTES: [string, RegExp, Handler][] = [
     'POST',
     /^\/api\/approvals\/([^/]+)\/(approve|deny)$/,
     async (ctx, [id, action], _q, req) => {
-      const body = (await readJsonBody(req)) as { reason?: unknown; by?: unknown };
+      const approvalId = segment(id, 'approval id');
+      const body = await readJsonBody(req);
       const reason = typeof body.reason === 'string' && body.reason ? body.reason.slice(0, 500) : undefined;
       const by =
         body.by === 'page' ? 'an administrator (approval page)' : 'an administrator (keygate approvals)';
       const approval = await ctx.approvals.decide(
-        decodeURIComponent(id!),
+        approvalId,
         action === 'approve' ? 'approved' : 'denied',
         by,
         reason,

@@ -8,7 +8,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { type AgentIdentity, AgentRegistry } from '../agents/index.js';
+import { type AgentIdentity, AgentRegistry, type TokenRefusal } from '../agents/index.js';
 import { startApprovals } from '../approvals/index.js';
 import { AuditLog } from '../audit/index.js';
 import { loadCatalog } from '../catalog/index.js';
@@ -21,9 +21,15 @@ import { openStore, type Store } from '../store/index.js';
 import { unseal } from '../vault/index.js';
 import { type AdminContext, handleAdmin } from './admin-api.js';
 import { sendApprovalPage } from './approval-page.js';
+import { sendHomePage } from './home-page.js';
 import { sendError, sendJson } from './http-errors.js';
 import { PolicyHolder } from './policy-holder.js';
 import { allowedHostnames, bearerToken, guardRequest } from './request-guard.js';
+
+/** A 401: `reason` is missing, invalid, expired or revoked (details only for tokens keygate issued). */
+function unauthorized(reason: 'missing' | TokenRefusal, message: string): KeygateError {
+  return new KeygateError('auth.unauthorized', message, { details: { reason } });
+}
 
 export interface DaemonOptions {
   readonly home: string;
@@ -152,39 +158,31 @@ async function assemble(options: DaemonOptions, paths: HomePaths, store: Store):
     const url = new URL(req.url ?? '/', 'http://keygate');
     if (url.pathname === '/healthz')
       return sendJson(res, 200, { status: 'ok', version: VERSION, policyVersion: policy.current.version });
+    if (url.pathname === '/' && (req.method === 'GET' || req.method === 'HEAD'))
+      return sendHomePage(req, res, VERSION);
     // The approval page holds nothing: it asks for the admin token and then uses /api.
     if (req.method === 'GET' && url.pathname.startsWith('/approvals/'))
       return sendApprovalPage(res, url.pathname);
     const token = bearerToken(req);
     if (url.pathname === '/mcp') {
-      const caller = token ? await agents.authenticate(token) : undefined;
-      if (!caller) {
-        return sendJson(
-          res,
-          401,
-          {
-            error: {
-              code: 'auth.unauthorized',
-              message: 'a valid agent token is required (Authorization: Bearer kg_…)',
-            },
-          },
-          {
-            'www-authenticate': 'Bearer realm="keygate"',
-          },
-        );
-      }
-      return mcp.handle(req, res, caller);
+      if (!token) throw unauthorized('missing', 'an agent token is required (Authorization: Bearer kg_...)');
+      const checked = await agents.check(token);
+      if (!checked.ok) throw unauthorized(checked.reason, checked.message);
+      return mcp.handle(req, res, checked.identity);
     }
     if (url.pathname.startsWith('/api/')) {
-      if (!token || !(await agents.isAdmin(token))) {
+      if (!token)
+        throw unauthorized(
+          'missing',
+          'the admin token is required (Authorization: Bearer kga_..., from admin.token in the keygate home)',
+        );
+      if (!(await agents.isAdmin(token))) {
         // An agent token is a valid identity, but never an admin: 403 tells it so.
-        const isAgent = token ? (await agents.authenticate(token)) !== undefined : false;
-        return sendJson(res, isAgent ? 403 : 401, {
-          error: {
-            code: 'auth.unauthorized',
-            message: isAgent ? 'agent tokens cannot use the admin API' : 'the admin token is required',
-          },
-        });
+        if ((await agents.authenticate(token)) !== undefined)
+          return sendJson(res, 403, {
+            error: { code: 'auth.unauthorized', message: 'agent tokens cannot use the admin API' },
+          });
+        throw unauthorized('invalid', 'the token is not the admin token (admin.token in the keygate home)');
       }
       return handleAdmin(req, res, url, admin);
     }

@@ -1,6 +1,6 @@
 /** The one place where errors become HTTP responses. Unknown errors say nothing about themselves. */
 import type { ServerResponse } from 'node:http';
-import { type ErrorCode, isKeygateError } from '../errors/index.js';
+import { type ErrorCode, isKeygateError, type KeygateError } from '../errors/index.js';
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   'cli.usage': 400,
@@ -29,15 +29,33 @@ export function sendJson(
   res.end(text);
 }
 
+/**
+ * The `WWW-Authenticate` challenge of a 401 (RFC 6750 section 3): a request that sent no token
+ * gets none of the error attributes, any other refusal is `invalid_token` with its description.
+ */
+function bearerChallenge(error: KeygateError): string {
+  if (error.details.reason === 'missing') return 'Bearer realm="keygate"';
+  // A quoted-string of printable ASCII: no quote, backslash or anything a header cannot carry.
+  const description = error.message
+    .replaceAll('…', '...')
+    .replace(/["\\]/g, "'")
+    .replace(/[^\x20-\x7e]/g, '');
+  return `Bearer realm="keygate", error="invalid_token", error_description="${description}"`;
+}
+
 export function sendError(res: ServerResponse, error: unknown): void {
   if (res.headersSent) {
     res.end();
     return;
   }
   if (isKeygateError(error) && error.code !== 'internal') {
-    sendJson(res, STATUS[error.code] ?? 400, {
-      error: { code: error.code, message: error.message, ...error.details },
-    });
+    const status = STATUS[error.code] ?? 400;
+    sendJson(
+      res,
+      status,
+      { error: { code: error.code, message: error.message, ...error.details } },
+      status === 401 ? { 'www-authenticate': bearerChallenge(error) } : {},
+    );
     return;
   }
   sendJson(res, 500, { error: { code: 'internal', message: 'internal error' } });

@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { KeygateError } from '../errors/index.js';
+import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from '../mcp/index.js';
 
 const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]', '::1'];
 
@@ -48,10 +49,13 @@ export function bearerToken(req: IncomingMessage): string | undefined {
 }
 
 /**
- * Reads a JSON body of at most `limit` bytes. A parse error is reported without its message:
- * V8 quotes the offending input, and the input may be a secret on its way into the vault.
+ * Reads a JSON object body of at most `limit` bytes. A parse error is reported without its
+ * message: V8 quotes the offending input, and the input may be a secret on its way into the vault.
  */
-export async function readJsonBody(req: IncomingMessage, limit = 1024 * 1024): Promise<unknown> {
+export async function readJsonBody(
+  req: IncomingMessage,
+  limit = 1024 * 1024,
+): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -60,9 +64,15 @@ export async function readJsonBody(req: IncomingMessage, limit = 1024 * 1024): P
     chunks.push(chunk as Buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8');
+  if (jsonNestsDeeperThan(text))
+    throw new KeygateError('cli.usage', `the request body nests deeper than ${MAX_JSON_DEPTH} levels`);
+  let body: unknown;
   try {
-    return text ? JSON.parse(text) : {};
+    body = text ? JSON.parse(text) : {};
   } catch {
     throw new KeygateError('cli.usage', 'the request body is not valid JSON');
   }
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new KeygateError('cli.usage', 'the request body must be a JSON object');
+  return body as Record<string, unknown>;
 }

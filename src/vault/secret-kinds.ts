@@ -121,8 +121,21 @@ function shapeProblems(name: string, kind: SecretKind, params: Record<string, st
   if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(name)) {
     problems.push('names are 1-64 of a-z 0-9 . _ - and start with a letter or digit');
   }
+  // Parameters arrive as JSON over the admin API: anything but an object of strings is refused
+  // here, before a string method is called on an object.
+  if (typeof params !== 'object' || params === null || Array.isArray(params))
+    return [...problems, `parameters must be an object of strings (got ${describe(params)})`];
+  const wrongType = Object.entries(params as Record<string, unknown>).filter(
+    ([, value]) => typeof value !== 'string',
+  );
+  if (wrongType.length > 0)
+    return [
+      ...problems,
+      ...wrongType.map(([param, value]) => `--${param} must be a string (got ${describe(value)})`),
+    ];
   for (const param of kind.params)
-    if (!params[param]) problems.push(`--${param} is required for kind ${kind.name}`);
+    if (!Object.hasOwn(params, param) || !params[param])
+      problems.push(`--${param} is required for kind ${kind.name}`);
   for (const param of Object.keys(params)) {
     if (!kind.params.includes(param)) problems.push(`--${param} does not apply to kind ${kind.name}`);
   }
@@ -133,4 +146,11 @@ function shapeProblems(name: string, kind: SecretKind, params: Record<string, st
   }
   if (params.username?.includes(':')) problems.push('a basic-auth username cannot contain ":"');
   return problems;
+}
+
+/** The JSON type of a value, for messages that must not quote it. */
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }

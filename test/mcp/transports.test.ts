@@ -74,6 +74,52 @@ describe('MCP transports', () => {
     expect(await response.json()).toMatchObject({ error: { code: -32700 } });
   });
 
+  const nested = (depth: number) =>
+    `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"github_repo_get","arguments":{"owner":${'['.repeat(depth)}${']'.repeat(depth)}}}}`;
+
+  it.each([
+    ['classified as 2025-era', {}],
+    ['on the 2026-07-28 path', { 'mcp-protocol-version': '2026-07-28' }],
+    ['naming a session', { 'mcp-session-id': 'any' }],
+  ])(
+    'answers JSON nested thousands deep %s with a JSON-RPC 400, not a stack overflow',
+    async (_where, headers) => {
+      for (const body of [nested(100_000), `${'['.repeat(5000)}${']'.repeat(5000)}`]) {
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+            ...headers,
+          },
+          body,
+        });
+        expect(response.status).toBe(400);
+        expect(await response.json()).toMatchObject({
+          jsonrpc: '2.0',
+          error: { code: -32600, message: expect.stringContaining('nested deeper than 64') },
+        });
+      }
+    },
+  );
+
+  it('still takes arguments nested as deep as the bound, with strings that hold brackets', async () => {
+    const client = new Client(
+      { name: 'modern-client', version: '1.0.0' },
+      { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+    );
+    await client.connect(new StreamableHTTPClientTransport(url));
+    let deep: unknown = '[[[[{{{{"\\';
+    for (let i = 0; i < 58; i++) deep = [deep];
+    const result = await client.callTool({
+      name: 'github_repo_get',
+      arguments: { owner: deep, repo: 'api' },
+    });
+    expect(result.isError).toBe(true);
+    expect(JSON.stringify(result.content)).toContain('owner must be string');
+    await client.close();
+  });
+
   it.each([
     ['without a session', {}],
     ['in a session', { 'mcp-session-id': 'any' }],
