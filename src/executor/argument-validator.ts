@@ -62,33 +62,65 @@ function describeError(error: ErrorObject | undefined): string {
   }
 }
 
-/** Types a schema accepts, looking through `anyOf`/`oneOf` branches. */
-function acceptedTypes(schema: JsonSchema): Set<string> {
-  const types = new Set<string>();
-  const type = schema.type;
-  if (typeof type === 'string') types.add(type);
-  else if (Array.isArray(type)) for (const t of type) types.add(String(t));
-  if (schema.properties) types.add('object');
-  if (schema.items) types.add('array');
+/** The schema and, recursively, its `anyOf`/`oneOf` branches: the choices a value may match. */
+function choicesOf(schema: JsonSchema): JsonSchema[] {
+  const choices = [schema];
   for (const key of ['anyOf', 'oneOf'] as const) {
-    for (const branch of (schema[key] as JsonSchema[] | undefined) ?? []) {
-      for (const t of acceptedTypes(branch)) types.add(t);
-    }
+    for (const branch of (schema[key] as JsonSchema[] | undefined) ?? []) choices.push(...choicesOf(branch));
   }
+  return choices;
+}
+
+/** Types one choice accepts by itself (not looking into its branches). */
+function typesOf(choice: JsonSchema): string[] {
+  const types: string[] = [];
+  if (typeof choice.type === 'string') types.push(choice.type);
+  else if (Array.isArray(choice.type)) types.push(...choice.type.map(String));
+  if (choice.properties || choice.additionalProperties) types.push('object');
+  if (choice.items) types.push('array');
   return types;
 }
 
 /**
- * Models often send an object or array as a JSON string. Where the schema wants an object or an
- * array and cannot take a string, such a string is parsed; everything else is left alone.
+ * Whether some string choice takes `value` as it is. A choice limited to listed values (Stripe's
+ * `enum: [""]`, which unsets a field) takes only those; any other string choice takes any string.
+ */
+function takesString(choices: readonly JsonSchema[], value: string): boolean {
+  return choices.some((choice) => {
+    if (!typesOf(choice).includes('string')) return false;
+    if (Array.isArray(choice.enum)) return choice.enum.includes(value);
+    if ('const' in choice) return choice.const === value;
+    return true;
+  });
+}
+
+/** The schema an object member or array item is checked against, looked for through every choice. */
+function memberSchema(choices: readonly JsonSchema[], key: string): JsonSchema | undefined {
+  for (const choice of choices) {
+    const properties = choice.properties as Record<string, JsonSchema> | undefined;
+    if (properties && Object.hasOwn(properties, key)) return properties[key];
+  }
+  for (const choice of choices) {
+    if (typeof choice.additionalProperties === 'object') return choice.additionalProperties as JsonSchema;
+  }
+  return undefined;
+}
+
+/**
+ * Models often send an object or array as a JSON string. Where the schema's choices include an
+ * object or an array and no string choice takes the string as it is (Stripe's `metadata` is an
+ * object or `""`), a string that parses to one of the accepted shapes is parsed; everything else
+ * is left alone for the validator.
  */
 export function coerceJsonStrings(schema: JsonSchema, value: unknown): unknown {
+  const choices = choicesOf(schema);
   if (typeof value === 'string') {
-    const types = acceptedTypes(schema);
-    if ((types.has('object') || types.has('array')) && !types.has('string')) {
+    const types = new Set(choices.flatMap(typesOf));
+    if ((types.has('object') || types.has('array')) && !takesString(choices, value)) {
       try {
         const parsed: unknown = JSON.parse(value);
-        if (typeof parsed === 'object' && parsed !== null) return coerceJsonStrings(schema, parsed);
+        const shape = Array.isArray(parsed) ? 'array' : typeof parsed === 'object' && parsed ? 'object' : '';
+        if (types.has(shape)) return coerceJsonStrings(schema, parsed);
       } catch {
         // Not JSON: leave the string for the validator to reject with a clear message.
       }
@@ -96,15 +128,14 @@ export function coerceJsonStrings(schema: JsonSchema, value: unknown): unknown {
     return value;
   }
   if (Array.isArray(value)) {
-    const items = schema.items as JsonSchema | undefined;
+    const items = choices.find((choice) => typeof choice.items === 'object')?.items as JsonSchema | undefined;
     return items ? value.map((item) => coerceJsonStrings(items, item)) : value;
   }
   if (typeof value === 'object' && value !== null) {
-    const properties = (schema.properties as Record<string, JsonSchema> | undefined) ?? {};
     const record = value as Record<string, unknown>;
     for (const [key, item] of Object.entries(record)) {
-      // Keys are the agent's: `__proto__` or `constructor` must not find Object.prototype's.
-      const fieldSchema = Object.hasOwn(properties, key) ? properties[key] : undefined;
+      // Keys are the agent's: memberSchema looks them up as own properties only.
+      const fieldSchema = memberSchema(choices, key);
       if (fieldSchema) record[key] = coerceJsonStrings(fieldSchema, item);
     }
   }

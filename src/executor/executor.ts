@@ -6,8 +6,9 @@ import { randomUUID } from 'node:crypto';
 import type { Catalog, ToolDefinition } from '../catalog/index.js';
 import { KeygateError } from '../errors/index.js';
 import { ArgumentValidator } from './argument-validator.js';
-import type { CredentialProvider } from './credential.js';
+import type { Credential, CredentialProvider } from './credential.js';
 import { DEFAULT_LIMITS, HttpClient, type HttpLimits, type UpstreamResponse } from './http-client.js';
+import type { OutgoingRequest } from './outgoing-request.js';
 import { buildRequest } from './request-builder.js';
 import { Scrubber } from './scrubber.js';
 
@@ -27,6 +28,11 @@ export interface CallContext {
   readonly agent?: string;
   /** Unique per call (or per approval); default a fresh UUID. */
   readonly callId?: string;
+  /**
+   * Given, before anything is sent, the scrubber for the secrets this call puts on the wire, so
+   * that whatever the caller returns from the outcome can be scrubbed as its very last step.
+   */
+  readonly onScrubber?: (scrubber: Scrubber) => void;
 }
 
 /** A successful upstream answer, already scrubbed and bounded. */
@@ -76,8 +82,8 @@ export class Executor {
       idempotencyKey: `keygate-${context.callId ?? randomUUID()}`,
       userAgent: this.userAgent,
     });
-    credential.inject(request);
-    const scrubber = new Scrubber(credential.secretValues());
+    const scrubber = injectCredential(credential, request);
+    context.onScrubber?.(scrubber);
     let response: UpstreamResponse;
     try {
       response = await this.http.send(request, (next) => credential.inject(next));
@@ -86,7 +92,9 @@ export class Executor {
     }
     const text = this.boundedText(response, scrubber, tool);
     if (response.status >= 400) {
-      const message = upstreamMessage(text);
+      // Parsing decodes escapes the text scrub may not know: scrub what was decoded as well.
+      const decoded = upstreamMessage(text);
+      const message = decoded === undefined ? undefined : scrubber.scrub(decoded);
       throw new KeygateError(
         'upstream.error',
         `${service.title.split(' (')[0]} answered HTTP ${response.status}${message ? `: ${message}` : ''}`,
@@ -119,6 +127,24 @@ export class Executor {
     const total = response.totalBytes === undefined ? 'more' : `${response.totalBytes}`;
     return `${text.slice(0, this.maxResultChars)}\n\n[keygate: response truncated: showing the first ${this.maxResultChars} characters of ${total} bytes. ${pagingHint(tool)}]`;
   }
+}
+
+/**
+ * Puts the credential on the request and returns the scrubber for it: its secret values, and
+ * what the injection wrote on the wire — header values (`Bearer …`, `Basic …`) and query
+ * parameters as encoded in the URL — whose base64 is scrubbed too.
+ */
+function injectCredential(credential: Credential, request: OutgoingRequest): Scrubber {
+  const headers = { ...request.headers };
+  const pairs = new Set(request.url.search.slice(1).split('&'));
+  credential.inject(request);
+  const injected = Object.entries(request.headers)
+    .filter(([name, value]) => headers[name] !== value)
+    .map(([, value]) => value);
+  for (const pair of request.url.search.slice(1).split('&')) {
+    if (pair.length > 0 && !pairs.has(pair)) injected.push(pair, pair.slice(pair.indexOf('=') + 1));
+  }
+  return new Scrubber(credential.secretValues(), injected);
 }
 
 /** Tells the model how to ask for less, from the paging arguments the tool offers. */

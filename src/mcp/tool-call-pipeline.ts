@@ -8,7 +8,7 @@ import type { ApprovalGate, CallExchange } from '../approvals/index.js';
 import { type AuditLog, argsHash, redactArguments } from '../audit/index.js';
 import type { Catalog, ToolDefinition } from '../catalog/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
-import type { Executor } from '../executor/index.js';
+import { type Executor, Scrubber } from '../executor/index.js';
 import type { CallerIdentity, PolicyEngine, RateLimiter } from '../policy/index.js';
 import { type ToolResult, toolErrorResult, toolSuccessResult } from './tool-result.js';
 import type { ToolHandlers } from './tool-server.js';
@@ -130,17 +130,22 @@ async function execute(
   // Fail closed: without a committed intent row, nothing leaves.
   await deps.audit.record({ ...recorded, decision: 'allowed' });
   const started = performance.now();
+  // Whatever goes back to the agent is scrubbed last, with the secrets this call used.
+  let scrubber = Scrubber.NONE;
   try {
     const result = await deps.executor.call(tool, args, {
       agent: base.agent,
       callId: approvalId ?? randomUUID(),
+      onScrubber: (used) => {
+        scrubber = used;
+      },
     });
     recordOutcome(
       deps,
       { ...recorded, decision: 'completed', upstreamStatus: result.status, bytes: result.bytes },
       started,
     );
-    return toolSuccessResult(result);
+    return toolSuccessResult(result, scrubber);
   } catch (error) {
     const status = isKeygateError(error) ? (error.details.status as number | undefined) : undefined;
     const reason = isKeygateError(error) ? error.code : 'internal';
@@ -149,7 +154,7 @@ async function execute(
       { ...recorded, decision: 'failed', reason, ...(status ? { upstreamStatus: status } : {}) },
       started,
     );
-    return toolErrorResult(error);
+    return toolErrorResult(error, scrubber);
   }
 }
 

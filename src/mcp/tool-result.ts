@@ -1,27 +1,29 @@
 /** The one place where outcomes become MCP tool results. */
 import type { CallToolResult, InputRequiredResult } from '@modelcontextprotocol/server';
 import { isKeygateError } from '../errors/index.js';
-import type { CallResult } from '../executor/index.js';
+import { type CallResult, Scrubber } from '../executor/index.js';
 
 /** A finished call, or a question for the client (an approval) before it can finish. */
 export type ToolResult = CallToolResult | InputRequiredResult;
 
-/** A successful upstream answer as a tool result. */
-export function toolSuccessResult(result: CallResult): CallToolResult {
-  return { content: [{ type: 'text', text: result.text }] };
+/** A successful upstream answer as a tool result, scrubbed last with the call's scrubber. */
+export function toolSuccessResult(result: CallResult, scrubber: Scrubber): CallToolResult {
+  return scrubber.scrubValue({ content: [{ type: 'text', text: result.text }] });
 }
 
 /**
  * A failure as a tool result (`isError: true`) with a machine-readable code. Only KeygateError
  * messages are shown: they are written to be safe. Anything else becomes a generic message.
+ * `scrubber` is the failed call's (when it reached a credential): every string of the result —
+ * text, message, details — is scrubbed with it as the last step, after all decoding.
  */
-export function toolErrorResult(error: unknown): CallToolResult {
+export function toolErrorResult(error: unknown, scrubber: Scrubber = Scrubber.NONE): CallToolResult {
   if (isKeygateError(error) && error.code !== 'internal') {
-    return {
+    return scrubber.scrubValue({
       isError: true,
       content: [{ type: 'text', text: error.message }],
       structuredContent: { error: { code: error.code, message: error.message, ...error.details } },
-    };
+    });
   }
   return {
     isError: true,

@@ -10,7 +10,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type { CallExchange, ClientAbilities } from '../approvals/index.js';
 import type { Catalog, ToolDefinition } from '../catalog/index.js';
-import type { Executor } from '../executor/index.js';
+import { type Executor, Scrubber } from '../executor/index.js';
 import { type ToolResult, toolErrorResult, toolSuccessResult } from './tool-result.js';
 
 /** What one server instance offers its client. */
@@ -99,10 +99,14 @@ export function createToolServer(options: ToolServerOptions): Server {
       call: async (name, args) => {
         const tool = options.catalog.find(name);
         if (!tool) return undefined;
+        let scrubber = Scrubber.NONE;
+        const onScrubber = (used: Scrubber) => {
+          scrubber = used;
+        };
         try {
-          return toolSuccessResult(await options.executor.call(tool, args));
+          return toolSuccessResult(await options.executor.call(tool, args, { onScrubber }), scrubber);
         } catch (error) {
-          return toolErrorResult(error);
+          return toolErrorResult(error, scrubber);
         }
       },
     },

@@ -35,13 +35,15 @@ const basic: SecretKind = {
   name: 'basic',
   params: ['username'],
   credential: (label, params, value) => {
-    const encoded = Buffer.from(`${params.username}:${value}`).toString('base64');
+    const pair = `${params.username}:${value}`;
+    const encoded = Buffer.from(pair).toString('base64');
     return redactedCredential({
       label: `basic ${label}`,
       inject: (request: OutgoingRequest) => {
         request.headers.authorization = `Basic ${encoded}`;
       },
-      secretValues: () => [value, encoded],
+      // The pair too, so every encoding of `user:pass` is scrubbed whole, not only around the password.
+      secretValues: () => [value, pair, encoded],
     });
   },
 };

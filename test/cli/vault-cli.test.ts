@@ -96,6 +96,7 @@ describe('keygate secret', () => {
     const key = (await readMasterKeyFile(join(home, 'master.key')))!;
     expect((await secretsIn(home, key)).jira).toEqual([
       CANARY_2,
+      `ada:${CANARY_2}`,
       Buffer.from(`ada:${CANARY_2}`).toString('base64'),
     ]);
 

@@ -167,8 +167,20 @@ const notionCheck: Check = (request, token) => {
 
 const CHECKS: Record<FakeService, Check> = { github: githubCheck, stripe: stripeCheck, notion: notionCheck };
 
-/** Starts a fake of `service` accepting only `token`. */
-export async function startFakeUpstream(service: FakeService, token: string): Promise<FakeUpstream> {
+export interface FakeOptions {
+  /**
+   * Accepts a credential of another kind (basic, a custom header, a query parameter) in place of
+   * the service's bearer token; a request it refuses gets the service's own 401.
+   */
+  readonly authorized?: (request: RecordedRequest) => boolean;
+}
+
+/** Starts a fake of `service` accepting only `token` (or what `options.authorized` accepts). */
+export async function startFakeUpstream(
+  service: FakeService,
+  token: string,
+  options: FakeOptions = {},
+): Promise<FakeUpstream> {
   const fake: FakeUpstream = {
     service,
     url: '',
@@ -196,7 +208,10 @@ export async function startFakeUpstream(service: FakeService, token: string): Pr
         headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
       };
-      const refusal = CHECKS[service](recorded, token);
+      const checked = options.authorized?.(recorded)
+        ? { ...recorded, headers: { ...recorded.headers, authorization: `Bearer ${token}` } }
+        : recorded;
+      const refusal = CHECKS[service](checked, token);
       if (refusal) fake.refused.push({ request: recorded, status: refusal.status });
       else fake.requests.push(recorded);
       const answer = refusal ?? fake.reply(recorded);

@@ -148,6 +148,35 @@ describe('bad tool input', () => {
     expect(JSON.parse(harness.fakes.github.requests[0]!.body)).toEqual({ labels: ['bug'] });
   });
 
+  it.each([
+    [
+      'stripe_refund_create',
+      { payment_intent: 'pi_1', metadata: '{"a":"b"}' },
+      'metadata[a]=b&payment_intent=pi_1',
+    ],
+    [
+      'stripe_customer_create',
+      { address: '{"city":"Paris","country":"FR"}' },
+      'address[city]=Paris&address[country]=FR',
+    ],
+  ])(
+    'parses a JSON string where the schema takes an object or "" (%s), and sends the object',
+    async (name, args, body) => {
+      const result = await client.callTool({ name, arguments: args });
+      expect(result.isError).toBeFalsy();
+      expect(harness.fakes.stripe.requests[0]!.body).toBe(body);
+    },
+  );
+
+  it('still sends "" as the empty-string unset where the schema takes an object or ""', async () => {
+    const result = await client.callTool({
+      name: 'stripe_refund_create',
+      arguments: { payment_intent: 'pi_1', metadata: '' },
+    });
+    expect(result.isError).toBeFalsy();
+    expect(harness.fakes.stripe.requests[0]!.body).toBe('metadata=&payment_intent=pi_1');
+  });
+
   it('leaves a JSON-looking string alone where the schema wants a string', async () => {
     await client.callTool({
       name: 'github_issue_comment_create',
