@@ -41,7 +41,11 @@ async function isInitialized(store: Store): Promise<boolean> {
 }
 
 export async function initCommand(options: InitOptions): Promise<CommandOutput> {
-  const { store, paths } = await openHomeStore({ home: options.home, command: 'keygate init' });
+  const { store, paths } = await openHomeStore({
+    home: options.home,
+    command: 'keygate init',
+    create: true,
+  });
   try {
     if (await isInitialized(store)) {
       throw new KeygateError(
