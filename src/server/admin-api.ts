@@ -77,7 +77,8 @@ const ROUTES: [string, RegExp, Handler][] = [
     async (ctx, [name], _q, req) => {
       const body = (await readJsonBody(req)) as { ttl?: unknown; tools?: unknown };
       const agent = decodeURIComponent(name!);
-      const ttlMs = parseDuration(typeof body.ttl === 'string' ? body.ttl : '1h', '--ttl');
+      const ttlMs =
+        body.ttl === 'never' ? null : parseDuration(typeof body.ttl === 'string' ? body.ttl : '1h', '--ttl');
       const tools = Array.isArray(body.tools) && body.tools.length > 0 ? body.tools.map(String) : null;
       if (tools) {
         // A task token narrows the agent's tools; a pattern outside them is a mistake worth saying.
@@ -89,6 +90,15 @@ const ROUTES: [string, RegExp, Handler][] = [
         }
       }
       return ctx.agents.mintTaskToken(agent, ttlMs, tools);
+    },
+  ],
+  [
+    'DELETE',
+    /^\/api\/agents\/([^/]+)$/,
+    async (ctx, [name]) => {
+      const result = await ctx.agents.remove(decodeURIComponent(name!));
+      await ctx.onRevoked(result.tokens);
+      return result;
     },
   ],
   [
