@@ -65,7 +65,8 @@ export async function withVault<T>(
       paths,
       ...(masterKey ? { masterKey } : {}),
       ...(passphrase ? { passphrase } : {}),
-      askPassphrase: () => promptHidden('Vault passphrase: '),
+      // Without a terminal, unseal says to set KEYGATE_PASSPHRASE (no flag of these commands can help).
+      ...(process.stdin.isTTY ? { askPassphrase: () => promptHidden('Vault passphrase: ') } : {}),
     });
     try {
       return await work({ unsealed, store, paths });

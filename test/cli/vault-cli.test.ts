@@ -274,7 +274,7 @@ describe('keygate vault rotate-key', () => {
     const wrong = await keygate(['secret', 'list', '--home', home], {
       env: { KEYGATE_PASSPHRASE: 'second guess' },
     });
-    expect(wrong.stderr).toContain('[vault.wrong_master_key]');
+    expect(wrong.stderr).toContain('KEYGATE_PASSPHRASE does not open this vault [vault.wrong_passphrase]');
     const rotated = await keygate(['vault', 'rotate-key', '--from-stdin', '--home', home], {
       env,
       input: 'second passphrase 2',
