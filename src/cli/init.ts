@@ -48,6 +48,7 @@ export async function initCommand(options: InitOptions): Promise<CommandOutput> 
     home: options.home,
     command: 'keygate init',
     create: true,
+    storeAlone: true,
   });
   try {
     if (await isInitialized(store)) {

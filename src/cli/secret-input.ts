@@ -17,8 +17,7 @@ export async function readStdin(stdin: NodeJS.ReadableStream = process.stdin): P
 /** Asks for a value on the terminal without echoing it. */
 export async function promptHidden(question: string): Promise<string> {
   const stdin = process.stdin;
-  if (!stdin.isTTY)
-    throw new KeygateError('cli.usage', 'no terminal to ask on: pipe the value on stdin');
+  if (!stdin.isTTY) throw new KeygateError('cli.usage', 'no terminal to ask on: pipe the value on stdin');
   process.stderr.write(question);
   stdin.setRawMode(true);
   stdin.resume();

@@ -2,7 +2,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { envValue, type HomePaths, homePaths, resolveHome } from '../config/index.js';
-import { KeygateError } from '../errors/index.js';
+import { isKeygateError, KeygateError } from '../errors/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { type Unsealed, unseal } from '../vault/index.js';
 import { promptHidden } from './secret-input.js';
@@ -12,6 +12,8 @@ export interface SessionOptions {
   readonly command: string;
   /** Only `init`: open (and so create) the store of a home that has no vault yet. */
   readonly create?: boolean;
+  /** The command cannot go through the daemon's admin API (`vault rotate-key`, `init`). */
+  readonly storeAlone?: boolean;
 }
 
 const exists = (file: string) =>
@@ -48,8 +50,32 @@ export async function openHomeStore(options: SessionOptions): Promise<{ store: S
     command: options.command,
     ...(databaseUrl ? { databaseUrl } : {}),
     ...(schema ? { schema } : {}),
+  }).catch((error: unknown) => {
+    throw isKeygateError(error, 'store.locked') ? lockedAdvice(error, options, paths) : error;
   });
   return { store, paths };
+}
+
+/**
+ * What to do when another process holds the embedded store, which depends on who holds it and
+ * whether this command could have gone through the daemon instead.
+ */
+function lockedAdvice(error: KeygateError, options: SessionOptions, paths: HomePaths): KeygateError {
+  const { pid, command, since } = error.details as { pid?: number; command?: string; since?: string };
+  if (pid === undefined) return error;
+  const isDaemon = command?.startsWith('keygate serve') === true;
+  const holder = isDaemon
+    ? `the keygate daemon (pid ${pid}, since ${since})`
+    : `process ${pid} (${command}, since ${since})`;
+  const advice = !isDaemon
+    ? 'wait for it to finish, or stop it, then run this again'
+    : options.storeAlone
+      ? `${options.command} needs the store to itself: stop the daemon first (Ctrl-C where it runs, or kill ${pid}), run this again, then start the daemon again`
+      : `it did not answer at the URL in ${paths.daemon}, so this command could not go through it: check that it is healthy, or stop it (kill ${pid}) and run this again`;
+  return new KeygateError('store.locked', `the store is in use by ${holder}; ${advice}`, {
+    cause: error,
+    details: error.details as Record<string, unknown>,
+  });
 }
 
 /** Runs `work` with the unsealed vault, always closing the store. */
