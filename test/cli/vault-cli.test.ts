@@ -285,5 +285,5 @@ describe('keygate vault rotate-key', () => {
       env: { KEYGATE_PASSPHRASE: 'second passphrase 2' },
     });
     expect(JSON.parse(after.stdout).secrets).toHaveLength(1);
-  });
+  }, 120_000); // seven processes, each deriving a scrypt key: over a minute on a busy machine
 });
