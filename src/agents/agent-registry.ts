@@ -74,7 +74,12 @@ export class AgentRegistry {
         .select('id')
         .where('name', '=', name)
         .executeTakeFirst();
-      if (existing) throw new KeygateError('agent.exists', `agent ${name} already exists`);
+      if (existing) {
+        throw new KeygateError(
+          'agent.exists',
+          `agent ${name} already exists; for a new long-lived token run keygate agent token ${name} --ttl never, or remove it first with keygate agent rm ${name}`,
+        );
+      }
       const now = new Date();
       await trx.insertInto('agents').values({ id, name, created_at: now }).execute();
       await trx
@@ -92,8 +97,11 @@ export class AgentRegistry {
     return { agent: name, tokenId: minted.id, token: minted.token };
   }
 
-  /** Mints a short-lived token for `name`, optionally narrowed to `tools` patterns. */
-  async mintTaskToken(name: string, ttlMs: number, tools: readonly string[] | null) {
+  /**
+   * Mints a token for `name` valid for `ttlMs` (`null`: until revoked, like the one `add` makes),
+   * optionally narrowed to `tools` patterns.
+   */
+  async mintTaskToken(name: string, ttlMs: number | null, tools: readonly string[] | null) {
     const agent = await this.store.db
       .selectFrom('agents')
       .select('id')
@@ -101,7 +109,7 @@ export class AgentRegistry {
       .executeTakeFirst();
     if (!agent) throw new KeygateError('agent.not_found', `no agent named ${name}`);
     const minted = mintToken('agent');
-    const expiresAt = new Date(Date.now() + ttlMs);
+    const expiresAt = ttlMs === null ? null : new Date(Date.now() + ttlMs);
     await this.store.db
       .insertInto('tokens')
       .values({
@@ -118,7 +126,7 @@ export class AgentRegistry {
       agent: name,
       tokenId: minted.id,
       token: minted.token,
-      expiresAt: expiresAt.toISOString(),
+      expiresAt: expiresAt?.toISOString() ?? null,
       tools,
     };
   }
@@ -182,6 +190,22 @@ export class AgentRegistry {
       if (!known) throw new KeygateError('agent.not_found', `no agent or token ${target}`);
     }
     return { revoked: rows.map((row) => row.id) };
+  }
+
+  /**
+   * Removes agent `name` and every token it has (revoked or not). Audit rows and approvals keep
+   * its name. Returns the ids of the tokens removed, so their open sessions can be closed.
+   */
+  async remove(name: string): Promise<{ removed: string; tokens: string[] }> {
+    const tokens = await this.store.db.transaction().execute(async (trx) => {
+      const agent = await trx.selectFrom('agents').select('id').where('name', '=', name).executeTakeFirst();
+      if (!agent) throw new KeygateError('agent.not_found', `no agent named ${name}`);
+      const rows = await trx.deleteFrom('tokens').where('agent_id', '=', agent.id).returning('id').execute();
+      await trx.deleteFrom('agents').where('id', '=', agent.id).execute();
+      return rows.map((row) => row.id);
+    });
+    this.cache.clear();
+    return { removed: name, tokens };
   }
 
   /** The identity behind an agent token, or `undefined` for an unknown, expired or revoked one. */

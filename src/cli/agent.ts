@@ -1,4 +1,4 @@
-/** `keygate agent add | token | list | revoke`: agent identities and their tokens. */
+/** `keygate agent add | token | list | revoke | rm`: agent identities and their tokens. */
 import { AgentRegistry, type AgentSummary } from '../agents/index.js';
 import { loadCatalog } from '../catalog/index.js';
 import {
@@ -54,9 +54,10 @@ export async function agentTokenCommand(options: {
   tools: string[];
 }): Promise<CommandOutput> {
   const ttl = options.ttl ?? '1h';
-  const ttlMs = parseDuration(ttl, '--ttl');
+  // `never`: a long-lived token, like the one `agent add` prints (the way back after a revoke).
+  const ttlMs = ttl === 'never' ? null : parseDuration(ttl, '--ttl');
   const daemon = await findDaemon(options.home);
-  let minted: { token: string; tokenId: string; expiresAt: string; tools: readonly string[] | null };
+  let minted: { token: string; tokenId: string; expiresAt: string | null; tools: readonly string[] | null };
   if (daemon) {
     minted = await daemon.request('POST', `/api/agents/${encodeURIComponent(options.name)}/tokens`, {
       ttl,
@@ -71,7 +72,7 @@ export async function agentTokenCommand(options: {
   return {
     json: { agent: options.name, ...minted },
     text: [
-      `token for ${options.name}, valid until ${minted.expiresAt}${minted.tools ? `, limited to ${minted.tools.join(' ')}` : ''} (shown once):`,
+      `token for ${options.name}, ${minted.expiresAt ? `valid until ${minted.expiresAt}` : 'valid until revoked'}${minted.tools ? `, limited to ${minted.tools.join(' ')}` : ''} (shown once):`,
       '',
       `  ${minted.token}`,
       '',
@@ -130,4 +131,18 @@ export async function agentRevokeCommand(options: { home?: string; target: strin
     ? await daemon.request<{ revoked: string[] }>('POST', '/api/revoke', { target: options.target })
     : await withRegistry(options.home, 'keygate agent revoke', (registry) => registry.revoke(options.target));
   return { json: result, text: `revoked ${result.revoked.length} token(s) of ${options.target}` };
+}
+
+export async function agentRemoveCommand(options: { home?: string; name: string }): Promise<CommandOutput> {
+  const daemon = await findDaemon(options.home);
+  const result = daemon
+    ? await daemon.request<{ removed: string; tokens: string[] }>(
+        'DELETE',
+        `/api/agents/${encodeURIComponent(options.name)}`,
+      )
+    : await withRegistry(options.home, 'keygate agent rm', (registry) => registry.remove(options.name));
+  return {
+    json: result,
+    text: `removed agent ${result.removed} and its ${result.tokens.length} token(s); its audit rows stay. Its entry in keygate.yaml (if any) is untouched.`,
+  };
 }

@@ -149,8 +149,9 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     words: ['agent', 'token'],
-    usage: 'keygate agent token NAME [--ttl 1h] [--tools PATTERN…] [--home DIR] [--json]',
-    summary: "mint a short-lived token, optionally narrowed to some of the agent's tools",
+    usage: 'keygate agent token NAME [--ttl 1h|never] [--tools PATTERN…] [--home DIR] [--json]',
+    summary:
+      "mint a short-lived token (--ttl never: one valid until revoked), optionally narrowed to some of the agent's tools",
     options: { ttl: { type: 'string' }, tools: { type: 'string', multiple: true }, home, json },
     positionals: 99,
     run: async (values, [name, ...more]) =>
@@ -180,6 +181,19 @@ export const COMMANDS: readonly CommandSpec[] = [
       (await import('./agent.js')).agentRevokeCommand({
         home: text(values.home),
         target: requireArgument(target, 'NAME|TOKEN_ID'),
+      }),
+  },
+  {
+    words: ['agent', 'rm'],
+    usage: 'keygate agent rm NAME [--home DIR] [--json]',
+    summary:
+      'remove an agent and all its tokens (its audit rows stay); `agent add NAME` can then start afresh',
+    options: { home, json },
+    positionals: 1,
+    run: async (values, [name]) =>
+      (await import('./agent.js')).agentRemoveCommand({
+        home: text(values.home),
+        name: requireArgument(name, 'NAME'),
       }),
   },
   ...(['approvals', 'approvals list'] as const).map(

@@ -4,7 +4,7 @@ import { createAdminToken } from '../agents/index.js';
 import { envValue, STARTER_POLICY } from '../config/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
 import type { KdfParams, Store } from '../store/index.js';
-import { MasterKey, readMasterKeyFile, Vault } from '../vault/index.js';
+import { checkNewPassphrase, MasterKey, readMasterKeyFile, Vault } from '../vault/index.js';
 import type { CommandOutput } from './output.js';
 import { readNewPassphrase } from './secret-input.js';
 import { openHomeStore } from './vault-session.js';
@@ -41,7 +41,15 @@ async function isInitialized(store: Store): Promise<boolean> {
 }
 
 export async function initCommand(options: InitOptions): Promise<CommandOutput> {
-  const { store, paths } = await openHomeStore({ home: options.home, command: 'keygate init' });
+  // A passphrase from the environment is checked before anything is created.
+  const envPassphrase = options.passphrase ? envValue('KEYGATE_PASSPHRASE') : undefined;
+  if (envPassphrase !== undefined) checkNewPassphrase(envPassphrase);
+  const { store, paths } = await openHomeStore({
+    home: options.home,
+    command: 'keygate init',
+    create: true,
+    storeAlone: true,
+  });
   try {
     if (await isInitialized(store)) {
       throw new KeygateError(
@@ -57,7 +65,7 @@ export async function initCommand(options: InitOptions): Promise<CommandOutput> 
     if (options.passphrase) {
       kdf = MasterKey.newKdf();
       key = await MasterKey.fromPassphrase(
-        envValue('KEYGATE_PASSPHRASE') ?? (await readNewPassphrase(options.fromStdin === true)),
+        envPassphrase ?? (await readNewPassphrase(options.fromStdin === true)),
         kdf,
       );
       source = 'passphrase';

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { homePaths, PACKAGE_ROOT, resolveHome } from '../config/index.js';
 import { KeygateError } from '../errors/index.js';
 import type { CommandOutput } from './output.js';
+import { requirePolicyAgent } from './policy-agents.js';
 import { DEFAULT_PORT } from './serve.js';
 
 export const CLIENTS = ['claude-desktop', 'claude-code', 'cursor', 'vscode'] as const;
@@ -19,6 +20,7 @@ export async function mcpConfigCommand(options: {
     throw new KeygateError('cli.usage', `--client must be one of ${CLIENTS.join(', ')}`);
   if (!options.agent) throw new KeygateError('cli.usage', '--agent NAME is required');
   const home = resolveHome(options.home);
+  await requirePolicyAgent(homePaths(home), options.agent);
   const daemon = await readFile(homePaths(home).daemon, 'utf8')
     .then((text) => (JSON.parse(text) as { url?: string }).url)
     .catch(() => undefined);

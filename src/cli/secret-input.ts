@@ -3,6 +3,7 @@
  * prompt on a terminal. Never from argv or the environment.
  */
 import { KeygateError } from '../errors/index.js';
+import { checkNewPassphrase } from '../vault/index.js';
 
 /** Reads all of stdin, dropping one trailing newline. */
 export async function readStdin(stdin: NodeJS.ReadableStream = process.stdin): Promise<string> {
@@ -16,8 +17,7 @@ export async function readStdin(stdin: NodeJS.ReadableStream = process.stdin): P
 /** Asks for a value on the terminal without echoing it. */
 export async function promptHidden(question: string): Promise<string> {
   const stdin = process.stdin;
-  if (!stdin.isTTY)
-    throw new KeygateError('cli.usage', 'no terminal to ask on: pipe the value on stdin (--from-stdin)');
+  if (!stdin.isTTY) throw new KeygateError('cli.usage', 'no terminal to ask on: pipe the value on stdin');
   process.stderr.write(question);
   stdin.setRawMode(true);
   stdin.resume();
@@ -51,13 +51,18 @@ export async function readSecretValue(fromStdin: boolean, question: string): Pro
   return value;
 }
 
-/** Asks twice on a terminal (typos in a passphrase lock you out); reads stdin once otherwise. */
-export async function readNewPassphrase(fromStdin: boolean): Promise<string> {
-  if (fromStdin || !process.stdin.isTTY) return readSecretValue(true, '');
-  const first = await promptHidden('New passphrase: ');
-  const second = await promptHidden('Repeat it: ');
+/**
+ * Asks twice on a terminal (typos in a passphrase lock you out), checking the length after the
+ * first entry so nobody types a refused passphrase twice; reads stdin once otherwise.
+ */
+export async function readNewPassphrase(
+  fromStdin: boolean,
+  ask: (question: string) => Promise<string> = promptHidden,
+  onTerminal = process.stdin.isTTY === true,
+): Promise<string> {
+  if (fromStdin || !onTerminal) return checkNewPassphrase(await readSecretValue(true, ''));
+  const first = checkNewPassphrase(await ask('New passphrase (at least 12 characters): '));
+  const second = await ask('Repeat it: ');
   if (first !== second) throw new KeygateError('cli.usage', 'the two passphrases differ');
-  if (first.length < 12)
-    throw new KeygateError('vault.master_key_invalid', 'use a passphrase of at least 12 characters');
   return first;
 }

@@ -4,6 +4,7 @@ import { isKeygateError, KeygateError } from '../errors/index.js';
 import { startDaemon } from '../server/index.js';
 import type { CommandOutput } from './output.js';
 import { promptHidden } from './secret-input.js';
+import { requireInitializedHome } from './vault-session.js';
 
 export interface ServeOptions {
   readonly home?: string;
@@ -38,6 +39,8 @@ export async function serveCommand(options: ServeOptions): Promise<CommandOutput
     } catch (error) {
       if (!isKeygateError(error, 'vault.already_initialized')) throw error;
     }
+  } else {
+    await requireInitializedHome(homePaths(home));
   }
   const daemon = await startDaemon({
     home,

@@ -5,6 +5,8 @@ import { KeygateError } from '../errors/index.js';
 import { PolicyEngine } from '../policy/index.js';
 import { findDaemon } from './daemon-client.js';
 import { type CommandOutput, formatTable } from './output.js';
+import { requirePolicyAgent } from './policy-agents.js';
+import { requireInitializedHome } from './vault-session.js';
 
 export interface ToolsOptions {
   readonly service?: string;
@@ -47,12 +49,15 @@ export async function toolsCommand(options: ToolsOptions): Promise<CommandOutput
 
 /** The tools policy gives `agent`: from the running daemon, else from the policy file. */
 async function agentTools(agent: string, home: string | undefined, catalog: Catalog): Promise<ToolJson[]> {
+  const paths = homePaths(resolveHome(home));
+  await requireInitializedHome(paths);
+  await requirePolicyAgent(paths, agent);
   const daemon = await findDaemon(home);
   if (daemon)
     return (
       await daemon.request<{ tools: ToolJson[] }>('GET', `/api/tools?agent=${encodeURIComponent(agent)}`)
     ).tools;
-  const result = await loadPolicyFile(homePaths(resolveHome(home)).policy, catalog);
+  const result = await loadPolicyFile(paths.policy, catalog);
   if (!result.ok)
     throw new KeygateError(
       'policy.invalid',

@@ -12,7 +12,7 @@ export interface RotateKeyOptions {
 
 export async function vaultRotateKeyCommand(options: RotateKeyOptions): Promise<CommandOutput> {
   return withVault(
-    { home: options.home, command: 'keygate vault rotate-key' },
+    { home: options.home, command: 'keygate vault rotate-key', storeAlone: true },
     async ({ unsealed, paths }) => {
       const showProgress = options.verbose === true || process.stderr.isTTY === true;
       const result = await rotateMasterKey(unsealed, {

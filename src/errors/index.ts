@@ -47,6 +47,8 @@ export const ERROR_CODES = {
   'vault.master_key_permissions': 'the master key file is too open',
   /** The master key is not the one the vault was sealed with. */
   'vault.wrong_master_key': 'the master key does not open this vault',
+  /** The passphrase (typed, or KEYGATE_PASSPHRASE) is not the one the vault was sealed with. */
+  'vault.wrong_passphrase': 'the passphrase does not open this vault',
   /** Stored ciphertext failed authentication: corrupt or tampered data. */
   'vault.integrity': 'stored secret data failed its integrity check',
   /** No secret with that name. */

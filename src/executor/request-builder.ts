@@ -82,10 +82,11 @@ function serializePathValue(binding: ArgumentBinding | undefined, value: unknown
   for (const segment of segments) {
     // Segments of a multi-segment value were split on "/", so any "/" left is in a single segment.
     if (segment === '' || segment === '.' || segment === '..' || /[/\\]/.test(segment)) {
-      const allowed = binding?.multiSegment
-        ? 'empty, "." or ".." segments, or "\\"'
-        : '"/", "\\", "." or ".."';
-      throw new KeygateError('executor.bad_request', `path parameter ${name} must not contain ${allowed}`, {
+      // Say exactly what is refused: a "." inside a value (next.js) is fine, only "." or ".." alone is not.
+      const refused = binding?.multiSegment
+        ? 'must not have an empty, "." or ".." segment, nor contain "\\"'
+        : 'must not be "." or "..", nor contain "/" or "\\"';
+      throw new KeygateError('executor.bad_request', `path parameter ${name} ${refused}`, {
         details: { field: name },
       });
     }

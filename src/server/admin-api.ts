@@ -96,7 +96,7 @@ const ROUTES: [string, RegExp, Handler][] = [
     async (ctx, [name], _q, req) => {
       const body = await readJsonBody(req);
       const agent = segment(name, 'agent name');
-      const ttlMs = parseDuration(optionalStr(body.ttl, 'ttl', '1h')!, '--ttl');
+      const ttlMs = body.ttl === 'never' ? null : parseDuration(optionalStr(body.ttl, 'ttl', '1h')!, '--ttl');
       const tools = Array.isArray(body.tools) && body.tools.length > 0 ? body.tools.map(String) : null;
       if (tools) {
         // A task token narrows the agent's tools; a pattern outside them is a mistake worth saying.
@@ -108,6 +108,15 @@ const ROUTES: [string, RegExp, Handler][] = [
         }
       }
       return ctx.agents.mintTaskToken(agent, ttlMs, tools);
+    },
+  ],
+  [
+    'DELETE',
+    /^\/api\/agents\/([^/]+)$/,
+    async (ctx, [name]) => {
+      const result = await ctx.agents.remove(segment(name, 'agent name'));
+      await ctx.onRevoked(result.tokens);
+      return result;
     },
   ],
   [

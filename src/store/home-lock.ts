@@ -41,8 +41,8 @@ export async function acquireLock(file: string, command: string): Promise<HomeLo
     if (owner && owner.pid !== process.pid && alive(owner.pid)) {
       throw new KeygateError(
         'store.locked',
-        `the store is in use by process ${owner.pid} (${owner.command}, since ${owner.since}); stop it, or run the command while the daemon serves it`,
-        { details: { pid: owner.pid } },
+        `the store is in use by process ${owner.pid} (${owner.command}, since ${owner.since}); stop it, then try again`,
+        { details: { pid: owner.pid, command: owner.command, since: owner.since } },
       );
     }
     await rm(file, { force: true }); // stale: its process is gone

@@ -1,7 +1,13 @@
 /** Public surface of the vault: master key, envelope encryption, secrets and their credentials. */
 export { decryptValue, encryptSecret, FORMAT, open as openSealed, seal, unwrapDataKey } from './envelope.js';
 export { type RotationInput, type RotationResult, rotateMasterKey } from './key-rotation.js';
-export { DEFAULT_KDF, MasterKey, readMasterKeyFile } from './master-key.js';
+export {
+  checkNewPassphrase,
+  DEFAULT_KDF,
+  MasterKey,
+  MIN_PASSPHRASE_LENGTH,
+  readMasterKeyFile,
+} from './master-key.js';
 export { checkSecretShape, SECRET_KINDS, type SecretKind, secretKind } from './secret-kinds.js';
 export { discardStaleNextKey, type KeySource, type Unsealed, type UnsealOptions, unseal } from './unseal.js';
 export { type SecretMetadata, type SetSecretInput, Vault } from './vault.js';

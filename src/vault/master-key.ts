@@ -12,6 +12,20 @@ const scrypt = promisify(scryptCallback) as (
   options: { N: number; r: number; p: number; maxmem: number },
 ) => Promise<Buffer>;
 
+/** The shortest passphrase accepted for a new vault or a rotation. */
+export const MIN_PASSPHRASE_LENGTH = 12;
+
+/** Refuses a new passphrase that is too short, before anyone types it twice. */
+export function checkNewPassphrase(passphrase: string): string {
+  if (passphrase.length < MIN_PASSPHRASE_LENGTH) {
+    throw new KeygateError(
+      'vault.master_key_invalid',
+      `use a passphrase of at least ${MIN_PASSPHRASE_LENGTH} characters (this one has ${passphrase.length})`,
+    );
+  }
+  return passphrase;
+}
+
 /** scrypt cost for passphrase-derived keys (~0.3 s and 64 MiB on a current core). */
 export const DEFAULT_KDF = { N: 2 ** 16, r: 8, p: 1 } as const;
 

@@ -28,7 +28,10 @@ export interface Unsealed {
   readonly kdf: KdfParams | null;
 }
 
-/** Opens the vault in `store`, telling a wrong key (`vault.wrong_master_key`) from corrupt data. */
+/**
+ * Opens the vault in `store`, telling a wrong key (`vault.wrong_master_key`) or passphrase
+ * (`vault.wrong_passphrase`) from corrupt data.
+ */
 export async function unseal(store: Store, options: UnsealOptions): Promise<Unsealed> {
   const kdf = await Vault.kdfOf(store);
   if (options.masterKey) {
@@ -43,11 +46,18 @@ export async function unseal(store: Store, options: UnsealOptions): Promise<Unse
         'this vault is sealed with a passphrase: set KEYGATE_PASSPHRASE or run on a terminal',
       );
     }
-    return {
-      vault: await Vault.unlock(store, await MasterKey.fromPassphrase(passphrase, kdf)),
-      source: 'passphrase',
-      kdf,
-    };
+    try {
+      return {
+        vault: await Vault.unlock(store, await MasterKey.fromPassphrase(passphrase, kdf)),
+        source: 'passphrase',
+        kdf,
+      };
+    } catch (error) {
+      // The key check cannot tell a wrong passphrase from a wrong key; here only the passphrase can be.
+      if (!isKeygateError(error, 'vault.wrong_master_key')) throw error;
+      const from = options.passphrase === undefined ? 'the passphrase typed' : 'KEYGATE_PASSPHRASE';
+      throw new KeygateError('vault.wrong_passphrase', `${from} does not open this vault`, { cause: error });
+    }
   }
   const key = await readMasterKeyFile(options.paths.masterKey);
   if (!key) {

@@ -59,7 +59,7 @@ describe('keygate CLI', () => {
 
   it.each([
     [['tools', '--service', 'gitlab'], 1, 'no service named gitlab'],
-    [['tools', '--nope'], 2, "Unknown option '--nope'"],
+    [['tools', '--nope'], 2, 'unknown option --nope'],
     [['frobnicate'], 2, 'unknown command "frobnicate"'],
     [['spec', 'curate'], 2, 'missing SERVICE'],
     [['tools', 'extra'], 2, 'unexpected argument "extra"'],

@@ -1,13 +1,20 @@
 /** The examples stay true: every policy validates, every client config is what mcp-config prints. */
-import { readdir, readFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog/index.js';
 import { mcpConfigCommand } from '../../src/cli/mcp-config.js';
 import { parsePolicy } from '../../src/config/index.js';
 import { ROOT } from '../helpers/cli.js';
 
 const examples = join(ROOT, 'examples');
+/** A home whose keygate.yaml lists triage-bot (mcp-config refuses an agent the policy lacks). */
+let home: string;
+beforeAll(async () => {
+  home = await mkdtemp(join(tmpdir(), 'keygate-examples-'));
+  await copyFile(join(examples, 'policies', 'github-triage-readonly.yaml'), join(home, 'keygate.yaml'));
+});
 
 describe('examples', () => {
   it('has three policies, each valid against the catalog', async () => {
@@ -26,7 +33,7 @@ describe('examples', () => {
       const printed = await mcpConfigCommand({
         client,
         agent: 'triage-bot',
-        home: '/nonexistent-keygate-home',
+        home,
       });
       const file = JSON.parse(await readFile(join(examples, 'clients', `${client}.mcp.json`), 'utf8'));
       expect(file).toEqual((printed.json as { config: unknown }).config);
@@ -35,7 +42,7 @@ describe('examples', () => {
   );
 
   it('runs keygate stdio for Claude Desktop, with the token as a placeholder', async () => {
-    const printed = (await mcpConfigCommand({ client: 'claude-desktop', agent: 'triage-bot', home: '/h' }))
+    const printed = (await mcpConfigCommand({ client: 'claude-desktop', agent: 'triage-bot', home }))
       .json as {
       config: {
         mcpServers: Record<string, { command: string; args: string[]; env: Record<string, string> }>;
@@ -44,7 +51,7 @@ describe('examples', () => {
     const entry = printed.config.mcpServers['keygate-triage-bot']!;
     expect(entry.command).toBe(join(ROOT, 'bin', 'keygate'));
     expect(entry.args).toEqual(['stdio']);
-    expect(entry.env).toEqual({ KEYGATE_TOKEN: '<the kg_ token of this agent>', KEYGATE_HOME: '/h' });
+    expect(entry.env).toEqual({ KEYGATE_TOKEN: '<the kg_ token of this agent>', KEYGATE_HOME: home });
     const file = JSON.parse(await readFile(join(examples, 'clients', 'claude-desktop.json'), 'utf8'));
     expect(Object.keys(file.mcpServers['keygate-triage-bot'])).toEqual(['command', 'args', 'env']);
   });

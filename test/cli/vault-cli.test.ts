@@ -275,7 +275,7 @@ describe('keygate vault rotate-key', () => {
     const wrong = await keygate(['secret', 'list', '--home', home], {
       env: { KEYGATE_PASSPHRASE: 'second guess' },
     });
-    expect(wrong.stderr).toContain('[vault.wrong_master_key]');
+    expect(wrong.stderr).toContain('KEYGATE_PASSPHRASE does not open this vault [vault.wrong_passphrase]');
     const rotated = await keygate(['vault', 'rotate-key', '--from-stdin', '--home', home], {
       env,
       input: 'second passphrase 2',
@@ -286,5 +286,5 @@ describe('keygate vault rotate-key', () => {
       env: { KEYGATE_PASSPHRASE: 'second passphrase 2' },
     });
     expect(JSON.parse(after.stdout).secrets).toHaveLength(1);
-  });
+  }, 120_000); // seven processes, each deriving a scrypt key: over a minute on a busy machine
 });

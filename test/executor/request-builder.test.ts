@@ -73,4 +73,18 @@ describe('request building', () => {
     );
     expect(request.url.toString()).toBe('http://127.0.0.1:9/v3/things/x');
   });
+
+  it.each([
+    ['..', 'path parameter id must not be "." or "..", nor contain "/" or "\\"'],
+    ['.', 'path parameter id must not be "." or "..", nor contain "/" or "\\"'],
+    ['a/b', 'path parameter id must not be "." or "..", nor contain "/" or "\\"'],
+    ['a\\b', 'path parameter id must not be "." or "..", nor contain "/" or "\\"'],
+  ])('refuses the path value %j, saying exactly what is refused', (id, message) => {
+    expect(() => build({ id })).toThrow(message);
+  });
+
+  it('accepts dots inside a path value (next.js, .github)', () => {
+    expect(build({ id: 'next.js' }).url.pathname).toBe('/base/things/next.js');
+    expect(build({ id: '.github' }).url.pathname).toBe('/base/things/.github');
+  });
 });

@@ -39,3 +39,15 @@ export function keygate(
     child.stdin.end(options.input ?? '');
   });
 }
+
+/**
+ * Runs a command line in this process through the CLI's own entry (no child process, no build):
+ * the same parsing, command and error mapping as ./bin/keygate, in milliseconds. Commands that
+ * read stdin or need a terminal still go through `keygate`. Pass `--home` explicitly.
+ */
+export async function runInProcess(args: readonly string[]): Promise<CliResult> {
+  const { runCli } = await import('../../src/cli/run.js');
+  const result = await runCli(args);
+  transcript.push(result.stdout, result.stderr);
+  return result;
+}

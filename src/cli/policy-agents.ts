@@ -1,0 +1,45 @@
+/** Checking that a name given with --agent is an agent the policy lists, before acting on it. */
+import { readFile } from 'node:fs/promises';
+import { parse } from 'yaml';
+import type { HomePaths } from '../config/index.js';
+import { KeygateError } from '../errors/index.js';
+import { didYouMean } from './suggest.js';
+
+/** The agents `keygate.yaml` lists, or `undefined` when the file cannot be read as YAML. */
+async function policyAgents(paths: HomePaths): Promise<string[] | undefined> {
+  let text: string;
+  try {
+    text = await readFile(paths.policy, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return undefined;
+    throw new KeygateError(
+      'vault.not_initialized',
+      `${paths.root} has no keygate.yaml: check --home or KEYGATE_HOME, or create the home with keygate init`,
+      { details: { home: paths.root } },
+    );
+  }
+  try {
+    const doc = parse(text) as { agents?: unknown } | null;
+    const agents = doc?.agents;
+    return agents && typeof agents === 'object' ? Object.keys(agents) : [];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Refuses an agent the policy does not list (`agent.not_found`), naming the ones it does, so a
+ * typo is not answered with an empty tool list or a client config that can never work. A home
+ * without keygate.yaml is `vault.not_initialized`; a policy that does not parse is left to the
+ * checks that say why.
+ */
+export async function requirePolicyAgent(paths: HomePaths, agent: string): Promise<void> {
+  const names = await policyAgents(paths);
+  if (names === undefined || names.includes(agent)) return;
+  const listed = names.length > 0 ? `it lists ${names.join(', ')}` : 'it lists no agents yet';
+  throw new KeygateError(
+    'agent.not_found',
+    `the policy has no agent "${agent}"${didYouMean(agent, names, (s) => `"${s}"`)}: ${listed}; give an agent its tools under agents: in ${paths.policy}`,
+    { details: { agent } },
+  );
+}
