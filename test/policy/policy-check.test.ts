@@ -107,7 +107,7 @@ describe('schema problems say what was expected', () => {
     [
       'a bad duration, with what was given',
       `${SERVICES}defaults:\n  approval_timeout: soon\n`,
-      'defaults.approval_timeout@5: a duration like 30s, 5m, 1h or 2d, got string "soon"',
+      'defaults.approval_timeout@5: a duration like 30s, 5m, 1h or 2d, at most 3650d, got string "soon"',
     ],
     [
       'a bad agent name',
