@@ -39,6 +39,8 @@ export class ApprovalGate {
     private readonly codec: RequestStateCodec,
     /** In the order they are tried; the last must always be usable. */
     private readonly channels: readonly ApprovalChannel[],
+    /** How a human runs keygate here (`./bin/keygate … --home DIR`), for the pending message. */
+    private readonly command: (args: string) => string = (args) => `keygate ${args}`,
   ) {}
 
   async pass(call: GatedCall, exchange: CallExchange): Promise<GateOutcome> {
@@ -115,7 +117,7 @@ export class ApprovalGate {
       case 'used': // claim says why a used record cannot run again, and audits the attempt
         return { kind: 'execute', approval: await this.book.claim(id, call) };
       case 'pending':
-        return { kind: 'stop', error: pendingError(approval) };
+        return { kind: 'stop', error: pendingError(approval, this.command) };
       case 'expired':
         return {
           kind: 'stop',
@@ -145,22 +147,22 @@ export class ApprovalGate {
 }
 
 /** What the agent is told while a call waits: the id and the command a human runs. */
-function pendingError(approval: Approval): KeygateError {
+function pendingError(approval: Approval, command: (args: string) => string): KeygateError {
   const id = approval.id;
   return new KeygateError(
     'approval.pending',
     [
       `${approval.tool} is waiting for a human's approval (${id}); it was not made yet.`,
-      `A human approves it with: keygate approvals approve ${id}`,
-      `(or refuses it with: keygate approvals deny ${id} --reason "…").`,
+      `A human approves it with: ${command(`approvals approve ${id}`)}`,
+      `(or refuses it with: ${command(`approvals deny ${id} --reason "…"`)}).`,
       `Once approved, make this same call again with the same arguments: it runs once. The request expires at ${approval.expiresAt}.`,
     ].join(' '),
     {
       details: {
         approvalId: id,
         expiresAt: approval.expiresAt,
-        approve: `keygate approvals approve ${id}`,
-        deny: `keygate approvals deny ${id}`,
+        approve: command(`approvals approve ${id}`),
+        deny: command(`approvals deny ${id}`),
       },
     },
   );

@@ -2,6 +2,7 @@
 import { ApprovalBook, type ApprovalView, approvalView } from '../approvals/index.js';
 import { AuditLog } from '../audit/index.js';
 import { loadCatalog } from '../catalog/index.js';
+import { keygateCommand } from '../config/index.js';
 import { KeygateError } from '../errors/index.js';
 import { findDaemon } from './daemon-client.js';
 import { type CommandOutput, formatTable } from './output.js';
@@ -70,8 +71,8 @@ export async function approvalsListCommand(options: { home?: string; status?: st
             .flatMap((a) => [
               '',
               ...a.summary,
-              `  approve: keygate approvals approve ${a.id}`,
-              `  deny:    keygate approvals deny ${a.id} --reason "…"`,
+              `  approve: ${keygateCommand(options.home)(`approvals approve ${a.id}`)}`,
+              `  deny:    ${keygateCommand(options.home)(`approvals deny ${a.id} --reason "…"`)}`,
             ]),
         ].join('\n');
   return { json: { approvals }, text } satisfies CommandOutput;

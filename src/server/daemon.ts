@@ -12,7 +12,7 @@ import { type AgentIdentity, AgentRegistry } from '../agents/index.js';
 import { startApprovals } from '../approvals/index.js';
 import { AuditLog } from '../audit/index.js';
 import { loadCatalog } from '../catalog/index.js';
-import { envValue, type HomePaths, homePaths, PACKAGE_ROOT } from '../config/index.js';
+import { envValue, type HomePaths, homePaths, keygateCommand, PACKAGE_ROOT } from '../config/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
 import { Executor } from '../executor/index.js';
 import { agentToolHandlers, createMcpHttpHandler, createMcpServer, type PipelineDeps } from '../mcp/index.js';
@@ -93,6 +93,7 @@ async function assemble(options: DaemonOptions, paths: HomePaths, store: Store):
     audit,
     stateKey: vault.deriveKey('mcp request state'),
     pageUrl: (id) => `${publicUrl}/approvals/${encodeURIComponent(id)}`,
+    command: keygateCommand(paths.root),
     onError: (error) => options.log(`approvals: ${(error as Error)?.message ?? 'unknown error'}`),
   });
   const deps: PipelineDeps = {
