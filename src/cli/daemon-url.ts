@@ -4,7 +4,7 @@ import { envValue, homePaths } from '../config/index.js';
 import { KeygateError } from '../errors/index.js';
 import { DEFAULT_PORT } from './serve.js';
 
-/** Where the URL came from: a flag or KEYGATE_URL is explicit; the others are guesses. */
+/** Where the URL came from (`default` with no URL: KEYGATE_PORT=0 and no daemon runs): a flag or KEYGATE_URL is explicit; the others are guesses. */
 export type DaemonUrlSource = 'flag' | 'environment' | 'daemon.json' | 'default';
 
 /**
@@ -15,7 +15,7 @@ export type DaemonUrlSource = 'flag' | 'environment' | 'daemon.json' | 'default'
 export async function daemonUrl(
   home: string,
   flags: { url?: string | undefined; port?: string | undefined } = {},
-): Promise<{ url: string; source: DaemonUrlSource }> {
+): Promise<{ url: string | undefined; source: DaemonUrlSource }> {
   if (flags.url) return { url: normalise(flags.url, '--url'), source: 'flag' };
   if (flags.port) return { url: loopback(flags.port, '--port'), source: 'flag' };
   const fromEnv = envValue('KEYGATE_URL');
@@ -26,11 +26,8 @@ export async function daemonUrl(
   if (typeof fromFile === 'string' && fromFile)
     return { url: normalise(fromFile, 'daemon.json'), source: 'daemon.json' };
   const port = envValue('KEYGATE_PORT');
-  if (port === '0')
-    throw new KeygateError(
-      'cli.usage',
-      'KEYGATE_PORT=0 lets the daemon pick its port when it starts: start it first, or pass --port or --url',
-    );
+  // Port 0 lets the daemon pick one when it starts: nothing can be said before it runs.
+  if (port === '0') return { url: undefined, source: 'default' };
   return { url: loopback(port ?? String(DEFAULT_PORT), 'KEYGATE_PORT'), source: 'default' };
 }
 

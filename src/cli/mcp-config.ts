@@ -23,6 +23,11 @@ export async function mcpConfigCommand(options: {
   if (!options.agent) throw new KeygateError('cli.usage', '--agent NAME is required');
   const home = resolveHome(options.home);
   const daemon = await daemonUrl(home, { url: options.url, port: options.port });
+  if (!daemon.url)
+    throw new KeygateError(
+      'cli.usage',
+      'KEYGATE_PORT=0 lets the daemon pick its port when it starts: start it first, or pass --port or --url',
+    );
   const agent = options.agent;
   // Each agent has its own server name, token variable and input id, so that the snippets of
   // several agents can live side by side in one client's configuration.

@@ -3,6 +3,7 @@
  * serves /mcp (agents), /api (admin), /healthz; it reloads policy on change or SIGHUP and drains
  * in-flight calls on SIGTERM.
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -128,6 +129,9 @@ async function assemble(options: DaemonOptions, paths: HomePaths, store: Store):
     }),
   };
 
+  // Written to daemon.json and shown by /healthz: `keygate stdio` tells this home's daemon from
+  // another one answering at the same address (another checkout's, or after a stale daemon.json).
+  const instance = randomUUID();
   const allowed = allowedHostnames(options.host);
   let inFlight = 0;
   const server: Server = createServer((req, res) => {
@@ -152,7 +156,12 @@ async function assemble(options: DaemonOptions, paths: HomePaths, store: Store):
     if (refused) return sendJson(res, 403, { error: { code: 'forbidden', message: refused } });
     const url = new URL(req.url ?? '/', 'http://keygate');
     if (url.pathname === '/healthz')
-      return sendJson(res, 200, { status: 'ok', version: VERSION, policyVersion: policy.current.version });
+      return sendJson(res, 200, {
+        status: 'ok',
+        version: VERSION,
+        policyVersion: policy.current.version,
+        instance,
+      });
     // The approval page holds nothing: it asks for the admin token and then uses /api.
     if (req.method === 'GET' && url.pathname.startsWith('/approvals/'))
       return sendApprovalPage(res, url.pathname);
@@ -211,7 +220,7 @@ async function assemble(options: DaemonOptions, paths: HomePaths, store: Store):
   publicUrl = url;
   await writeFile(
     paths.daemon,
-    `${JSON.stringify({ url, pid: process.pid, startedAt: new Date().toISOString(), version: VERSION })}\n`,
+    `${JSON.stringify({ url, pid: process.pid, instance, startedAt: new Date().toISOString(), version: VERSION })}\n`,
     {
       mode: 0o600,
     },
