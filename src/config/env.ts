@@ -11,11 +11,12 @@ export const ENVIRONMENT = {
   KEYGATE_MASTER_KEY: 'master key as base64 of 32 bytes, instead of <home>/master.key',
   KEYGATE_PASSPHRASE:
     'passphrase for a vault initialised with --passphrase (otherwise asked on the terminal)',
-  KEYGATE_PORT: 'port of `keygate serve` (default 7787; 0 picks a free one, written to daemon.json)',
+  KEYGATE_PORT:
+    'port of `keygate serve` (default 7787; 0 picks a free one, written to daemon.json); where stdio and mcp-config look when no daemon runs',
   KEYGATE_HOST: 'address of `keygate serve` (default 127.0.0.1)',
   KEYGATE_TOKEN: 'agent token for `keygate stdio` (kg_…)',
   KEYGATE_URL:
-    'daemon URL for `keygate stdio` (default: from <home>/daemon.json, else http://127.0.0.1:7787)',
+    'daemon URL for `keygate stdio` and `mcp-config` (default: from <home>/daemon.json, else http://127.0.0.1:$KEYGATE_PORT)',
   DATABASE_URL: 'postgres://… to keep the store in PostgreSQL instead of the embedded PGlite',
   KEYGATE_DB_SCHEMA: 'PostgreSQL schema for the store (default public)',
   KEYGATE_UPSTREAM_DIR:

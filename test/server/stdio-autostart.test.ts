@@ -74,7 +74,8 @@ describe('keygate stdio starting the daemon', () => {
       .split('\n')
       .filter((line) => line.includes(`serve --home ${home}`) && !line.includes('ps -eo'));
     expect(serving.map((line) => Number(line.trim().split(/\s+/)[0]))).toEqual([pid]);
-  }, 90_000);
+    // init and two cold daemon starts: over a minute on a loaded machine.
+  }, 180_000);
 
   it('reports a daemon that could not start at once, to the client and on stderr', async () => {
     // Something that is not keygate holds the port the daemon is configured for.
