@@ -10,7 +10,7 @@ import type { ToolDefinition } from '../catalog/index.js';
 import type { ApprovalMode } from '../config/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
 import type { Approval, ApprovalBook, CallIdentity } from './approval-book.js';
-import { describeCall, seeEverythingHint, showCommand } from './call-summary.js';
+import { describeCall, type KeygateCommand, seeEverythingHint, showCommand } from './call-summary.js';
 import type { ApprovalChannel, CallExchange, ChannelStep, PendingCall } from './channel.js';
 import type { RequestStateCodec } from './request-state.js';
 
@@ -41,6 +41,8 @@ export class ApprovalGate {
     private readonly channels: readonly ApprovalChannel[],
     /** The address of an approval's page, named wherever a human is told how to see a call. */
     private readonly pageUrl?: (id: string) => string,
+    /** How a human runs keygate here (`./bin/keygate … --home DIR`), for the pending message. */
+    private readonly command: KeygateCommand = (args) => `keygate ${args}`,
   ) {}
 
   async pass(call: GatedCall, exchange: CallExchange): Promise<GateOutcome> {
@@ -120,7 +122,7 @@ export class ApprovalGate {
       case 'used': // claim says why a used record cannot run again, and audits the attempt
         return { kind: 'execute', approval: await this.book.claim(id, call) };
       case 'pending':
-        return { kind: 'stop', error: pendingError(approval, this.pageUrl?.(approval.id)) };
+        return { kind: 'stop', error: pendingError(approval, this.command, this.pageUrl?.(approval.id)) };
       case 'expired':
         return {
           kind: 'stop',
@@ -145,30 +147,37 @@ export class ApprovalGate {
   }
 
   private pending(call: GatedCall, approval: Approval): PendingCall {
-    const summary = describeCall(approval, call.definition, { pageUrl: this.pageUrl?.(approval.id) });
+    const summary = describeCall(approval, call.definition, {
+      pageUrl: this.pageUrl?.(approval.id),
+      command: this.command,
+    });
     return { approval, summary: summary.lines, shownInFull: summary.complete, waitMs: call.waitMs };
   }
 }
 
 /** What the agent is told while a call waits: the id, the command a human runs, where to see it all. */
-function pendingError(approval: Approval, pageUrl: string | undefined): KeygateError {
+function pendingError(
+  approval: Approval,
+  command: KeygateCommand,
+  pageUrl: string | undefined,
+): KeygateError {
   const id = approval.id;
   return new KeygateError(
     'approval.pending',
     [
       `${approval.tool} is waiting for a human's approval (${id}); it was not made yet.`,
-      `A human approves it with: keygate approvals approve ${id}`,
-      `(or refuses it with: keygate approvals deny ${id} --reason "…").`,
+      `A human approves it with: ${command(`approvals approve ${id}`)}`,
+      `(or refuses it with: ${command(`approvals deny ${id} --reason "…"`)}).`,
       `Once approved, make this same call again with the same arguments: it runs once. The request expires at ${approval.expiresAt}.`,
-      seeEverythingHint(id, pageUrl),
+      seeEverythingHint(id, pageUrl, command),
     ].join(' '),
     {
       details: {
         approvalId: id,
         expiresAt: approval.expiresAt,
-        approve: `keygate approvals approve ${id}`,
-        deny: `keygate approvals deny ${id}`,
-        show: showCommand(id),
+        approve: command(`approvals approve ${id}`),
+        deny: command(`approvals deny ${id}`),
+        show: showCommand(id, command),
         ...(pageUrl ? { page: pageUrl } : {}),
       },
     },

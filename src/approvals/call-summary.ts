@@ -77,13 +77,18 @@ export function renderArguments(argsRedacted: unknown): string[] {
 }
 
 /** The command that prints approval `id` with every argument in full. */
-export function showCommand(id: string): string {
-  return `keygate approvals show ${id}`;
+export function showCommand(id: string, command: KeygateCommand = plainCommand): string {
+  return command(`approvals show ${id}`);
 }
 
+/** How a human runs keygate here, given the words after `keygate` (`./bin/keygate … --home DIR`). */
+export type KeygateCommand = (args: string) => string;
+
+const plainCommand: KeygateCommand = (args) => `keygate ${args}`;
+
 /** How a human sees every argument of approval `id` in full. The one place this hint is written. */
-export function seeEverythingHint(id: string, pageUrl?: string): string {
-  return `See every argument in full with: ${showCommand(id)}${pageUrl ? `, or on the approval page ${pageUrl} (it asks for the admin token)` : ''}.`;
+export function seeEverythingHint(id: string, pageUrl?: string, command?: KeygateCommand): string {
+  return `See every argument in full with: ${showCommand(id, command)}${pageUrl ? `, or on the approval page ${pageUrl} (it asks for the admin token)` : ''}.`;
 }
 
 /** One argument cut to MAX_VALUE characters; `cut` is how many were left out (0: none). */
@@ -136,7 +141,7 @@ function amountLine(args: Record<string, unknown>): string | undefined {
 export function describeCall(
   call: SummarisedCall,
   tool: ToolDefinition | undefined,
-  options: { pageUrl?: string } = {},
+  options: { pageUrl?: string; command?: KeygateCommand } = {},
 ): CallSummary {
   const args = (call.argsRedacted ?? {}) as Record<string, unknown>;
   const lines = [`Agent "${call.agent}" wants to call ${call.tool}.`];
@@ -154,7 +159,7 @@ export function describeCall(
   const complete = fullLength <= FORM_ARGUMENTS_LIMIT;
   lines.push(...(complete ? full : cutArguments(argumentEntries(args), fullLength)));
   lines.push(`Approval ${call.id}, open until ${call.expiresAt}.`);
-  lines.push(seeEverythingHint(call.id, options.pageUrl));
+  lines.push(seeEverythingHint(call.id, options.pageUrl, options.command));
   return { lines, complete };
 }
 

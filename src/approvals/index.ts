@@ -15,6 +15,7 @@ export {
   type CallSummary,
   describeCall,
   FORM_ARGUMENTS_LIMIT,
+  type KeygateCommand,
   renderArguments,
   seeEverythingHint,
   showCommand,

@@ -25,6 +25,8 @@ export class OutOfBandChannel implements ApprovalChannel {
     private readonly book: ApprovalBook,
     private readonly signals: ApprovalSignals,
     private readonly silentWaitMs = SILENT_WAIT_MS,
+    /** How a human runs keygate here, for the progress message. */
+    private readonly command: (args: string) => string = (args) => `keygate ${args}`,
   ) {}
 
   usable(): boolean {
@@ -57,7 +59,7 @@ export class OutOfBandChannel implements ApprovalChannel {
         nextProgress = now + progressEvery;
         await exchange
           .progress(
-            `waiting for a human to approve ${approval.tool}: keygate approvals approve ${id}`,
+            `waiting for a human to approve ${approval.tool}: ${this.command(`approvals approve ${id}`)}`,
             ++ticks,
           )
           .catch(() => undefined);

@@ -19,6 +19,8 @@ export interface ApprovalsOptions {
   readonly onError?: (error: unknown) => void;
   /** How long a request without a progress token waits out of band (default SILENT_WAIT_MS). */
   readonly silentWaitMs?: number;
+  /** Prefixes `approvals approve ID` with how a human runs keygate here (default `keygate`). */
+  readonly command?: (args: string) => string;
 }
 
 export interface Approvals {
@@ -34,13 +36,14 @@ export async function startApprovals(options: ApprovalsOptions): Promise<Approva
   const signals = await ApprovalSignals.start(options.store, options.onError);
   const book = new ApprovalBook(options.store, options.audit, signals.notify);
   const codec = new RequestStateCodec(options.stateKey);
-  const outOfBand = new OutOfBandChannel(book, signals, options.silentWaitMs);
+  const outOfBand = new OutOfBandChannel(book, signals, options.silentWaitMs, options.command);
   // The order is the order of preference; out of band always works, so it comes last.
   const gate = new ApprovalGate(
     book,
     codec,
     [new ElicitationChannel(book, codec), new UrlChannel(book, codec, outOfBand, options.pageUrl), outOfBand],
     options.pageUrl,
+    options.command,
   );
   const sweeper = setInterval(() => void book.expireDue().catch(options.onError), SWEEP_MS);
   sweeper.unref();

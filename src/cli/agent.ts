@@ -5,6 +5,7 @@ import {
   formatProblems,
   globMatches,
   homePaths,
+  keygateCommand,
   loadPolicyFile,
   parseDuration,
   resolveHome,
@@ -42,7 +43,7 @@ export async function agentAddCommand(options: { home?: string; name: string }):
       '',
       `  ${created.token}`,
       '',
-      `token id ${created.tokenId}. Give ${created.agent} tools in keygate.yaml, then: keygate mcp-config --client claude-code --agent ${created.agent}`,
+      `token id ${created.tokenId}. Give ${created.agent} tools in keygate.yaml, then: ${keygateCommand(options.home)(`mcp-config --client claude-code --agent ${created.agent}`)}`,
     ].join('\n'),
   };
 }
@@ -120,7 +121,7 @@ export async function agentListCommand(options: { home?: string }): Promise<Comm
     json: { agents },
     text:
       agents.length === 0
-        ? 'no agents yet: keygate agent add NAME'
+        ? `no agents yet: ${keygateCommand(options.home)('agent add NAME')}`
         : formatTable([['AGENT', 'TOKEN ID', 'STATE', 'EXPIRES', 'TOOLS'], ...rows]),
   };
 }

@@ -5,6 +5,7 @@
 import { ApprovalBook, type ApprovalView, approvalView } from '../approvals/index.js';
 import { AuditLog } from '../audit/index.js';
 import { loadCatalog } from '../catalog/index.js';
+import { keygateCommand } from '../config/index.js';
 import { KeygateError } from '../errors/index.js';
 import { findDaemon } from './daemon-client.js';
 import { type CommandOutput, formatTable } from './output.js';
@@ -70,16 +71,17 @@ export async function approvalsListCommand(options: { home?: string; status?: st
           ]),
           ...approvals
             .filter((a) => a.status === 'pending')
-            .flatMap((a) => ['', ...a.summary, ...decisionHints(a.id)]),
+            .flatMap((a) => ['', ...a.summary, ...decisionHints(a.id, options.home)]),
         ].join('\n');
   return { json: { approvals }, text } satisfies CommandOutput;
 }
 
 /** The commands that decide a pending approval, as the listing and `show` print them. */
-function decisionHints(id: string): string[] {
+function decisionHints(id: string, home: string | undefined): string[] {
+  const command = keygateCommand(home);
   return [
-    `  approve: keygate approvals approve ${id}`,
-    `  deny:    keygate approvals deny ${id} --reason "…"`,
+    `  approve: ${command(`approvals approve ${id}`)}`,
+    `  deny:    ${command(`approvals deny ${id} --reason "…"`)}`,
   ];
 }
 
@@ -116,7 +118,7 @@ export async function approvalsShowCommand(options: { home?: string; id: string 
     field('Arguments hash', a.argsHash),
     'Arguments (every one in full, sensitive values redacted):',
     ...a.arguments,
-    ...(a.status === 'pending' ? ['', ...decisionHints(a.id)] : []),
+    ...(a.status === 'pending' ? ['', ...decisionHints(a.id, options.home)] : []),
   ].join('\n');
   return { json: a, text };
 }

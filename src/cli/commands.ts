@@ -320,15 +320,25 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     words: ['mcp-config'],
     usage:
-      'keygate mcp-config --client claude-desktop|claude-code|cursor|vscode --agent NAME [--home DIR] [--json]',
-    summary: 'print the exact configuration snippet for that client',
-    options: { client: { type: 'string' }, agent: { type: 'string' }, home, json },
+      'keygate mcp-config --client claude-desktop|claude-code|cursor|vscode --agent NAME [--url URL | --port N] [--home DIR] [--json]',
+    summary:
+      "print the exact configuration snippet for that client (daemon: --url, --port, KEYGATE_URL, the running daemon's, KEYGATE_PORT, 7787)",
+    options: {
+      client: { type: 'string' },
+      agent: { type: 'string' },
+      url: { type: 'string' },
+      port: { type: 'string' },
+      home,
+      json,
+    },
     positionals: 0,
     run: async (values) =>
       (await import('./mcp-config.js')).mcpConfigCommand({
         home: text(values.home),
         client: text(values.client),
         agent: text(values.agent),
+        url: text(values.url),
+        port: text(values.port),
       }),
   },
   {

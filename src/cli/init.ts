@@ -1,7 +1,7 @@
 /** `keygate init [--passphrase]`: create the home folder: master key, vault, admin token, policy. */
 import { mkdir, open, stat, writeFile } from 'node:fs/promises';
 import { createAdminToken } from '../agents/index.js';
-import { envValue, STARTER_POLICY } from '../config/index.js';
+import { envValue, keygateCommand, STARTER_POLICY } from '../config/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
 import type { KdfParams, Store } from '../store/index.js';
 import { checkNewPassphrase, MasterKey, readMasterKeyFile, Vault } from '../vault/index.js';
@@ -107,7 +107,7 @@ export async function initCommand(options: InitOptions): Promise<CommandOutput> 
         `  policy: ${paths.policy}${policyCreated ? '' : ' (kept the existing file)'}`,
         `  store: ${store.location}`,
         '',
-        'next: add a credential, e.g. `keygate secret set github` (the value is asked for, never passed as an argument)',
+        `next: add a credential, e.g. \`${keygateCommand(options.home)('secret set github')}\` (the value is asked for, never passed as an argument)`,
       ].join('\n'),
     };
   } finally {

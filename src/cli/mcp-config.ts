@@ -1,12 +1,11 @@
 /** `keygate mcp-config --client … --agent NAME`: the exact configuration snippet for an MCP client. */
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the snippets contain the clients' own ${…} placeholders, on purpose.
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { homePaths, PACKAGE_ROOT, resolveHome } from '../config/index.js';
+import { homePaths, keygateCommand, PACKAGE_ROOT, resolveHome } from '../config/index.js';
 import { KeygateError } from '../errors/index.js';
+import { daemonUrl } from './daemon-url.js';
 import type { CommandOutput } from './output.js';
 import { requirePolicyAgent } from './policy-agents.js';
-import { DEFAULT_PORT } from './serve.js';
 
 export const CLIENTS = ['claude-desktop', 'claude-code', 'cursor', 'vscode'] as const;
 
@@ -14,6 +13,10 @@ export async function mcpConfigCommand(options: {
   home?: string;
   client?: string;
   agent?: string;
+  /** The daemon's URL (default KEYGATE_URL, else the running daemon's, else KEYGATE_PORT or 7787). */
+  url?: string;
+  /** The daemon's port on this machine, when it is not the default. */
+  port?: string;
 }): Promise<CommandOutput> {
   const client = options.client as (typeof CLIENTS)[number];
   if (!CLIENTS.includes(client))
@@ -21,19 +24,49 @@ export async function mcpConfigCommand(options: {
   if (!options.agent) throw new KeygateError('cli.usage', '--agent NAME is required');
   const home = resolveHome(options.home);
   await requirePolicyAgent(homePaths(home), options.agent);
-  const daemon = await readFile(homePaths(home).daemon, 'utf8')
-    .then((text) => (JSON.parse(text) as { url?: string }).url)
-    .catch(() => undefined);
-  const url = `${daemon ?? `http://127.0.0.1:${DEFAULT_PORT}`}/mcp`;
-  const name = `keygate-${options.agent}`;
-  const { config, where, note } = snippet(client, name, url, home);
+  const daemon = await daemonUrl(home, { url: options.url, port: options.port });
+  if (!daemon.url)
+    throw new KeygateError(
+      'cli.usage',
+      'KEYGATE_PORT=0 lets the daemon pick its port when it starts: start it first, or pass --port or --url',
+    );
+  const agent = options.agent;
+  // Each agent has its own server name, token variable and input id, so that the snippets of
+  // several agents can live side by side in one client's configuration.
+  const names: SnippetNames = {
+    server: `keygate-${agent}`,
+    tokenVariable: `KEYGATE_TOKEN_${agent.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`,
+    inputId: `keygate-token-${agent.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`,
+  };
+  const { config, where, note } = snippet(client, names, {
+    url: `${daemon.url}/mcp`,
+    // stdio finds the daemon through daemon.json; a URL given explicitly is passed on.
+    stdioUrl: daemon.source === 'flag' || daemon.source === 'environment' ? daemon.url : undefined,
+    home,
+    taskToken: keygateCommand(options.home)(`agent token ${agent} --ttl 8h`),
+  });
   return {
-    json: { client, agent: options.agent, file: where, config },
+    json: { client, agent, file: where, config },
     text: [`# ${where}`, JSON.stringify(config, null, 2), '', `# ${note}`].join('\n'),
   };
 }
 
-function snippet(client: (typeof CLIENTS)[number], name: string, url: string, home: string) {
+interface SnippetNames {
+  readonly server: string;
+  readonly tokenVariable: string;
+  readonly inputId: string;
+}
+
+interface SnippetContext {
+  readonly url: string;
+  readonly stdioUrl: string | undefined;
+  readonly home: string;
+  readonly taskToken: string;
+}
+
+function snippet(client: (typeof CLIENTS)[number], names: SnippetNames, context: SnippetContext) {
+  const { server: name, tokenVariable, inputId } = names;
+  const { url, home } = context;
   switch (client) {
     case 'claude-desktop':
       // Claude Desktop launches a command and cannot read an environment variable of yours.
@@ -44,29 +77,33 @@ function snippet(client: (typeof CLIENTS)[number], name: string, url: string, ho
             [name]: {
               command: join(PACKAGE_ROOT, 'bin', 'keygate'),
               args: ['stdio'],
-              env: { KEYGATE_TOKEN: '<the kg_ token of this agent>', KEYGATE_HOME: home },
+              env: {
+                KEYGATE_TOKEN: '<the kg_ token of this agent>',
+                KEYGATE_HOME: home,
+                ...(context.stdioUrl ? { KEYGATE_URL: context.stdioUrl } : {}),
+              },
             },
           },
         },
-        note: 'Claude Desktop stores the token in this file: prefer a task token (keygate agent token NAME --ttl 8h).',
+        note: `Claude Desktop stores the token in this file: prefer a task token (${context.taskToken}).`,
       };
     case 'claude-code':
       return {
         where: '.mcp.json in your project (or: claude mcp add-json)',
         config: {
           mcpServers: {
-            [name]: { type: 'http', url, headers: { Authorization: 'Bearer ${KEYGATE_TOKEN}' } },
+            [name]: { type: 'http', url, headers: { Authorization: `Bearer \${${tokenVariable}}` } },
           },
         },
-        note: 'Claude Code expands ${KEYGATE_TOKEN} from your environment: export KEYGATE_TOKEN=kg_… before starting it.',
+        note: `Claude Code expands \${${tokenVariable}} from your environment: export ${tokenVariable}=kg_… before starting it.`,
       };
     case 'cursor':
       return {
         where: '~/.cursor/mcp.json (or .cursor/mcp.json in a project)',
         config: {
-          mcpServers: { [name]: { url, headers: { Authorization: 'Bearer ${env:KEYGATE_TOKEN}' } } },
+          mcpServers: { [name]: { url, headers: { Authorization: `Bearer \${env:${tokenVariable}}` } } },
         },
-        note: 'Cursor reads ${env:KEYGATE_TOKEN} from the environment it was started in.',
+        note: `Cursor reads \${env:${tokenVariable}} from the environment it was started in: export ${tokenVariable}=kg_… before starting it.`,
       };
     case 'vscode':
       return {
@@ -75,13 +112,13 @@ function snippet(client: (typeof CLIENTS)[number], name: string, url: string, ho
           inputs: [
             {
               type: 'promptString',
-              id: 'keygate-token',
+              id: inputId,
               description: `keygate token (${name})`,
               password: true,
             },
           ],
           servers: {
-            [name]: { type: 'http', url, headers: { Authorization: 'Bearer ${input:keygate-token}' } },
+            [name]: { type: 'http', url, headers: { Authorization: `Bearer \${input:${inputId}}` } },
           },
         },
         note: 'VS Code asks for the token once and keeps it in its secret storage.',

@@ -1,4 +1,5 @@
 /** `keygate secret set | list | rm`: secrets are write-only; only metadata is ever printed. */
+import { keygateCommand } from '../config/index.js';
 import { checkSecretShape, type SecretMetadata } from '../vault/index.js';
 import { findDaemon } from './daemon-client.js';
 import { type CommandOutput, formatTable } from './output.js';
@@ -77,7 +78,7 @@ export async function secretListCommand(options: { home?: string }): Promise<Com
     json: { secrets },
     text:
       secrets.length === 0
-        ? 'no secrets yet: keygate secret set NAME'
+        ? `no secrets yet: ${keygateCommand(options.home)('secret set NAME')}`
         : formatTable([header, ...secrets.map(row)]),
   };
 }

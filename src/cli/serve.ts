@@ -1,5 +1,5 @@
 /** `keygate serve [--port N] [--host H] [--init]`: run the daemon until SIGTERM or SIGINT. */
-import { envValue, homePaths, resolveHome } from '../config/index.js';
+import { envValue, homePaths, keygateCommand, resolveHome } from '../config/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
 import { startDaemon } from '../server/index.js';
 import type { CommandOutput } from './output.js';
@@ -50,8 +50,9 @@ export async function serveCommand(options: ServeOptions): Promise<CommandOutput
     ...(process.stdin.isTTY ? { askPassphrase: () => promptHidden('Vault passphrase: ') } : {}),
   });
   log(`listening on ${daemon.url} (home ${homePaths(home).root})`);
+  const command = keygateCommand(home);
   log(
-    `MCP endpoint ${daemon.url}/mcp; next: keygate secret set github, keygate agent add NAME, keygate mcp-config --client claude-code --agent NAME`,
+    `MCP endpoint ${daemon.url}/mcp; next: ${command('secret set github')}, ${command('agent add NAME')}, ${command('mcp-config --client claude-code --agent NAME')}`,
   );
 
   await new Promise<void>((resolve) => {

@@ -1,7 +1,7 @@
 /** The one place keygate reads environment variables; everything else receives values from here. */
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve, sep } from 'node:path';
+import { delimiter, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Every environment variable keygate reads, with what it is for (shown in --help and the README). */
@@ -11,11 +11,12 @@ export const ENVIRONMENT = {
   KEYGATE_MASTER_KEY: 'master key as base64 of 32 bytes, instead of <home>/master.key',
   KEYGATE_PASSPHRASE:
     'passphrase for a vault initialised with --passphrase (otherwise asked on the terminal)',
-  KEYGATE_PORT: 'port of `keygate serve` (default 7787; 0 picks a free one, written to daemon.json)',
+  KEYGATE_PORT:
+    'port of `keygate serve` (default 7787; 0 picks a free one, written to daemon.json); where stdio and mcp-config look when no daemon runs',
   KEYGATE_HOST: 'address of `keygate serve` (default 127.0.0.1)',
   KEYGATE_TOKEN: 'agent token for `keygate stdio` (kg_…)',
   KEYGATE_URL:
-    'daemon URL for `keygate stdio` (default: from <home>/daemon.json, else http://127.0.0.1:7787)',
+    'daemon URL for `keygate stdio` and `mcp-config` (default: from <home>/daemon.json, else http://127.0.0.1:$KEYGATE_PORT)',
   DATABASE_URL: 'postgres://… to keep the store in PostgreSQL instead of the embedded PGlite',
   KEYGATE_DB_SCHEMA: 'PostgreSQL schema for the store (default public)',
   KEYGATE_UPSTREAM_DIR:
@@ -50,7 +51,78 @@ export function resolveHome(
 ): string {
   const explicit = flag ?? envValue('KEYGATE_HOME', env);
   if (explicit) return resolve(cwd, explicit);
-  const root = PACKAGE_ROOT.replace(/[\\/]$/, '');
-  const inCheckout = existsSync(join(root, '.git')) && (cwd === root || cwd.startsWith(root + sep));
-  return inCheckout ? join(root, 'vault') : join(homedir(), '.keygate');
+  return inCheckout(cwd) ? join(PACKAGE_DIR, 'vault') : join(homedir(), '.keygate');
+}
+
+/** PACKAGE_ROOT without its trailing separator. */
+const PACKAGE_DIR = PACKAGE_ROOT.replace(/[\\/]$/, '');
+
+/** Whether this package is a git checkout of keygate (an installed package has no .git). */
+function isCheckout(): boolean {
+  return existsSync(join(PACKAGE_DIR, '.git'));
+}
+
+/** Whether `cwd` is inside a checkout of keygate, where the home defaults to ./vault. */
+function inCheckout(cwd: string): boolean {
+  return isCheckout() && (cwd === PACKAGE_DIR || cwd.startsWith(PACKAGE_DIR + sep));
+}
+
+/** Prefixes a keygate command line (`approvals approve ID`) with how keygate is run here. */
+export type KeygateCommand = (args: string) => string;
+
+/**
+ * How a person runs keygate here, for hints and the approval command sent to agents:
+ * `keygate` when this very package is on PATH (a global install), `npx keygate` when it is a
+ * project's dependency on PATH, `./bin/keygate` from the checkout's root, else the absolute
+ * path of bin/keygate. `--home DIR` follows the command words whenever `home` is not what that
+ * command would find by itself.
+ */
+export function keygateCommand(
+  home?: string,
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+): KeygateCommand {
+  const bin = join(PACKAGE_DIR, 'bin', 'keygate');
+  const onPath = pathEntryFor(bin, env);
+  const program = onPath
+    ? onPath.endsWith(`${sep}node_modules${sep}.bin`)
+      ? 'npx keygate'
+      : 'keygate'
+    : cwd === PACKAGE_DIR
+      ? './bin/keygate'
+      : shellQuote(bin);
+  const resolved = resolveHome(home, env, cwd);
+  // The default home of a checkout depends on the folder the command runs in; only
+  // ./bin/keygate pins that folder, so any other form from a checkout names its home.
+  const implicit =
+    resolved === resolveHome(undefined, {}, cwd) && (!isCheckout() || program === './bin/keygate');
+  const homeFlag = implicit ? '' : ` --home ${shellQuote(resolved)}`;
+  return (args) => {
+    // Flags follow the command words: `keygate approvals approve ID --home DIR --reason R`.
+    const flags = args.search(/(?:^| )-/);
+    const words = flags < 0 ? args : args.slice(0, flags);
+    return `${program} ${words}${homeFlag}${args.slice(words.length)}`;
+  };
+}
+
+/** The PATH folder whose `keygate` is this package's bin/keygate, if any. */
+function pathEntryFor(bin: string, env: NodeJS.ProcessEnv): string | undefined {
+  const real = (file: string) => {
+    try {
+      return realpathSync(file);
+    } catch {
+      return undefined;
+    }
+  };
+  const target = real(bin);
+  if (!target) return undefined;
+  return (env.PATH ?? '')
+    .split(delimiter)
+    .filter((dir) => dir !== '')
+    .find((dir) => real(join(dir, 'keygate')) === target);
+}
+
+/** Quotes a word for a POSIX shell when it needs it. */
+function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
 }

@@ -5,6 +5,8 @@ export {
   ENVIRONMENT,
   type EnvironmentName,
   envValue,
+  type KeygateCommand,
+  keygateCommand,
   PACKAGE_ROOT,
   resolveHome,
   upstreamDir,

@@ -86,6 +86,8 @@ export const ERROR_CODES = {
   'agent.exists': 'the agent already exists',
   /** The daemon could not be reached or answered with an error. */
   'daemon.unavailable': 'the daemon could not be reached',
+  /** A daemon answers at the URL, but it serves another home (another checkout's, or a stale daemon.json). */
+  'daemon.foreign': 'the daemon answering serves another home',
   /** Something failed that keygate did not expect; details stay in the daemon's log. */
   internal: 'an internal error',
 } as const;

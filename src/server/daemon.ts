@@ -3,6 +3,7 @@
  * serves /mcp (agents), /api (admin), /healthz; it reloads policy on change or SIGHUP and drains
  * in-flight calls on SIGTERM.
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -12,7 +13,7 @@ import { type AgentIdentity, AgentRegistry, type TokenRefusal } from '../agents/
 import { startApprovals } from '../approvals/index.js';
 import { AuditLog } from '../audit/index.js';
 import { loadCatalog } from '../catalog/index.js';
-import { envValue, type HomePaths, homePaths, PACKAGE_ROOT } from '../config/index.js';
+import { envValue, type HomePaths, homePaths, keygateCommand, PACKAGE_ROOT } from '../config/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
 import { Executor } from '../executor/index.js';
 import { agentToolHandlers, createMcpHttpHandler, createMcpServer, type PipelineDeps } from '../mcp/index.js';
@@ -99,6 +100,7 @@ async function assemble(options: DaemonOptions, paths: HomePaths, store: Store):
     audit,
     stateKey: vault.deriveKey('mcp request state'),
     pageUrl: (id) => `${publicUrl}/approvals/${encodeURIComponent(id)}`,
+    command: keygateCommand(paths.root),
     onError: (error) => options.log(`approvals: ${(error as Error)?.message ?? 'unknown error'}`),
   });
   const deps: PipelineDeps = {
@@ -133,6 +135,9 @@ async function assemble(options: DaemonOptions, paths: HomePaths, store: Store):
     }),
   };
 
+  // Written to daemon.json and shown by /healthz: `keygate stdio` tells this home's daemon from
+  // another one answering at the same address (another checkout's, or after a stale daemon.json).
+  const instance = randomUUID();
   const allowed = allowedHostnames(options.host);
   let inFlight = 0;
   const server: Server = createServer((req, res) => {
@@ -157,7 +162,12 @@ async function assemble(options: DaemonOptions, paths: HomePaths, store: Store):
     if (refused) return sendJson(res, 403, { error: { code: 'forbidden', message: refused } });
     const url = new URL(req.url ?? '/', 'http://keygate');
     if (url.pathname === '/healthz')
-      return sendJson(res, 200, { status: 'ok', version: VERSION, policyVersion: policy.current.version });
+      return sendJson(res, 200, {
+        status: 'ok',
+        version: VERSION,
+        policyVersion: policy.current.version,
+        instance,
+      });
     if (url.pathname === '/' && (req.method === 'GET' || req.method === 'HEAD'))
       return sendHomePage(req, res, VERSION);
     // The approval page holds nothing: it asks for the admin token and then uses /api.
@@ -208,7 +218,7 @@ async function assemble(options: DaemonOptions, paths: HomePaths, store: Store):
   publicUrl = url;
   await writeFile(
     paths.daemon,
-    `${JSON.stringify({ url, pid: process.pid, startedAt: new Date().toISOString(), version: VERSION })}\n`,
+    `${JSON.stringify({ url, pid: process.pid, instance, startedAt: new Date().toISOString(), version: VERSION })}\n`,
     {
       mode: 0o600,
     },

@@ -151,7 +151,8 @@ agents:
     const held = await call(client, issue('from the CLI'));
     expect(held.structuredContent?.error.code).toBe('approval.pending');
     const id = held.structuredContent!.error.approvalId!;
-    expect(held.content[0]!.text).toContain(`keygate approvals approve ${id}`);
+    // Said as it runs here: the daemon's cwd is the checkout, and its home is not ./vault.
+    expect(held.content[0]!.text).toContain(`./bin/keygate approvals approve ${id} --home ${home}`);
 
     const text = await keygate(['approvals', 'list', '--home', home]);
     expect(text.code).toBe(0);

@@ -1,6 +1,11 @@
-/** `keygate stdio` starts a daemon when none answers; two clients starting at once share one. */
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+/**
+ * `keygate stdio` starts a daemon when none answers; two clients starting at once share one; a
+ * daemon that cannot start, a refused token and another home's daemon are reported at once.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
@@ -8,8 +13,28 @@ import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, describe, expect, it } from 'vitest';
 import { keygate, ROOT } from '../helpers/cli.js';
 
+/** A client of `keygate stdio` with a clean environment; what it printed on stderr is kept. */
+function stdioClient(home: string, env: Record<string, string>, stderr: string[]) {
+  const transport = new StdioClientTransport({
+    command: join(ROOT, 'bin/keygate'),
+    args: ['stdio', '--home', home],
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stderr: 'pipe',
+  });
+  transport.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+  return { transport, client: new Client({ name: 'stdio-test', version: '1' }) };
+}
+
+const INITIALIZE = `${JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+})}\n`;
+
 describe('keygate stdio starting the daemon', () => {
   let home: string;
+  let token: string;
   const clients: Client[] = [];
 
   afterAll(async () => {
@@ -25,7 +50,7 @@ describe('keygate stdio starting the daemon', () => {
       join(home, 'keygate.yaml'),
       'services:\n  github: { spec: builtin:github, credential: github }\nagents:\n  bot:\n    tools: [github_repo_get]\n',
     );
-    const { token } = JSON.parse((await keygate(['agent', 'add', 'bot', '--home', home, '--json'])).stdout);
+    token = JSON.parse((await keygate(['agent', 'add', 'bot', '--home', home, '--json'])).stdout).token;
     const stderr: string[] = [];
     const start = async () => {
       const transport = new StdioClientTransport({
@@ -49,5 +74,83 @@ describe('keygate stdio starting the daemon', () => {
       .split('\n')
       .filter((line) => line.includes(`serve --home ${home}`) && !line.includes('ps -eo'));
     expect(serving.map((line) => Number(line.trim().split(/\s+/)[0]))).toEqual([pid]);
-  }, 90_000);
+    // init and two cold daemon starts: over a minute on a loaded machine.
+  }, 180_000);
+
+  it('reports a daemon that could not start at once, to the client and on stderr', async () => {
+    // Something that is not keygate holds the port the daemon is configured for.
+    const squatter: Server = createServer((_req, res) => res.writeHead(404).end());
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const port = (squatter.address() as AddressInfo).port;
+    try {
+      const other = join(await mkdtemp(join(tmpdir(), 'keygate-busy-')), 'home');
+      await keygate(['init', '--home', other]);
+      const stderr: string[] = [];
+      const { client, transport } = stdioClient(
+        other,
+        { KEYGATE_TOKEN: 'kg_whatever', KEYGATE_PORT: String(port) },
+        stderr,
+      );
+      const failure = await client.connect(transport).then(
+        () => undefined,
+        (error: Error) => error,
+      );
+      await client.close().catch(() => undefined);
+      // The daemon's own reason, as soon as it exited: not "not ready within 30 s", not "Connection closed".
+      expect(failure?.message).toContain(`the daemon it started exited with code 1`);
+      expect(failure?.message).toContain(`cannot listen on 127.0.0.1:${port}: the address is in use`);
+      expect(stderr.join('')).toContain(`cannot listen on 127.0.0.1:${port}`);
+      expect(stderr.join('')).not.toContain('within 30 s');
+    } finally {
+      squatter.close();
+    }
+  }, 150_000);
+
+  it('says that the daemon refused the token, and not that it is unreachable', async () => {
+    const stderr: string[] = [];
+    const { client, transport } = stdioClient(home, { KEYGATE_TOKEN: 'kg_not_a_real_token' }, stderr);
+    const failure = await client.connect(transport).then(
+      () => undefined,
+      (error: Error) => error,
+    );
+    await client.close().catch(() => undefined);
+    expect(failure?.message).toContain('the daemon refused the token: ');
+    expect(failure?.message).not.toContain('unreachable');
+    expect(stderr.join('')).toContain('the daemon refused the token: ');
+  }, 60_000);
+
+  it('exits 0, without a stack trace, when stdin closes right after initialize', async () => {
+    const child = spawn(join(ROOT, 'bin/keygate'), ['stdio', '--home', home], {
+      env: { PATH: process.env.PATH ?? '', KEYGATE_TOKEN: token },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      timeout: 30_000,
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.stdin.end(INITIALIZE);
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(stderr).not.toMatch(/Error|\n\s+at /);
+    expect(code).toBe(0);
+  }, 60_000);
+
+  it("refuses another home's daemon answering where this home's daemon.json points", async () => {
+    const { url } = JSON.parse(await readFile(join(home, 'daemon.json'), 'utf8')) as { url: string };
+    const other = join(await mkdtemp(join(tmpdir(), 'keygate-foreign-')), 'home');
+    await keygate(['init', '--home', other]);
+    // A daemon.json left by a daemon of this home that died; another home's daemon now answers there.
+    await writeFile(join(other, 'daemon.json'), JSON.stringify({ url, pid: 1, instance: 'gone' }));
+    const stderr: string[] = [];
+    // The token is valid for the daemon that answers: it must not even be sent.
+    const { client, transport } = stdioClient(other, { KEYGATE_TOKEN: token }, stderr);
+    const failure = await client.connect(transport).then(
+      () => undefined,
+      (error: Error) => error,
+    );
+    await client.close().catch(() => undefined);
+    expect(failure?.message).toContain(`the keygate daemon at ${url} serves another home`);
+    expect(stderr.join('')).toContain('[daemon.foreign]');
+    await expect(stat(join(other, 'daemon.log'))).rejects.toThrow();
+  }, 150_000);
 });
