@@ -63,7 +63,7 @@ describe('keygate approvals show, offline', () => {
       'Status:         pending',
       'Policy version: policy-v1',
       `Arguments hash: ${argsHash(args)}`,
-      `  approve: keygate approvals approve ${id}`,
+      `approvals approve ${id}`,
     ])
       expect(text).toContain(line);
     expect(text).toMatch(/Expires: +\d{4}-\d\d-\d\dT/);

@@ -18,10 +18,18 @@ type Config = {
 const config = async (options: Parameters<typeof mcpConfigCommand>[0]) =>
   ((await mcpConfigCommand(options)).json as { config: Config }).config;
 
+/** A home whose keygate.yaml lists the agents these tests name (mcp-config refuses others). */
+async function policyHome(): Promise<string> {
+  const home = await mkdtemp(join(tmpdir(), 'keygate-mcp-config-'));
+  const agents = ['bot', 'triage-bot', 'billing-bot'].map((name) => `  ${name}:\n    tools: []\n`).join('');
+  await writeFile(join(home, 'keygate.yaml'), `agents:\n${agents}`);
+  return home;
+}
+
 describe('keygate mcp-config', () => {
   let home: string;
   beforeAll(async () => {
-    home = await mkdtemp(join(tmpdir(), 'keygate-mcp-config-'));
+    home = await policyHome();
   });
   afterEach(() => vi.unstubAllEnvs());
 
@@ -48,7 +56,7 @@ describe('keygate mcp-config', () => {
   });
 
   it("prefers the running daemon's URL to KEYGATE_PORT", async () => {
-    const running = await mkdtemp(join(tmpdir(), 'keygate-mcp-config-'));
+    const running = await policyHome();
     await writeFile(join(running, 'daemon.json'), JSON.stringify({ url: 'http://127.0.0.1:45678', pid: 1 }));
     vi.stubEnv('KEYGATE_PORT', '9123');
     const printed = await config({ client: 'cursor', agent: 'bot', home: running });
