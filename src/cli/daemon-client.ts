@@ -12,20 +12,26 @@ export interface DaemonClient {
   request<T>(method: string, path: string, body?: unknown): Promise<T>;
 }
 
-/** The daemon serving `home`, if one answers; `undefined` when none runs. */
+/**
+ * The daemon serving `home`, if one answers; `undefined` when none runs. Only a daemon whose
+ * /healthz shows the instance id this home's daemon.json records counts: a stale daemon.json
+ * whose address another home's daemon now holds must never receive this home's admin token.
+ */
 export async function findDaemon(home: string | undefined): Promise<DaemonClient | undefined> {
   const paths: HomePaths = homePaths(resolveHome(home));
-  let info: { url?: string };
+  let info: { url?: string; instance?: unknown };
   try {
-    info = JSON.parse(await readFile(paths.daemon, 'utf8')) as { url?: string };
+    info = JSON.parse(await readFile(paths.daemon, 'utf8')) as { url?: string; instance?: unknown };
   } catch {
     return undefined;
   }
-  if (!info.url) return undefined;
-  const healthy = await fetch(`${info.url}/healthz`, { signal: AbortSignal.timeout(1500) })
-    .then((response) => response.ok)
-    .catch(() => false);
-  if (!healthy) return undefined;
+  if (!info.url || typeof info.instance !== 'string') return undefined;
+  const shown = await fetch(`${info.url}/healthz`, { signal: AbortSignal.timeout(1500) })
+    .then(async (response) =>
+      response.ok ? ((await response.json()) as { instance?: unknown }).instance : undefined,
+    )
+    .catch(() => undefined);
+  if (shown !== info.instance) return undefined;
   const token = (await readFile(paths.adminToken, 'utf8').catch(() => '')).trim();
   if (!token)
     throw new KeygateError(
