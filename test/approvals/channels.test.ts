@@ -414,11 +414,13 @@ describe('approvals through every channel', () => {
   it('50 identical pending calls approved once execute exactly once', async () => {
     gw.setPolicy(POLICY().replace('approval_wait: 2s', 'approval_wait: 30s'));
     const client = await gw.connect('alice');
-    const calls = Array.from({ length: 50 }, () =>
-      call(client, 'github_issue_create', issue('fifty'), { onprogress: () => undefined }),
+    // A call is waiting on the shared record once it has had its first progress notification.
+    const waiting = new Set<number>();
+    const calls = Array.from({ length: 50 }, (_, i) =>
+      call(client, 'github_issue_create', issue('fifty'), { onprogress: () => waiting.add(i) }),
     );
     const approval = await pendingOf('alice');
-    await new Promise((resolve) => setTimeout(resolve, 1000)); // let all 50 join the one record
+    while (waiting.size < 50) await new Promise((resolve) => setTimeout(resolve, 50));
     expect((await gw.approvals.book.list({ agent: 'alice' })).map((a) => a.id)).toEqual([approval.id]);
     await gw.approvals.book.decide(approval.id, 'approved', 'test admin');
     const results = await Promise.all(calls);

@@ -70,10 +70,15 @@ describe('keygate stdio starting the daemon', () => {
     expect(b).toEqual(['github_repo_get']);
     expect(stderr.join('')).toContain('started keygate serve');
     const pid = JSON.parse(await readFile(join(home, 'daemon.json'), 'utf8')).pid as number;
-    const serving = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
-      .split('\n')
-      .filter((line) => line.includes(`serve --home ${home}`) && !line.includes('ps -eo'));
-    expect(serving.map((line) => Number(line.trim().split(/\s+/)[0]))).toEqual([pid]);
+    const serving = () =>
+      execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
+        .split('\n')
+        .filter((line) => line.includes(`serve --home ${home}`) && !line.includes('ps -eo'))
+        .map((line) => Number(line.trim().split(/\s+/)[0]));
+    // The daemon that lost the race for the store exits by itself; on a loaded machine it may
+    // still be on its way out when both clients are already served by the winner.
+    for (let i = 0; i < 100 && serving().length > 1; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(serving()).toEqual([pid]);
     // init and two cold daemon starts: over a minute on a loaded machine.
   }, 180_000);
 
