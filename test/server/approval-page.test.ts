@@ -74,7 +74,7 @@ describe.skipIf(!existsSync(CHROMIUM))(`the approval page in Chromium (skipped: 
     await page.fill('#token', 'kga_not-the-admin-token');
     await page.click('#login button');
     await page.locator('#error', { hasText: /\S/ }).waitFor();
-    expect(await page.textContent('#error')).toContain('the admin token is required');
+    expect(await page.textContent('#error')).toContain('the token is not the admin token');
     expect(await page.textContent('#summary')).toBe('');
 
     await page.fill('#token', (await readFile(join(home, 'admin.token'), 'utf8')).trim());
