@@ -1,13 +1,18 @@
 /**
  * What a human is shown before deciding: who asks, which operation (service, method and path),
- * the risk, the amount for payments, and the arguments with sensitive values already redacted.
+ * the risk, the amount for payments, and the arguments. The arguments are the agent's own, so
+ * they are shown as they are: only fields the catalog marks secret (`format: password`,
+ * `writeOnly`) are hidden, and a call with a hidden value is never complete. The audit log's
+ * redaction by field name is not applied here: the agent chooses the keys of free-form objects
+ * (Notion `properties`, Stripe `metadata`), and a key such as "Token budget" must not hide from
+ * the approver what the call sends.
  *
  * A summary holds every argument in full when their rendering fits FORM_ARGUMENTS_LIMIT
  * characters; only such a summary may be the message of a form a human approves in. Beyond
  * that it shows the first arguments, each cut short, says exactly what it cut, and points to
  * the views that show everything (`keygate approvals show ID`, the approval page).
  */
-import { canonicalJson } from '../audit/index.js';
+import { canonicalJson, REDACTED_VALUE } from '../audit/index.js';
 import type { ToolDefinition } from '../catalog/index.js';
 import type { Approval } from './approval-book.js';
 
@@ -15,7 +20,8 @@ export interface SummarisedCall {
   readonly id: string;
   readonly agent: string;
   readonly tool: string;
-  readonly argsRedacted: unknown;
+  /** The canonical arguments, as the call will send them. */
+  readonly args: unknown;
   readonly expiresAt: string;
 }
 
@@ -36,18 +42,48 @@ export const FORM_ARGUMENTS_LIMIT = 4000;
 const MAX_ARGUMENTS = 12;
 const MAX_VALUE = 120;
 
-/** One line of plain text: shown as it is. Anything else is shown as JSON. */
-const PLAIN = /^(?![\s"])[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+(?<!\s)$/u;
+/**
+ * One line of plain text: shown as it is. Anything else is shown as JSON. Not plain: control,
+ * format and default-ignorable characters (zero-width, variation selectors, Hangul fillers),
+ * blank-looking ones (braille blank, spaces other than U+0020) and runs of spaces, any of which
+ * could make a value look shorter than it is.
+ */
+const PLAIN =
+  /^(?![\s"])(?!.* {2})[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}\u2800\u3000\u00a0\u1680\u2000-\u200a\u202f\u205f]+(?<!\s)$/u;
 /** An argument name shown as it is; any other name is shown as a JSON string. */
 const PLAIN_NAME = /^[\w.[\]-]+$/;
-/** Invisible or line-breaking characters JSON.stringify leaves alone: escaped, so none hides. */
-const HIDDEN = /[\p{Cf}\p{Zl}\p{Zp}]/gu;
+/**
+ * Invisible, blank-looking or line-breaking characters JSON.stringify leaves alone, and the
+ * second and later spaces of a run: escaped, so none hides and each counts.
+ */
+const HIDDEN =
+  /[\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}\u2800\u3000\u00a0\u1680\u2000-\u200a\u202f\u205f]|(?<= ) /gu;
 
 /** The characters of a text, counted and cut as people count them (not UTF-16 units). */
 const chars = (text: string): string[] => Array.from(text);
 
 function escapeHidden(json: string): string {
-  return json.replace(HIDDEN, (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`);
+  return json.replace(HIDDEN, (c) => {
+    const code = c.codePointAt(0)!;
+    return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/**
+ * The arguments as an approver sees them: the agent's values as they are, but for the fields
+ * the catalog marks secret, whose names are returned in `hidden`.
+ */
+function approverArguments(
+  tool: ToolDefinition | undefined,
+  args: unknown,
+): { shown: Record<string, unknown>; hidden: string[] } {
+  const record = (args ?? {}) as Record<string, unknown>;
+  const secret = new Set(tool?.sensitiveArguments ?? []);
+  const hidden = Object.keys(record).filter((name) => secret.has(name) && record[name] !== undefined);
+  const shown = Object.fromEntries(
+    Object.entries(record).map(([name, value]) => [name, secret.has(name) ? REDACTED_VALUE : value]),
+  );
+  return { shown, hidden: hidden.sort() };
 }
 
 /**
@@ -61,8 +97,7 @@ export function renderValue(value: unknown): string {
 }
 
 /** The arguments in canonical (sorted) order, their names ready to show. */
-function argumentEntries(argsRedacted: unknown): [string, unknown][] {
-  const args = (argsRedacted ?? {}) as Record<string, unknown>;
+function argumentEntries(args: Record<string, unknown>): [string, unknown][] {
   return Object.entries(args)
     .filter(([, value]) => value !== undefined)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
@@ -70,8 +105,8 @@ function argumentEntries(argsRedacted: unknown): [string, unknown][] {
 }
 
 /** Every argument in full, one `  name: value` line each: what `approvals show` and the page show. */
-export function renderArguments(argsRedacted: unknown): string[] {
-  const entries = argumentEntries(argsRedacted);
+export function renderArguments(tool: ToolDefinition | undefined, args: unknown): string[] {
+  const entries = argumentEntries(approverArguments(tool, args).shown);
   if (entries.length === 0) return ['  (no arguments)'];
   return entries.map(([name, value]) => `  ${name}: ${renderValue(value)}`);
 }
@@ -143,7 +178,7 @@ export function describeCall(
   tool: ToolDefinition | undefined,
   options: { pageUrl?: string; command?: KeygateCommand } = {},
 ): CallSummary {
-  const args = (call.argsRedacted ?? {}) as Record<string, unknown>;
+  const { shown: args, hidden } = approverArguments(tool, call.args);
   const lines = [`Agent "${call.agent}" wants to call ${call.tool}.`];
   if (tool) {
     lines.push(
@@ -154,10 +189,15 @@ export function describeCall(
       if (amount) lines.push(amount);
     }
   }
-  const full = renderArguments(args);
+  const full = renderArguments(tool, call.args);
   const fullLength = full.reduce((sum, line) => sum + chars(line).length + 1, 0);
-  const complete = fullLength <= FORM_ARGUMENTS_LIMIT;
-  lines.push(...(complete ? full : cutArguments(argumentEntries(args), fullLength)));
+  const fits = fullLength <= FORM_ARGUMENTS_LIMIT;
+  lines.push(...(fits ? full : cutArguments(argumentEntries(args), fullLength)));
+  if (hidden.length > 0)
+    lines.push(
+      `NOT SHOWN: the values of ${hidden.join(', ')} (marked secret by the catalog), so this call is approved out of band only.`,
+    );
+  const complete = fits && hidden.length === 0;
   lines.push(`Approval ${call.id}, open until ${call.expiresAt}.`);
   lines.push(seeEverythingHint(call.id, options.pageUrl, options.command));
   return { lines, complete };
@@ -183,7 +223,7 @@ export function approvalView(approval: Approval, tool: ToolDefinition | undefine
     summary: summary.lines,
     /** Whether `summary` shows every argument in full. */
     summaryComplete: summary.complete,
-    arguments: renderArguments(approval.argsRedacted),
+    arguments: renderArguments(tool, approval.args),
   };
 }
 

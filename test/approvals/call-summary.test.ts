@@ -22,6 +22,7 @@ const call = (args: Record<string, unknown>) => ({
   id: 'apr_test',
   agent: 'triage-bot',
   tool: 'github_issue_create',
+  args,
   argsRedacted: args,
   expiresAt: '2026-11-28T10:27:23.186Z',
 });
@@ -70,42 +71,59 @@ describe('the summary of a call', () => {
   });
 
   it.each([
-    ['a line break', 'fine\n  owner: acme', '"fine\\n  owner: acme"'],
+    ['a line break', 'fine\n  owner: acme', '"fine\\n \\u0020owner: acme"'],
     ['a right-to-left override', 'abc\u202edef', '"abc\\u202edef"'],
     ['leading space', ' padded', '" padded"'],
     ['a leading quote', '"quoted"', '"\\"quoted\\""'],
     ['nothing', '', '""'],
+    ['variation selectors carrying data', 'LGTM\ufe01\ufe02\u{e0101}', '"LGTM\\ufe01\\ufe02\\u{e0101}"'],
+    ['a Hangul filler and a braille blank', 'ok\u3164\u2800', '"ok\\u3164\\u2800"'],
+    ['a no-break space', 'a\u00a0b', '"a\\u00a0b"'],
+    ['a run of spaces', 'ok   payload', '"ok \\u0020\\u0020payload"'],
   ])('shows a string with %s as JSON, so it cannot pass for another line', (_what, value, shown) => {
-    expect(renderArguments({ title: value })).toEqual([`  title: ${shown}`]);
+    expect(renderArguments(undefined, { title: value })).toEqual([`  title: ${shown}`]);
   });
 
   it('shows objects as canonical JSON and arguments in canonical order', () => {
-    expect(renderArguments({ z: 1, a: { y: [1, 'two'], b: null } })).toEqual([
+    expect(renderArguments(undefined, { z: 1, a: { y: [1, 'two'], b: null } })).toEqual([
       '  a: {"b":null,"y":[1,"two"]}',
       '  z: 1',
     ]);
   });
 
-  it('keeps the unredacted arguments out of the view, and renders the redacted ones in full', () => {
-    const body = bodyOf(6000);
-    const view = approvalView(
-      {
-        ...call({ owner: 'acme', body, token: '[REDACTED]' }),
-        tokenId: 't',
-        args: { owner: 'acme', body, token: 'ghp_secret' },
-        argsHash: 'h',
-        policyVersion: 'p',
-        status: 'pending',
-        createdAt: '2026-11-28T10:22:23.186Z',
-        decidedAt: null,
-        decidedBy: null,
-        reason: null,
-        usedAt: null,
-      },
-      tool,
-    );
-    expect(JSON.stringify(view)).not.toContain('ghp_secret');
+  const record = (args: Record<string, unknown>, shown: Record<string, unknown>) => ({
+    ...call(args),
+    argsRedacted: shown,
+    tokenId: 't',
+    argsHash: 'h',
+    policyVersion: 'p',
+    status: 'pending' as const,
+    createdAt: '2026-11-28T10:22:23.186Z',
+    decidedAt: null,
+    decidedBy: null,
+    reason: null,
+    usedAt: null,
+  });
+
+  it('shows the agent’s values even under keys that look secret: the agent chose those keys', () => {
+    // Redaction by key name is the audit log's; here it would let an agent hide what it sends.
+    const hidden = 'exfiltrated customer list '.repeat(20);
+    const args = { owner: 'acme', body: 'see below', labels: { 'Token budget': hidden } };
+    const view = approvalView(record(args, { ...args, labels: { 'Token budget': '[REDACTED]' } }), tool);
+    expect(view.summaryComplete).toBe(true);
+    expect(view.summary.join('\n')).toContain(hidden.trim());
+    expect(view.arguments.join('\n')).toContain(hidden.trim());
+  });
+
+  it('hides only what the catalog marks secret, and then no form may approve the call', () => {
+    const marked = { ...tool!, sensitiveArguments: ['password'] };
+    const args = { owner: 'acme', body: 'b', password: 'hunter2-canary' };
+    const view = approvalView(record(args, { ...args, password: '[REDACTED]' }), marked);
+    expect(JSON.stringify(view)).not.toContain('hunter2-canary');
     expect(view.summaryComplete).toBe(false);
-    expect(view.arguments).toEqual([`  body: ${body}`, '  owner: acme', '  token: [REDACTED]']);
+    expect(view.arguments).toEqual(['  body: b', '  owner: acme', '  password: [REDACTED]']);
+    expect(view.summary.join('\n')).toContain(
+      'NOT SHOWN: the values of password (marked secret by the catalog)',
+    );
   });
 });

@@ -70,11 +70,12 @@ describe('keygate approvals show, offline', () => {
     expect(json).toMatchObject({ id, argsRedacted: { ...args, api_token: '[REDACTED]' } });
   });
 
-  it('keeps a secret redacted', async () => {
+  it('shows the agent’s own value under a key that looks secret (the approver sees what is sent)', async () => {
+    // The audit-style redaction by key name stays in argsRedacted; the arguments shown to the
+    // approver are what the call sends, or an agent could hide a payload under such a key.
     const { text, json } = await approvalsShowCommand({ home, id });
-    expect(text).toContain('  api_token: [REDACTED]');
-    expect(JSON.stringify(json)).not.toContain('ghp_not_for_eyes');
-    expect(text).not.toContain('ghp_not_for_eyes');
+    expect(text).toContain('  api_token: ghp_not_for_eyes');
+    expect((json as { argsRedacted: Record<string, unknown> }).argsRedacted.api_token).toBe('[REDACTED]');
   });
 
   it('says so for an unknown id', async () => {
