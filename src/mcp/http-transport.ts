@@ -3,13 +3,35 @@
  * handler; 2025-era clients get a sessionful transport (one server per session), because the
  * stateless fallback forgets what a client declared at `initialize` (elicitation among it).
  * Every request arrives already authenticated; a session stays bound to the caller's token id.
+ *
+ * Sessions hold memory (each its replay events), so they are bounded: at most
+ * `MAX_SESSIONS_PER_TOKEN` per token (a new `initialize` past it closes that token's least
+ * recently used session, so that a client reconnecting after a crash always gets in), closed
+ * after `SESSION_IDLE_TIMEOUT_MS` without a request (never while one of their requests is being
+ * answered), and the event stores of all sessions together share one byte budget.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NodeStreamableHTTPServerTransport, toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
 import { createMcpHandler, isLegacyRequest, type Server } from '@modelcontextprotocol/server';
 import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from './json-depth.js';
-import { DEFAULT_EVENT_LIMITS, type EventStoreLimits, SessionEventStore } from './session-event-store.js';
+import {
+  DEFAULT_EVENT_LIMITS,
+  DEFAULT_TOTAL_EVENT_BYTES,
+  EventBudget,
+  type EventStoreLimits,
+  SessionEventStore,
+} from './session-event-store.js';
+
+/**
+ * Open 2025-era sessions per token. The 17th `initialize` closes the token's least recently used
+ * session (one with no request being answered, if there is one) rather than being refused: a
+ * client that crashed and reconnects never gets locked out by the sessions it left behind.
+ */
+export const MAX_SESSIONS_PER_TOKEN = 16;
+
+/** A session with no request for this long (and none being answered) is closed: 30 minutes. */
+export const SESSION_IDLE_TIMEOUT_MS = 30 * 60 * 1000;
 
 /** Who a request is from; sessions are bound to `tokenId`, never to raw token bytes. */
 export interface TransportCaller {
@@ -23,8 +45,12 @@ export interface McpHttpHandler<C extends TransportCaller> {
   closeSessionsOf(tokenId: string): Promise<void>;
   /** Closes every session and the modern handler. */
   close(): Promise<void>;
+  /** Closes the sessions idle for longer than the idle timeout (also done every minute or so). */
+  expireIdle(): Promise<void>;
   /** Number of open 2025-era sessions. */
   readonly sessionCount: number;
+  /** Bytes held by the event stores of all sessions together. */
+  readonly eventBytes: number;
 }
 
 export interface McpHttpOptions {
@@ -33,13 +59,28 @@ export interface McpHttpOptions {
   readonly maxRequestBodySize?: number;
   /** What each 2025-era session keeps for `Last-Event-ID` replay (default 1,000 events / 4 MiB). */
   readonly eventLimits?: EventStoreLimits;
+  /** Bytes the event stores of all sessions may hold together (default 64 MiB). */
+  readonly totalEventBytes?: number;
   /** The SSE `retry` (ms) sent to 2025-11-25 clients: how soon to reconnect a lost stream. */
   readonly retryIntervalMs?: number;
+  /** Open 2025-era sessions per token (default `MAX_SESSIONS_PER_TOKEN`). */
+  readonly maxSessionsPerToken?: number;
+  /** Idle time after which a session is closed, in ms (default `SESSION_IDLE_TIMEOUT_MS`). */
+  readonly idleTimeoutMs?: number;
+  /** The clock for idle expiry (default `Date.now`). */
+  readonly now?: () => number;
+  /** Lines for the daemon's log (a session closed to make room). */
+  readonly log?: (line: string) => void;
 }
 
 interface Session<C> {
   readonly transport: NodeStreamableHTTPServerTransport;
   readonly caller: C;
+  readonly events: SessionEventStore;
+  /** When the session last received a request. */
+  lastUsed: number;
+  /** Ids of the client's requests not answered yet (a call waiting for approval among them). */
+  readonly pending: Set<string>;
 }
 
 const CALLER = 'keygateCaller';
@@ -76,7 +117,56 @@ export function createMcpHttpHandler<C extends TransportCaller>(
     { legacy: 'reject', maxRequestBodySize, ...(options.onerror ? { onerror: options.onerror } : {}) },
   );
   const modernNode = toNodeHandler(modern, { maxRequestBodySize });
+  const maxPerToken = options.maxSessionsPerToken ?? MAX_SESSIONS_PER_TOKEN;
+  const idleTimeoutMs = options.idleTimeoutMs ?? SESSION_IDLE_TIMEOUT_MS;
+  const now = options.now ?? Date.now;
+  const budget = new EventBudget(options.totalEventBytes ?? DEFAULT_TOTAL_EVENT_BYTES);
+  // In least recently used order: a session is moved to the end whenever it gets a request.
   const sessions = new Map<string, Session<C>>();
+  const sweep = setInterval(() => void expireIdle(), Math.min(idleTimeoutMs, 60_000));
+  sweep.unref();
+
+  const isIdle = (session: Session<C>, at: number) =>
+    session.pending.size === 0 && at - session.lastUsed >= idleTimeoutMs;
+
+  async function expireIdle(): Promise<void> {
+    const at = now();
+    const idle = [...sessions.values()].filter((session) => isIdle(session, at));
+    await Promise.allSettled(idle.map((session) => session.transport.close()));
+  }
+
+  /** Notes a request on a session: its JSON-RPC requests are pending until answered. */
+  function touch(id: string, session: Session<C>, body: unknown): void {
+    session.lastUsed = now();
+    sessions.delete(id);
+    sessions.set(id, session);
+    for (const message of Array.isArray(body) ? body : [body]) {
+      if (!message || typeof message !== 'object') continue;
+      const {
+        id: requestId,
+        method,
+        params,
+      } = message as { id?: unknown; method?: unknown; params?: unknown };
+      if (typeof method !== 'string') continue;
+      if (requestId !== undefined) session.pending.add(JSON.stringify(requestId));
+      // A cancelled request gets no answer: it is not pending any more.
+      if (method === 'notifications/cancelled')
+        session.pending.delete(JSON.stringify((params as { requestId?: unknown } | undefined)?.requestId));
+    }
+  }
+
+  /** Makes room for a new session of `tokenId`: closes its least recently used ones past the cap. */
+  function evictForNew(tokenId: string): void {
+    const own = [...sessions.values()].filter((session) => session.caller.tokenId === tokenId);
+    while (own.length >= maxPerToken) {
+      const victim = own.find((session) => session.pending.size === 0) ?? own[0]!;
+      own.splice(own.indexOf(victim), 1);
+      options.log?.(
+        `mcp: token ${tokenId} opened more than ${maxPerToken} sessions; closing its least recently used one`,
+      );
+      void victim.transport.close();
+    }
+  }
 
   async function handleLegacy(
     req: IncomingMessage,
@@ -91,24 +181,44 @@ export function createMcpHttpHandler<C extends TransportCaller>(
       // A session belongs to the token that opened it; another token cannot ride on it.
       if (session.caller.tokenId !== caller.tokenId)
         return jsonRpcError(res, 403, -32001, 'Session belongs to another token');
+      // Idle past the timeout but not swept yet: it is gone all the same.
+      if (isIdle(session, now())) {
+        await session.transport.close();
+        return jsonRpcError(res, 404, -32001, 'Session not found');
+      }
+      touch(sessionId, session, body);
       return session.transport.handleRequest(req, res, body);
     }
     // Events get ids and are kept (bounded, in memory) so that a lost stream can be resumed.
-    const events = new SessionEventStore(options.eventLimits ?? DEFAULT_EVENT_LIMITS);
+    const events = new SessionEventStore(options.eventLimits ?? DEFAULT_EVENT_LIMITS, budget);
     const transport: NodeStreamableHTTPServerTransport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        sessions.set(id, { transport, caller });
+        evictForNew(caller.tokenId);
+        sessions.set(id, session);
+        touch(id, session, body);
       },
       eventStore: events,
       retryInterval: options.retryIntervalMs ?? 1000,
     });
+    const session: Session<C> = { transport, caller, events, lastUsed: now(), pending: new Set() };
     transport.onclose = () => {
       events.clear();
       if (transport.sessionId) sessions.delete(transport.sessionId);
     };
     await factory(caller).connect(transport);
+    // Answers (results and errors) end a request's pending state; the server sends them here.
+    const send = transport.send.bind(transport);
+    transport.send = async (message, sendOptions) => {
+      if ('id' in message && !('method' in message)) session.pending.delete(JSON.stringify(message.id));
+      return send(message, sendOptions);
+    };
     await transport.handleRequest(req, res, body);
+    // No session came of it (not an initialize, or a refused one): nothing may stay held.
+    if (!transport.sessionId || sessions.get(transport.sessionId) !== session) {
+      events.clear();
+      if (!transport.sessionId) await transport.close();
+    }
   }
 
   return {
@@ -146,13 +256,18 @@ export function createMcpHttpHandler<C extends TransportCaller>(
       const closing = [...sessions.values()].filter((session) => session.caller.tokenId === tokenId);
       await Promise.allSettled(closing.map((session) => session.transport.close()));
     },
+    expireIdle,
     async close() {
+      clearInterval(sweep);
       await Promise.allSettled([...sessions.values()].map((session) => session.transport.close()));
       sessions.clear();
       await modern.close();
     },
     get sessionCount() {
       return sessions.size;
+    },
+    get eventBytes() {
+      return budget.bytes;
     },
   };
 }

@@ -1,9 +1,17 @@
 /** Public surface of the MCP layer: tool servers, the call pipeline and the transports. */
 
-export { createMcpHttpHandler, type McpHttpHandler, type McpHttpOptions } from './http-transport.js';
+export {
+  createMcpHttpHandler,
+  MAX_SESSIONS_PER_TOKEN,
+  type McpHttpHandler,
+  type McpHttpOptions,
+  SESSION_IDLE_TIMEOUT_MS,
+} from './http-transport.js';
 export { jsonNestsDeeperThan, MAX_JSON_DEPTH } from './json-depth.js';
 export {
   DEFAULT_EVENT_LIMITS,
+  DEFAULT_TOTAL_EVENT_BYTES,
+  EventBudget,
   type EventStoreLimits,
   SessionEventStore,
 } from './session-event-store.js';

@@ -113,7 +113,7 @@ async function assemble(options: DaemonOptions, paths: HomePaths, store: Store):
   };
   const mcp = createMcpHttpHandler<AgentIdentity>(
     (caller) => createMcpServer(agentToolHandlers(deps, caller), { name: 'keygate', version: VERSION }),
-    { onerror: (error) => options.log(`mcp: ${error.message}`) },
+    { onerror: (error) => options.log(`mcp: ${error.message}`), log: options.log },
   );
   const admin: AdminContext = {
     vault,

@@ -16,6 +16,8 @@ import {
   agentToolHandlers,
   createMcpHttpHandler,
   createMcpServer,
+  type McpHttpHandler,
+  type McpHttpOptions,
   type PipelineDeps,
 } from '../../src/mcp/index.js';
 import { PolicyEngine, RateLimiter } from '../../src/policy/index.js';
@@ -48,6 +50,8 @@ export interface Gateway {
   readonly audit: AuditLog;
   readonly approvals: Approvals;
   readonly deps: PipelineDeps;
+  /** The /mcp handler (its sessions). */
+  readonly mcp: McpHttpHandler<AgentIdentity>;
   /** Replaces the policy in force (as a reload would). */
   setPolicy(yaml: string): PolicyEngine;
   connect(agent: string, options?: ClientOptions): Promise<Client>;
@@ -56,7 +60,7 @@ export interface Gateway {
 
 export async function startGateway(
   policyYaml: string,
-  options: { silentWaitMs?: number } = {},
+  options: { silentWaitMs?: number; mcp?: McpHttpOptions } = {},
 ): Promise<Gateway> {
   const harness = await startHarness();
   const store = await PGLITE_BACKEND.fresh();
@@ -83,8 +87,9 @@ export async function startGateway(
     executor: harness.executor,
     approvals: approvals.gate,
   };
-  const mcp = createMcpHttpHandler<AgentIdentity>((caller) =>
-    createMcpServer(agentToolHandlers(deps, caller)),
+  const mcp = createMcpHttpHandler<AgentIdentity>(
+    (caller) => createMcpServer(agentToolHandlers(deps, caller)),
+    options.mcp,
   );
   const server: Server = createServer((req, res) => {
     const token = /^Bearer tok-([a-z0-9-]+)$/.exec(req.headers.authorization ?? '')?.[1];
@@ -110,6 +115,7 @@ export async function startGateway(
     audit,
     approvals,
     deps,
+    mcp,
     setPolicy(yaml) {
       engine = compile(yaml);
       return engine;
