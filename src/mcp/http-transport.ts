@@ -30,8 +30,12 @@ import {
  */
 export const MAX_SESSIONS_PER_TOKEN = 16;
 
-/** A session with no request for this long (and none being answered) is closed: 30 minutes. */
-export const SESSION_IDLE_TIMEOUT_MS = 30 * 60 * 1000;
+/**
+ * A session with no request for this long (and none being answered) is closed: 12 hours, so a
+ * client left open over a working day keeps its session; memory is bounded by the per-token cap
+ * and the shared event budget, not by this.
+ */
+export const SESSION_IDLE_TIMEOUT_MS = 12 * 60 * 60 * 1000;
 
 /** Who a request is from; sessions are bound to `tokenId`, never to raw token bytes. */
 export interface TransportCaller {
