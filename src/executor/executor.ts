@@ -92,9 +92,10 @@ export class Executor {
     }
     const text = this.boundedText(response, scrubber, tool);
     if (response.status >= 400) {
-      // Parsing decodes escapes the text scrub may not know: scrub what was decoded as well.
+      // Parsing decodes escapes the text scrub may not know: scrub what was decoded as well, whole,
+      // and only then cut it short (a cut first would leave a secret's start that no scrub finds).
       const decoded = upstreamMessage(text);
-      const message = decoded === undefined ? undefined : scrubber.scrub(decoded);
+      const message = decoded && scrubber.scrub(decoded.message).slice(0, decoded.limit);
       throw new KeygateError(
         'upstream.error',
         `${service.title.split(' (')[0]} answered HTTP ${response.status}${message ? `: ${message}` : ''}`,
@@ -119,10 +120,10 @@ export class Executor {
   }
 
   private boundedText(response: UpstreamResponse, scrubber: Scrubber, tool: ToolDefinition): string {
-    let text = response.body.toString('utf8');
-    // A secret cut by the byte limit would survive scrubbing as a prefix: drop the cut tail first.
-    if (response.truncated) text = text.slice(0, Math.max(0, text.length - scrubber.longest));
-    text = scrubber.scrub(text);
+    let text = scrubber.scrub(response.body.toString('utf8'));
+    // A secret cut by the byte limit survives scrubbing as a prefix: drop the tail it may be in.
+    // Cutting before scrubbing could cut a whole secret in two, so the scrub comes first.
+    if (response.truncated) text = scrubber.withoutPartialTail(text);
     if (!response.truncated && text.length <= this.maxResultChars) return text;
     const total = response.totalBytes === undefined ? 'more' : `${response.totalBytes}`;
     return `${text.slice(0, this.maxResultChars)}\n\n[keygate: response truncated: showing the first ${this.maxResultChars} characters of ${total} bytes. ${pagingHint(tool)}]`;
@@ -156,8 +157,11 @@ function pagingHint(tool: ToolDefinition): string {
   return 'Narrow the request to get a smaller answer.';
 }
 
-/** The human-readable message from GitHub (`message`), Notion (`message`) or Stripe (`error.message`). */
-function upstreamMessage(text: string): string | undefined {
+/**
+ * The human-readable message from GitHub (`message`), Notion (`message`) or Stripe (`error.message`),
+ * whole, with how much of it to show (the first 500 characters, or 200 of a plain-text answer).
+ */
+function upstreamMessage(text: string): { message: string; limit: number } | undefined {
   try {
     const body = JSON.parse(text) as { message?: unknown; error?: { message?: unknown } | unknown };
     const nested =
@@ -165,10 +169,10 @@ function upstreamMessage(text: string): string | undefined {
         ? (body.error as { message?: unknown }).message
         : undefined;
     const message = body.message ?? nested ?? (typeof body.error === 'string' ? body.error : undefined);
-    return typeof message === 'string' ? message.slice(0, 500) : undefined;
+    return typeof message === 'string' && message.length > 0 ? { message, limit: 500 } : undefined;
   } catch {
-    const plain = text.trim().slice(0, 200);
-    return plain.length > 0 ? plain : undefined;
+    const plain = text.trim();
+    return plain.length > 0 ? { message: plain, limit: 200 } : undefined;
   }
 }
 

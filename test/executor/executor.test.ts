@@ -98,6 +98,24 @@ describe('executor', () => {
     assertNoSecrets(result, harness.secrets);
   });
 
+  it('scrubs an upstream error message whole before cutting it to 500 characters', async () => {
+    // `\u0025` is a JSON-escaped `%` over two more layers of percent-encoding: four layers in the
+    // body, three once the JSON is parsed. The message is cut inside the secret, at 500.
+    const deep = [...CANARY.notion].map((c) => `\\u00252525${c.charCodeAt(0).toString(16)}`).join('');
+    harness.fakes.notion.reply = () => ({
+      status: 400,
+      body: `{"message":"${'x'.repeat(500 - 12 * 7)}${deep} is not a valid token"}`,
+    });
+    const result = await call('notion_user_me_get', {});
+    const unpercent = (text: string) =>
+      text.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+    const decode = (text: string) => unpercent(unpercent(unpercent(text)));
+    for (const text of [result.content[0]!.text, String(result.structuredContent?.error.upstreamMessage)]) {
+      expect(text).toContain('[REDACTED]');
+      expect(decode(text)).not.toContain(CANARY.notion.slice(0, 10));
+    }
+  });
+
   it('bounds a large response to 50,000 characters and says how to page', async () => {
     const big = JSON.stringify(Array.from({ length: 4000 }, (_, i) => ({ number: i, title: `issue ${i}` })));
     harness.fakes.github.reply = () => ({ status: 200, body: big });

@@ -53,6 +53,108 @@ describe('scrubber', () => {
     expect(leaks(JSON.stringify(scrubber.scrubValue(value)))).toBe(false);
   });
 
+  describe('the forms a security review found leaking', () => {
+    // Every character the encoders disagree on: `/ + = ~` and `_`.
+    const secret = 'ghp_Ab1/Cd2+Ef3=Gh4~xyz';
+    const review = new Scrubber([secret], [`Bearer ${secret}`]);
+    const code = (c: string) => c.codePointAt(0)!;
+    const hex = (c: string, width: number) => code(c).toString(16).toUpperCase().padStart(width, '0');
+    const each = (f: (c: string) => string) => (s: string) => [...s].map(f).join('');
+    const named: Record<string, string> = {
+      '/': '&sol;',
+      '+': '&plus;',
+      '=': '&equals;',
+      _: '&lowbar;',
+      '~': '&tilde;',
+    };
+    const wrap = (text: string, width: number, eol: string) =>
+      text.replace(new RegExp(`(.{${width}})(?=.)`, 'g'), `$1${eol}`);
+    const b64 = (text: string) => Buffer.from(text).toString('base64');
+
+    it.each([
+      ['double percent-encoding (%252F)', (s: string) => encodeURIComponent(s).replaceAll('%', '%25')],
+      ['triple percent-encoding (%25252F)', (s: string) => encodeURIComponent(s).replaceAll('%', '%2525')],
+      ['an HTML-escaped numeric reference (&amp;#103;)', each((c) => `&amp;#${code(c)};`)],
+      [
+        'a percent written as a reference (&#37;2F)',
+        (s: string) => encodeURIComponent(s).replaceAll('%', '&#37;'),
+      ],
+      ['a percent-encoded reference (%26%23103%3B)', each((c) => `%26%23${code(c)}%3B`)],
+      ['a JSON-escaped percent, percent-encoded twice (\\u00252F)', each((c) => `\\u0025${hex(c, 2)}`)],
+      ['numeric references without semicolons (&#103)', each((c) => `&#${code(c)}`)],
+      ['hex references without semicolons (&#x67)', each((c) => `&#x${hex(c, 1)}`)],
+      [
+        'zero-padded numeric references (&#0000000103;)',
+        each((c) => `&#${String(code(c)).padStart(10, '0')};`),
+      ],
+      ['zero-padded hex references (&#x0000000067;)', each((c) => `&#x${hex(c, 10)};`)],
+      ['HTML5 named entities (&sol; &plus; &equals; &lowbar; &tilde;)', each((c) => named[c] ?? c)],
+      ['\\xNN escapes', each((c) => `\\x${hex(c, 2)}`)],
+      ['ES6 \\u{...} escapes', each((c) => `\\u{${hex(c, 1)}}`)],
+      ['zero-padded ES6 escapes (\\u{000067})', each((c) => `\\u{${hex(c, 6)}}`)],
+      ['%uXXXX escapes', each((c) => `%u${hex(c, 4)}`)],
+      [
+        'mixed-case hex',
+        (s: string) => {
+          let letters = 0;
+          return Buffer.from(s)
+            .toString('hex')
+            .replace(/[a-f]/g, (d) => (letters++ % 2 ? d.toUpperCase() : d));
+        },
+      ],
+      ['MIME base64 (76 characters, CRLF)', (s: string) => wrap(b64(`Bearer ${s}`.repeat(3)), 76, '\r\n')],
+      [
+        'GitHub contents base64 (60 characters, JSON \\n)',
+        (s: string) => wrap(b64(`Bearer ${s}`.repeat(3)), 60, '\\n'),
+      ],
+      ['base64 wrapped every 16 characters', (s: string) => wrap(b64(s), 16, '\n')],
+    ])('finds the secret written as %s', (_name, encode) => {
+      const echo = encode(secret);
+      expect(echo).not.toContain(secret);
+      const scrubbed = review.scrub(`token ${echo} rejected`);
+      expect(scrubbed).toMatch(/^token (\[REDACTED\]\s*)+ rejected$/);
+    });
+
+    it('maps every layer back to the exact original characters', () => {
+      const echo = `a%25${encodeURIComponent('%')}&amp;#37;${encodeURIComponent(secret).replaceAll('%', '%25')}&amp;lt;b`;
+      expect(review.scrub(`<${echo}>`)).toBe(`<a%25%25&amp;#37;${REDACTED}&amp;lt;b>`);
+    });
+
+    it('finds line-wrapped base64 in a JSON body and in its decoded strings', () => {
+      const content = wrap(b64(`# README\n\ntoken: ${secret}\n`), 60, '\n');
+      const body = JSON.stringify({ encoding: 'base64', content });
+      const clean = review.scrubText(body);
+      expect(clean).toContain(REDACTED);
+      expect(
+        Buffer.from(JSON.parse(clean).content.replaceAll(/\s|\[REDACTED\]/g, ''), 'base64').toString(),
+      ).not.toContain('Ab1/Cd2');
+    });
+
+    it('finds a secret that looks like an escape itself, next to a real escape', () => {
+      const odd = 'x&lt1%41y/z&#9';
+      const scrubber = new Scrubber([odd]);
+      expect(scrubber.scrub(`[${odd.replace('/', '%2F')}]`)).toBe(`[${REDACTED}]`);
+      expect(scrubber.scrub(`[${encodeURIComponent(odd)}]`)).toBe(`[${REDACTED}]`);
+    });
+
+    it('leaves text without a secret byte-identical, however many layers it decodes', () => {
+      const body = [
+        '%252F %25252525 &amp;#103; &#37;2F %26%23103%3B &#103 &#0000000103; &sol;&plus;&tilde;',
+        '\\x41 \\u{1F600} \\u{110000} %u0041 &constructor; &#99999999999; &amp &lt3 AbCdEf0123',
+        wrap(b64('not a secret, only some text long enough to be wrapped over several lines'), 60, '\\n'),
+      ].join('\n');
+      expect(review.scrub(body)).toBe(body);
+      expect(review.scrubText(body)).toBe(body);
+    });
+
+    it('drops a tail that may be the start of a secret cut by a size limit, and nothing more', () => {
+      const cut = `${'日本語'.repeat(100)} token ${encodeURIComponent(secret).replaceAll('%', '%25').slice(0, 20)}`;
+      expect(review.withoutPartialTail(cut)).toBe('日本語'.repeat(100));
+      expect(review.withoutPartialTail(`${'x'.repeat(10)}`)).toBe('');
+      expect(review.withoutPartialTail('x'.repeat(2 * review.longest)).length).toBe(review.longest);
+    });
+  });
+
   it('has a redacted form that never shows a secret', () => {
     expect(JSON.stringify({ scrubber })).toBe('{"scrubber":"[scrubber]"}');
     expect(inspect(scrubber, { showHidden: true, depth: 5 })).toBe('[scrubber]');

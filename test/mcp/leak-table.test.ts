@@ -83,6 +83,48 @@ const htmlMinimal = (text: string) =>
 const htmlFull = (text: string) =>
   htmlMinimal(text).replaceAll('&#39;', '&#x27;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 
+const each = (encode: (c: string) => string) => (text: string) => [...text].map(encode).join('');
+const code = (c: string) => c.codePointAt(0)!;
+const hexOf = (c: string, width: number) => code(c).toString(16).padStart(width, '0');
+/** The HTML5 name of each printable ASCII punctuation character (`&hyphen;` and `&tilde;` as servers misuse them). */
+const HTML5_NAMES: Readonly<Record<string, string>> = {
+  '!': 'excl',
+  '"': 'quot',
+  '#': 'num',
+  $: 'dollar',
+  '%': 'percnt',
+  '&': 'amp',
+  "'": 'apos',
+  '(': 'lpar',
+  ')': 'rpar',
+  '*': 'ast',
+  '+': 'plus',
+  ',': 'comma',
+  '-': 'hyphen',
+  '.': 'period',
+  '/': 'sol',
+  ':': 'colon',
+  ';': 'semi',
+  '<': 'lt',
+  '=': 'equals',
+  '>': 'gt',
+  '?': 'quest',
+  '@': 'commat',
+  '[': 'lsqb',
+  '\\': 'bsol',
+  ']': 'rsqb',
+  '^': 'Hat',
+  _: 'lowbar',
+  '`': 'grave',
+  '{': 'lcub',
+  '|': 'verbar',
+  '}': 'rcub',
+  '~': 'tilde',
+};
+/** Base64 broken into lines of `width` characters. */
+const wrapped = (text: string, width: number, eol: string) =>
+  b64(text).replace(new RegExp(`(.{${width}})(?=.)`, 'g'), `$1${eol}`);
+
 /** How a server may write the secret back; `wire` rows encode the whole value put on the wire. */
 const ENCODINGS: readonly [string, (secret: string, wire: string) => string][] = [
   ['raw', (s) => s],
@@ -106,6 +148,27 @@ const ENCODINGS: readonly [string, (secret: string, wire: string) => string][] =
   ['base64 of the wire value, unpadded', (_s, w) => b64(w).replace(/=+$/, '')],
   ['base64url of the wire value', (_s, w) => b64url(w)],
   ['base64url of the wire value, padded', (_s, w) => b64(w).replaceAll('+', '-').replaceAll('/', '_')],
+  ['double percent-encoding (%252F)', (s) => encodeURIComponent(s).replaceAll('%', '%25')],
+  ['HTML-escaped numeric references (&amp;#103;)', each((c) => `&amp;#${code(c)};`)],
+  ['a percent as a numeric reference (&#37;2F)', (s) => encodeURIComponent(s).replaceAll('%', '&#37;')],
+  ['percent-encoded numeric references (%26%23103%3B)', each((c) => `%26%23${code(c)}%3B`)],
+  ['base64 in MIME lines (76, CRLF)', (_s, w) => wrapped(w, 76, '\r\n')],
+  ["base64 in GitHub contents lines (60, JSON '\\n')", (_s, w) => wrapped(w, 60, '\\n')],
+  ['numeric references without a semicolon (&#103)', each((c) => `&#${code(c)}`)],
+  ['zero-padded numeric references (&#0000000103;)', each((c) => `&#${String(code(c)).padStart(10, '0')};`)],
+  ['HTML5 named entities (&sol; &plus; &excl; …)', each((c) => (HTML5_NAMES[c] ? `&${HTML5_NAMES[c]};` : c))],
+  ['\\xNN escapes', each((c) => `\\x${hexOf(c, 2)}`)],
+  ['ES6 \\u{...} escapes', each((c) => `\\u{${hexOf(c, 1)}}`)],
+  ['%uXXXX escapes', each((c) => `%u${hexOf(c, 4).toUpperCase()}`)],
+  [
+    'mixed-case hex',
+    (s) => {
+      let letters = 0;
+      return Buffer.from(s)
+        .toString('hex')
+        .replace(/[a-f]/g, (d) => (letters++ % 2 ? d.toUpperCase() : d));
+    },
+  ],
 ];
 
 /** Where a tool result carries upstream text: success body, error JSON message, error plain text. */
