@@ -9,7 +9,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     // Most test files spend their time waiting on child processes, sockets and PGlite files, not
-    // on the CPU: three at once on two cores took the suite from 13 to 7 minutes (README).
-    maxWorkers: 3,
+    // on the CPU: two at once on two cores (vitest's default is one) roughly halves the suite's
+    // time (README). Three was faster still but made load-sensitive daemon starts flaky.
+    maxWorkers: 2,
   },
 });

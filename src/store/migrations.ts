@@ -186,7 +186,11 @@ export async function migrateToLatest(db: Kysely<unknown>, schema = 'public'): P
     const failed = results?.find((result) => result.status === 'Error')?.migrationName;
     throw new KeygateError(
       'store.migration_failed',
-      failed ? `database migration ${failed} failed` : 'the database could not be prepared for migrations',
+      failed
+        ? `database migration ${failed} failed`
+        : // The driver's reason (too many clients, a connect timeout, a permission) is what to act on;
+          // PostgreSQL's messages name users and objects, never a password.
+          `the database could not be prepared for migrations${error instanceof Error ? `: ${error.message}` : ''}`,
       { cause: error },
     );
   }
