@@ -162,3 +162,13 @@ export async function startGateway(
     },
   };
 }
+
+/** The pending approval of `agent` on `gw`, once its call has asked for one (5 s at most). */
+export async function pendingApprovalOf(gw: Gateway, agent: string) {
+  for (let i = 0; i < 200; i++) {
+    const [approval] = await gw.approvals.book.list({ agent, status: 'pending' });
+    if (approval) return approval;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`no pending approval for ${agent}`);
+}

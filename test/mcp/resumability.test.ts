@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SessionEventStore } from '../../src/mcp/index.js';
-import { type Gateway, startGateway } from '../helpers/gateway.js';
+import { type Gateway, pendingApprovalOf, startGateway } from '../helpers/gateway.js';
 
 const POLICY = `services:
   github: { spec: builtin:github, credential: github }
@@ -77,14 +77,7 @@ describe('a 2025-era client that loses its stream mid-approval', () => {
   });
   beforeEach(() => gw.harness.resetFakes());
 
-  async function pendingOf(agent: string) {
-    for (let i = 0; i < 200; i++) {
-      const [approval] = await gw.approvals.book.list({ agent, status: 'pending' });
-      if (approval) return approval;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    throw new Error(`no pending approval for ${agent}`);
-  }
+  const pendingOf = (agent: string) => pendingApprovalOf(gw, agent);
 
   it('reconnects with Last-Event-ID and receives the result once a human approves', async () => {
     let cut = '';

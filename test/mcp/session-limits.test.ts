@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EventBudget, MAX_SESSIONS_PER_TOKEN, SessionEventStore } from '../../src/mcp/index.js';
-import { type Gateway, startGateway } from '../helpers/gateway.js';
+import { type Gateway, pendingApprovalOf, startGateway } from '../helpers/gateway.js';
 
 const POLICY = `services:
   github: { spec: builtin:github, credential: github }
@@ -147,14 +147,7 @@ describe('2025-era sessions over HTTP', () => {
     expect(gw.mcp.sessionCount).toBe(17);
   });
 
-  async function pendingOf(agent: string) {
-    for (let i = 0; i < 200; i++) {
-      const [approval] = await gw.approvals.book.list({ agent, status: 'pending' });
-      if (approval) return approval;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    throw new Error(`no pending approval for ${agent}`);
-  }
+  const pendingOf = (agent: string) => pendingApprovalOf(gw, agent);
 
   it('closes idle sessions and frees their events, but not one with a call waiting for approval', async () => {
     const idle = await open(gw, 'alice');
