@@ -7,8 +7,8 @@
  */
 import type { InputRequiredResult } from '@modelcontextprotocol/server';
 import type { ToolDefinition } from '../catalog/index.js';
-import type { ApprovalMode } from '../config/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
+import type { ApprovalMode } from '../policy/index.js';
 import type { Approval, ApprovalBook, CallIdentity } from './approval-book.js';
 import { describeCall, type KeygateCommand, seeEverythingHint, showCommand } from './call-summary.js';
 import type { ApprovalChannel, CallExchange, ChannelStep, PendingCall } from './channel.js';

@@ -3,7 +3,7 @@
  * and uses the first that can reach a human for this client and this policy.
  */
 import { type InputRequest, type InputRequiredResult, inputRequired } from '@modelcontextprotocol/server';
-import type { ApprovalMode } from '../config/index.js';
+import type { ApprovalMode } from '../policy/index.js';
 import type { Approval } from './approval-book.js';
 import type { RequestStateCodec } from './request-state.js';
 

@@ -1,17 +1,9 @@
 /** `keygate agent add | token | list | revoke | rm`: agent identities and their tokens. */
 import { AgentRegistry, type AgentSummary } from '../agents/index.js';
 import { loadCatalog } from '../catalog/index.js';
-import {
-  formatProblems,
-  globMatches,
-  homePaths,
-  keygateCommand,
-  loadPolicyFile,
-  parseDuration,
-  resolveHome,
-} from '../config/index.js';
+import { homePaths, keygateCommand, parseDuration, resolveHome } from '../config/index.js';
 import { KeygateError } from '../errors/index.js';
-import { PolicyEngine } from '../policy/index.js';
+import { globMatches, loadPolicy } from '../policy/index.js';
 import { findDaemon } from './daemon-client.js';
 import { type CommandOutput, formatTable } from './output.js';
 import { openHomeStore } from './vault-session.js';
@@ -85,13 +77,8 @@ export async function agentTokenCommand(options: {
 /** A task token narrows the agent's tools: a pattern outside them is refused. */
 async function checkNarrowing(home: string | undefined, agent: string, tools: string[]): Promise<void> {
   const catalog = await loadCatalog();
-  const result = await loadPolicyFile(homePaths(resolveHome(home)).policy, catalog);
-  if (!result.ok)
-    throw new KeygateError(
-      'policy.invalid',
-      `the policy is invalid: ${formatProblems(result.problems, '; ')}`,
-    );
-  const allowed = new PolicyEngine(result.policy, catalog).toolsFor({ agent, tokenId: '', tools: null });
+  const engine = await loadPolicy(homePaths(resolveHome(home)).policy, catalog);
+  const allowed = engine.toolsFor({ agent, tokenId: '', tools: null });
   for (const pattern of tools) {
     if (!allowed.some((tool) => globMatches(pattern.replace(/^!/, ''), tool.name))) {
       throw new KeygateError('cli.usage', `${pattern} matches none of ${agent}'s tools`);

@@ -1,8 +1,9 @@
 /** `keygate init [--passphrase]`: create the home folder: master key, vault, admin token, policy. */
 import { mkdir, open, stat, writeFile } from 'node:fs/promises';
 import { createAdminToken } from '../agents/index.js';
-import { envValue, keygateCommand, STARTER_POLICY } from '../config/index.js';
+import { envValue, keygateCommand } from '../config/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
+import { STARTER_POLICY } from '../policy/index.js';
 import type { KdfParams, Store } from '../store/index.js';
 import { checkNewPassphrase, MasterKey, readMasterKeyFile, Vault } from '../vault/index.js';
 import type { CommandOutput } from './output.js';

@@ -1,6 +1,7 @@
 /** `keygate policy check [FILE]`: validate a policy against the catalog; exit 1 with every reason. */
 import { loadCatalog } from '../catalog/index.js';
-import { homePaths, loadPolicyFile, resolveHome } from '../config/index.js';
+import { homePaths, resolveHome } from '../config/index.js';
+import { loadPolicyFile } from '../policy/index.js';
 import type { CommandOutput } from './output.js';
 
 export async function policyCheckCommand(options: { home?: string; file?: string }): Promise<CommandOutput> {

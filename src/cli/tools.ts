@@ -1,8 +1,8 @@
 /** `keygate tools [--agent NAME] [--service S] [--json]`: what an agent can call, with risk class. */
 import { type Catalog, loadCatalog, type ToolDefinition } from '../catalog/index.js';
-import { formatProblems, homePaths, loadPolicyFile, resolveHome } from '../config/index.js';
+import { homePaths, resolveHome } from '../config/index.js';
 import { KeygateError } from '../errors/index.js';
-import { PolicyEngine } from '../policy/index.js';
+import { loadPolicy } from '../policy/index.js';
 import { findDaemon } from './daemon-client.js';
 import { type CommandOutput, formatTable } from './output.js';
 import { requirePolicyAgent } from './policy-agents.js';
@@ -57,13 +57,7 @@ async function agentTools(agent: string, home: string | undefined, catalog: Cata
     return (
       await daemon.request<{ tools: ToolJson[] }>('GET', `/api/tools?agent=${encodeURIComponent(agent)}`)
     ).tools;
-  const result = await loadPolicyFile(paths.policy, catalog);
-  if (!result.ok)
-    throw new KeygateError(
-      'policy.invalid',
-      `the policy is invalid: ${formatProblems(result.problems, '; ')}`,
-    );
-  const engine = new PolicyEngine(result.policy, catalog);
+  const engine = await loadPolicy(paths.policy, catalog);
   return engine
     .toolsFor({ agent, tokenId: '', tools: null })
     .map((tool) => ({ ...toolJson(tool), approval: engine.approvalFor(agent, tool) }));

@@ -1,6 +1,6 @@
 /** Argument constraints: equals (a plain value), oneOf, min, max, pattern, prefix. */
-import { compileConstraintPattern, PATTERN_VALUE_LIMIT } from '../config/constraint-pattern.js';
-import type { Constraint } from '../config/policy-schema.js';
+import { compileConstraintPattern, PATTERN_VALUE_LIMIT } from './constraint-pattern.js';
+import type { Constraint } from './policy-schema.js';
 
 /**
  * Why `value` breaks `constraint` on argument `name`, phrased so a model can act on it

@@ -1,16 +1,11 @@
 /** Decisions under one loaded policy: which tools an agent sees, and whether a call may proceed. */
 import type { Catalog, ToolDefinition } from '../catalog/index.js';
-import {
-  type AgentPolicy,
-  type ApprovalMode,
-  allowedBy,
-  globMatches,
-  type LoadedPolicy,
-  type PolicyFile,
-  parseDuration,
-} from '../config/index.js';
+import { parseDuration } from '../config/index.js';
 import { constraintViolation } from './constraints.js';
+import type { LoadedPolicy } from './policy-loader.js';
+import type { AgentPolicy, ApprovalMode, PolicyFile } from './policy-schema.js';
 import { shapeViolation } from './shape-pin.js';
+import { allowedBy, globMatches } from './tool-pattern.js';
 
 /** Who is calling: an agent, through one of its tokens (possibly narrowed to some tools). */
 export interface CallerIdentity {

@@ -1,4 +1,24 @@
-/** Public surface of policy: tool visibility, constraints, approval modes and rate limits → decisions. */
+/**
+ * Public surface of policy: the policy file (schema, staged loader, starter policy, tool and
+ * constraint patterns), the engine that decides under one loaded policy (visible tools,
+ * constraints, approval modes, rate limits), and the holder that keeps it in force and reloads it.
+ */
+export { compileConstraintPattern, PATTERN_VALUE_LIMIT } from './constraint-pattern.js';
 export { constraintViolation } from './constraints.js';
 export { type CallerIdentity, type Decision, PolicyEngine, type RateLimitRule } from './engine.js';
+export { invalidPolicy, loadPolicy } from './load.js';
+export { PolicyHolder, type ReloadResult } from './policy-holder.js';
+export {
+  agentTools,
+  formatProblems,
+  type LoadedPolicy,
+  loadPolicyFile,
+  type PolicyProblem,
+  type PolicyResult,
+  parsePolicy,
+  policyVersion,
+} from './policy-loader.js';
+export type { AgentPolicy, ApprovalMode, Constraint, PolicyFile } from './policy-schema.js';
 export { RateLimiter, type RateVerdict } from './rate-limiter.js';
+export { STARTER_POLICY } from './starter-policy.js';
+export { allowedBy, globMatches } from './tool-pattern.js';

@@ -17,14 +17,13 @@ import { envValue, type HomePaths, homePaths, keygateCommand, PACKAGE_ROOT } fro
 import { isKeygateError, KeygateError } from '../errors/index.js';
 import { Executor } from '../executor/index.js';
 import { agentToolHandlers, createMcpHttpHandler, createMcpServer, type PipelineDeps } from '../mcp/index.js';
-import { RateLimiter } from '../policy/index.js';
+import { PolicyHolder, RateLimiter } from '../policy/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { unseal } from '../vault/index.js';
 import { type AdminContext, handleAdmin } from './admin-api.js';
 import { sendApprovalPage } from './approval-page.js';
 import { sendHomePage } from './home-page.js';
 import { sendError, sendJson } from './http-errors.js';
-import { PolicyHolder } from './policy-holder.js';
 import { allowedHostnames, bearerToken, guardRequest } from './request-guard.js';
 
 /** A 401: `reason` is missing, invalid, expired or revoked (details only for tokens keygate issued). */

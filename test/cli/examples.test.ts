@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog/index.js';
 import { mcpConfigCommand } from '../../src/cli/mcp-config.js';
-import { parsePolicy } from '../../src/config/index.js';
+import { parsePolicy } from '../../src/policy/index.js';
 import { ROOT } from '../helpers/cli.js';
 
 const examples = join(ROOT, 'examples');

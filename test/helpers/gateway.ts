@@ -11,7 +11,6 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import type { AgentIdentity } from '../../src/agents/index.js';
 import { type Approvals, startApprovals } from '../../src/approvals/index.js';
 import { AuditLog } from '../../src/audit/index.js';
-import { parsePolicy } from '../../src/config/index.js';
 import {
   agentToolHandlers,
   createMcpHttpHandler,
@@ -20,7 +19,7 @@ import {
   type McpHttpOptions,
   type PipelineDeps,
 } from '../../src/mcp/index.js';
-import { PolicyEngine, RateLimiter } from '../../src/policy/index.js';
+import { PolicyEngine, parsePolicy, RateLimiter } from '../../src/policy/index.js';
 import { type Harness, startHarness } from './harness.js';
 import { PGLITE_BACKEND, type TestStore } from './stores.js';
 

@@ -9,10 +9,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Approvals, startApprovals } from '../../src/approvals/index.js';
 import { AuditLog } from '../../src/audit/index.js';
 import { type Catalog, loadCatalog } from '../../src/catalog/index.js';
-import { parsePolicy } from '../../src/config/index.js';
 import { type Credential, Executor } from '../../src/executor/index.js';
 import { type PipelineDeps, runToolCall } from '../../src/mcp/index.js';
-import { PolicyEngine, RateLimiter } from '../../src/policy/index.js';
+import { PolicyEngine, parsePolicy, RateLimiter } from '../../src/policy/index.js';
 import { secretKind } from '../../src/vault/index.js';
 import {
   type FakeReply,

@@ -4,8 +4,13 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Catalog, loadCatalog } from '../../src/catalog/index.js';
-import { allowedBy, globMatches, parsePolicy } from '../../src/config/index.js';
-import { constraintViolation, PolicyEngine } from '../../src/policy/index.js';
+import {
+  allowedBy,
+  constraintViolation,
+  globMatches,
+  PolicyEngine,
+  parsePolicy,
+} from '../../src/policy/index.js';
 
 const EVIL_VALUE = `${'a'.repeat(32)}c`;
 

@@ -4,9 +4,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Catalog, loadCatalog } from '../../src/catalog/index.js';
-import { parsePolicy } from '../../src/config/index.js';
 import { coerceJsonStrings } from '../../src/executor/index.js';
-import { PolicyEngine } from '../../src/policy/index.js';
+import { PolicyEngine, parsePolicy } from '../../src/policy/index.js';
 
 const POLICY = `services:
   github: { spec: builtin:github, credential: github }

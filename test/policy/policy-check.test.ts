@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Catalog, loadCatalog } from '../../src/catalog/index.js';
 import { policyCheckCommand } from '../../src/cli/policy-check.js';
-import { type PolicyProblem, parsePolicy } from '../../src/config/index.js';
+import { type PolicyProblem, parsePolicy } from '../../src/policy/index.js';
 
 const SERVICES = `services:
   github: { spec: builtin:github, credential: github }

@@ -1,8 +1,13 @@
 /** Policy: every constraint kind, every pattern rule, and the file's validation with paths. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Catalog, loadCatalog } from '../../src/catalog/index.js';
-import { allowedBy, type Constraint, parsePolicy } from '../../src/config/index.js';
-import { constraintViolation, PolicyEngine } from '../../src/policy/index.js';
+import {
+  allowedBy,
+  type Constraint,
+  constraintViolation,
+  PolicyEngine,
+  parsePolicy,
+} from '../../src/policy/index.js';
 
 describe('tool patterns', () => {
   it.each([

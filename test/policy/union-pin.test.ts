@@ -1,8 +1,7 @@
 /** A constraint on a member of a choice of object shapes pins the shape, not just the member. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Catalog, catalogFromDocuments, type JsonObject, loadCatalog } from '../../src/catalog/index.js';
-import { parsePolicy } from '../../src/config/index.js';
-import { PolicyEngine } from '../../src/policy/index.js';
+import { PolicyEngine, parsePolicy } from '../../src/policy/index.js';
 
 const PAGE = '59833787-2cf9-4fdf-8782-e53db20768a5';
 const caller = { agent: 'writer', tokenId: 't', tools: null };

@@ -5,10 +5,10 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Catalog } from '../catalog/index.js';
-import { formatProblems, type LoadedPolicy, loadPolicyFile } from '../config/index.js';
-import { KeygateError } from '../errors/index.js';
-import { PolicyEngine } from '../policy/index.js';
 import type { Store } from '../store/index.js';
+import { PolicyEngine } from './engine.js';
+import { loadPolicy } from './load.js';
+import { formatProblems, type LoadedPolicy, loadPolicyFile } from './policy-loader.js';
 
 export interface ReloadResult {
   readonly ok: boolean;
@@ -37,18 +37,8 @@ export class PolicyHolder {
     log: (line: string) => void,
   ): Promise<PolicyHolder> {
     const holder = new PolicyHolder(file, catalog, store, log);
-    const result = await loadPolicyFile(file, catalog);
-    if (!result.ok) {
-      throw new KeygateError(
-        'policy.invalid',
-        `${file} is invalid: ${formatProblems(result.problems, '; ')}`,
-        {
-          details: { problems: result.problems },
-        },
-      );
-    }
-    holder.engine = new PolicyEngine(result.policy, catalog);
-    await holder.remember(result.policy);
+    holder.engine = await loadPolicy(file, catalog);
+    await holder.remember(holder.engine.policy);
     return holder;
   }
 

@@ -3,7 +3,7 @@
  * stages check it against the catalog (see policy-rules.ts).
  */
 import { z } from 'zod';
-import { isDuration } from './duration.js';
+import { isDuration } from '../config/index.js';
 
 const duration = z.string().refine(isDuration, 'a duration like 30s, 5m, 1h or 2d, at most 3650d');
 const toolPattern = z
