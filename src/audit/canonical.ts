@@ -1,5 +1,13 @@
-/** Canonical JSON (sorted keys, no spaces) and its SHA-256: the identity of a call's arguments. */
+/**
+ * How arguments are recorded: canonical JSON (sorted keys, no spaces), its SHA-256, and the value
+ * that stands in for a redacted one. They live at audit's layer because the hash chain hashes
+ * canonical rows and approvals, below the call pipeline, store arguments canonically and check
+ * them against their hash; which values a call redacts is decided in calls/ (`call-identity.ts`).
+ */
 import { createHash } from 'node:crypto';
+
+/** What audit rows and approval summaries show in place of a secret value. */
+export const REDACTED_VALUE = '[REDACTED]';
 
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';

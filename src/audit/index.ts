@@ -1,4 +1,8 @@
-/** Public surface of audit: the hash-chained decision log and argument redaction. */
+/**
+ * Public surface of audit: the hash-chained decision log, and how arguments are recorded
+ * (canonical JSON, hashes, the redaction marker). Rows arrive with their arguments already
+ * redacted and hashed by the call pipeline (`src/calls/`).
+ */
 export {
   type AuditDecision,
   type AuditEvent,
@@ -6,5 +10,4 @@ export {
   type AuditQuery,
   type AuditRecord,
 } from './audit-log.js';
-export { argsHash, canonicalJson, sha256Hex } from './canonical.js';
-export { REDACTED_VALUE, redactArguments } from './redaction.js';
+export { argsHash, canonicalJson, REDACTED_VALUE, sha256Hex } from './canonical.js';

@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { KeygateError } from '../errors/index.js';
+import { ArgumentValidator } from './argument-validator.js';
 import { isObject, type JsonObject } from './openapi-walk.js';
 import { buildTools, serviceProfile } from './tool-builder.js';
 import type { ServiceProfile, ToolDefinition } from './types.js';
@@ -17,6 +18,7 @@ export class Catalog {
   readonly tools: readonly ToolDefinition[];
   readonly services: ReadonlyMap<string, ServiceProfile>;
   private readonly byName: ReadonlyMap<string, ToolDefinition>;
+  private readonly validator = new ArgumentValidator();
 
   constructor(services: readonly ServiceProfile[], tools: readonly ToolDefinition[]) {
     const byName = new Map<string, ToolDefinition>();
@@ -42,6 +44,14 @@ export class Catalog {
     const tool = this.find(name);
     if (!tool) throw new KeygateError('catalog.unknown', `no tool named ${name}`);
     return tool;
+  }
+
+  /**
+   * The arguments of a call to `tool` as they will be sent: checked against its input schema, JSON
+   * strings parsed where the schema wants an object or array. Throws `executor.invalid_arguments`.
+   */
+  validate(tool: ToolDefinition, args: unknown): Record<string, unknown> {
+    return this.validator.validate(tool, args);
   }
 
   /** The profile of service `name`; throws `catalog.unknown` otherwise. */

@@ -1,6 +1,10 @@
-/** Public surface of the catalog: curated OpenAPI operations as MCP tool definitions. */
+/**
+ * Public surface of the catalog: curated OpenAPI operations as MCP tool definitions, and the check
+ * of a call's arguments against its tool's schema.
+ */
 
 export { hasArgumentPath } from './argument-path.js';
+export { ArgumentValidator, coerceJsonStrings } from './argument-validator.js';
 export {
   BUILTIN_SERVICES,
   Catalog,

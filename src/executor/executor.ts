@@ -1,11 +1,11 @@
 /**
- * The executor: one tool call in, one bounded and scrubbed upstream answer out. It validates
- * arguments, builds the request, injects the credential, sends it, and never lets a secret back.
+ * The executor: one tool call in, one bounded and scrubbed upstream answer out. It builds the
+ * request from arguments the catalog has already validated, injects the credential, sends it, and
+ * never lets a secret back.
  */
 import { randomUUID } from 'node:crypto';
 import type { Catalog, ToolDefinition } from '../catalog/index.js';
 import { KeygateError } from '../errors/index.js';
-import { ArgumentValidator } from './argument-validator.js';
 import type { Credential, CredentialProvider } from './credential.js';
 import { DEFAULT_LIMITS, HttpClient, type HttpLimits, type UpstreamResponse } from './http-client.js';
 import type { OutgoingRequest } from './outgoing-request.js';
@@ -47,7 +47,6 @@ export interface CallResult {
 export const DEFAULT_MAX_RESULT_CHARS = 50_000;
 
 export class Executor {
-  private readonly validator = new ArgumentValidator();
   private readonly http: HttpClient;
   private readonly maxResultChars: number;
   private readonly userAgent: string;
@@ -60,14 +59,15 @@ export class Executor {
     this.userAgent = options.userAgent ?? 'keygate';
   }
 
-  /** Validates `args` for `tool`; returns the arguments that would be sent (JSON strings parsed). */
-  validate(tool: ToolDefinition, args: unknown): Record<string, unknown> {
-    return this.validator.validate(tool, args);
-  }
-
-  /** Calls `tool` with `args`. Throws a KeygateError for every failure, upstream ones included. */
-  async call(tool: ToolDefinition, args: unknown, context: CallContext = {}): Promise<CallResult> {
-    const valid = this.validate(tool, args);
+  /**
+   * Calls `tool` with `args`, which `Catalog.validate` has checked and coerced (nothing here checks
+   * them again). Throws a KeygateError for every failure, upstream ones included.
+   */
+  async call(
+    tool: ToolDefinition,
+    args: Readonly<Record<string, unknown>>,
+    context: CallContext = {},
+  ): Promise<CallResult> {
     const service = this.options.catalog.service(tool.service);
     const credential = await this.options.credentials.credentialFor({
       service: tool.service,
@@ -77,7 +77,7 @@ export class Executor {
     if (!credential) {
       throw new KeygateError('executor.no_credential', `no credential is configured for ${tool.service}`);
     }
-    const request = buildRequest(tool, service, valid, {
+    const request = buildRequest(tool, service, args, {
       baseUrl: this.baseUrlFor(tool.service),
       idempotencyKey: `keygate-${context.callId ?? randomUUID()}`,
       userAgent: this.userAgent,

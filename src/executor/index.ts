@@ -1,5 +1,4 @@
 /** Public surface of the executor: tool call → HTTP request → bounded, scrubbed result. */
-export { ArgumentValidator, coerceJsonStrings } from './argument-validator.js';
 export {
   bearerCredential,
   type Credential,

@@ -1,5 +1,9 @@
-/** Public surface of the MCP layer: tool servers, the call pipeline and the transports. */
+/**
+ * Public surface of the MCP layer, the protocol adapter: MCP servers whose tools/call goes
+ * through the call pipeline (`src/calls/`), tool results, and the HTTP transport.
+ */
 
+export { agentToolHandlers, runToolCall } from './agent-tools.js';
 export {
   createMcpHttpHandler,
   MAX_SESSIONS_PER_TOKEN,
@@ -15,14 +19,5 @@ export {
   type EventStoreLimits,
   SessionEventStore,
 } from './session-event-store.js';
-export { type StdioHandle, serveOverStdio } from './stdio-transport.js';
-export { agentToolHandlers, type PipelineDeps, PLAIN_EXCHANGE, runToolCall } from './tool-call-pipeline.js';
-export { type ToolResult, toolErrorResult, toolSuccessResult } from './tool-result.js';
-export {
-  createMcpServer,
-  createToolServer,
-  mcpTool,
-  type ServerInfo,
-  type ToolHandlers,
-  type ToolServerOptions,
-} from './tool-server.js';
+export { type ToolResult, toolErrorResult, toolResultOf, toolSuccessResult } from './tool-result.js';
+export { createMcpServer, mcpTool, type ServerInfo, type ToolHandlers } from './tool-server.js';

@@ -1,10 +1,25 @@
 /** The one place where outcomes become MCP tool results. */
 import type { CallToolResult, InputRequiredResult } from '@modelcontextprotocol/server';
+import type { CallOutcome } from '../calls/index.js';
 import { isKeygateError } from '../errors/index.js';
 import { type CallResult, Scrubber } from '../executor/index.js';
 
 /** A finished call, or a question for the client (an approval) before it can finish. */
 export type ToolResult = CallToolResult | InputRequiredResult;
+
+/** A call's outcome as MCP shows it; `undefined` when the call named no tool (a protocol fault). */
+export function toolResultOf(outcome: CallOutcome): ToolResult | undefined {
+  switch (outcome.kind) {
+    case 'unknown':
+      return undefined;
+    case 'ask':
+      return outcome.result;
+    case 'done':
+      return toolSuccessResult(outcome.result, outcome.scrubber);
+    case 'failed':
+      return toolErrorResult(outcome.error, outcome.scrubber);
+  }
+}
 
 /** A successful upstream answer as a tool result, scrubbed last with the call's scrubber. */
 export function toolSuccessResult(result: CallResult, scrubber: Scrubber): CallToolResult {

@@ -9,9 +9,8 @@ import {
   type Tool,
 } from '@modelcontextprotocol/server';
 import type { CallExchange, ClientAbilities } from '../approvals/index.js';
-import type { Catalog, ToolDefinition } from '../catalog/index.js';
-import { type Executor, Scrubber } from '../executor/index.js';
-import { type ToolResult, toolErrorResult, toolSuccessResult } from './tool-result.js';
+import type { ToolDefinition } from '../catalog/index.js';
+import type { ToolResult } from './tool-result.js';
 
 /** What one server instance offers its client. */
 export interface ToolHandlers {
@@ -84,32 +83,4 @@ export function abilitiesOf(capabilities: ClientCapabilities | undefined): Clien
 function requestStateOf(ctx: ServerContext): { requestState?: string } {
   const state = ctx.mcpReq.requestState();
   return typeof state === 'string' ? { requestState: state } : {};
-}
-
-export interface ToolServerOptions extends ServerInfo {
-  readonly catalog: Catalog;
-  readonly executor: Executor;
-}
-
-/** A server that calls every tool of `catalog` directly, with no policy: for tests and tools. */
-export function createToolServer(options: ToolServerOptions): Server {
-  return createMcpServer(
-    {
-      list: () => options.catalog.tools,
-      call: async (name, args) => {
-        const tool = options.catalog.find(name);
-        if (!tool) return undefined;
-        let scrubber = Scrubber.NONE;
-        const onScrubber = (used: Scrubber) => {
-          scrubber = used;
-        };
-        try {
-          return toolSuccessResult(await options.executor.call(tool, args, { onScrubber }), scrubber);
-        } catch (error) {
-          return toolErrorResult(error, scrubber);
-        }
-      },
-    },
-    options,
-  );
 }

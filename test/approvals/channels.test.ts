@@ -7,7 +7,8 @@
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ApprovalStatus } from '../../src/approvals/index.js';
-import { PLAIN_EXCHANGE, runToolCall } from '../../src/mcp/index.js';
+import { PLAIN_EXCHANGE } from '../../src/calls/index.js';
+import { runToolCall } from '../../src/mcp/index.js';
 import { CASES } from '../fixtures/operation-cases.js';
 import { type ElicitParams, type Era, type Gateway, startGateway } from '../helpers/gateway.js';
 import { assertNoSecrets } from '../helpers/harness.js';

@@ -1,8 +1,7 @@
 /** The audit log on both backends: the hash chain catches edits and deletions; appends are safe. */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AuditLog, argsHash, redactArguments } from '../../src/audit/index.js';
-import { loadCatalog } from '../../src/catalog/index.js';
+import { AuditLog } from '../../src/audit/index.js';
 import type { Store } from '../../src/store/index.js';
 import {
   type Backend,
@@ -167,29 +166,3 @@ describe('audit log on PGlite', () => auditContract(PGLITE_BACKEND));
 describe.skipIf(!POSTGRES_URL)(`audit log on PostgreSQL (skipped: ${POSTGRES_SKIP_REASON})`, () =>
   auditContract(POSTGRES_BACKEND),
 );
-
-describe('argument redaction', () => {
-  it('replaces secret-looking fields at any depth, and fields the catalog marks secret', async () => {
-    const catalog = await loadCatalog();
-    const tool = { ...catalog.get('github_repo_get'), sensitiveArguments: ['repo'] };
-    const args = {
-      owner: 'acme',
-      repo: 'x',
-      nested: { api_key: 'k', list: [{ password: 'p', ok: 1 }] },
-      Authorization: 'Bearer t',
-      client_secret: 's',
-    };
-    expect(redactArguments(tool, args)).toEqual({
-      owner: 'acme',
-      repo: '[REDACTED]',
-      nested: { api_key: '[REDACTED]', list: [{ password: '[REDACTED]', ok: 1 }] },
-      Authorization: '[REDACTED]',
-      client_secret: '[REDACTED]',
-    });
-  });
-
-  it('hashes arguments independently of key order', () => {
-    expect(argsHash({ a: 1, b: { c: 2, d: 3 } })).toBe(argsHash({ b: { d: 3, c: 2 }, a: 1 }));
-    expect(argsHash({ a: 1 })).not.toBe(argsHash({ a: 2 }));
-  });
-});

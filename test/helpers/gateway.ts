@@ -11,13 +11,13 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import type { AgentIdentity } from '../../src/agents/index.js';
 import { type Approvals, startApprovals } from '../../src/approvals/index.js';
 import { AuditLog } from '../../src/audit/index.js';
+import type { PipelineDeps } from '../../src/calls/index.js';
 import {
   agentToolHandlers,
   createMcpHttpHandler,
   createMcpServer,
   type McpHttpHandler,
   type McpHttpOptions,
-  type PipelineDeps,
 } from '../../src/mcp/index.js';
 import { PolicyEngine, parsePolicy, RateLimiter } from '../../src/policy/index.js';
 import { type Harness, startHarness } from './harness.js';

@@ -7,8 +7,8 @@ import {
   type ExecutorOptions,
   staticCredentialProvider,
 } from '../../src/executor/index.js';
-import { createToolServer } from '../../src/mcp/index.js';
 import { type FakeService, type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.js';
+import { createToolServer } from './tool-server.js';
 
 /** Canary credentials: none of these may ever appear in anything keygate returns. */
 export const CANARY = {

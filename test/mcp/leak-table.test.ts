@@ -8,9 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Approvals, startApprovals } from '../../src/approvals/index.js';
 import { AuditLog } from '../../src/audit/index.js';
+import type { PipelineDeps } from '../../src/calls/index.js';
 import { type Catalog, loadCatalog } from '../../src/catalog/index.js';
 import { type Credential, Executor } from '../../src/executor/index.js';
-import { type PipelineDeps, runToolCall } from '../../src/mcp/index.js';
+import { runToolCall } from '../../src/mcp/index.js';
 import { PolicyEngine, parsePolicy, RateLimiter } from '../../src/policy/index.js';
 import { secretKind } from '../../src/vault/index.js';
 import {

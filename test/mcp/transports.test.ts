@@ -5,8 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createMcpHttpHandler, createToolServer, type McpHttpHandler } from '../../src/mcp/index.js';
+import { createMcpHttpHandler, type McpHttpHandler } from '../../src/mcp/index.js';
 import { assertNoSecrets, CANARY, type Harness, startHarness } from '../helpers/harness.js';
+import { createToolServer } from '../helpers/tool-server.js';
 
 const repo = { owner: 'acme', repo: 'api' };
 

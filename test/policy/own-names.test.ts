@@ -3,8 +3,7 @@
  * properties only: `constructor`, `__proto__` or `toString` never reach Object.prototype.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Catalog, loadCatalog } from '../../src/catalog/index.js';
-import { coerceJsonStrings } from '../../src/executor/index.js';
+import { type Catalog, coerceJsonStrings, loadCatalog } from '../../src/catalog/index.js';
 import { PolicyEngine, parsePolicy } from '../../src/policy/index.js';
 
 const POLICY = `services:

@@ -1,17 +1,20 @@
 /**
  * The call pipeline, in the one order DESIGN.md fixes: validate → policy → rate limit →
  * approval → audit intent (committed) → execute → audit outcome. Every decision is a row; if
- * the intent row cannot be written, nothing is sent.
+ * the intent row cannot be written, nothing is sent. What a call is (its name, identity, policy
+ * input and executor step) comes from its `CallKind`; what the outcome looks like to a client is
+ * the protocol adapter's business (`src/mcp/tool-result.ts`).
  */
 import { randomUUID } from 'node:crypto';
 import type { ApprovalGate, CallExchange } from '../approvals/index.js';
-import { type AuditLog, argsHash, redactArguments } from '../audit/index.js';
-import type { Catalog, ToolDefinition } from '../catalog/index.js';
+import type { AuditLog } from '../audit/index.js';
+import type { Catalog } from '../catalog/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
 import { type Executor, Scrubber } from '../executor/index.js';
 import type { CallerIdentity, PolicyEngine, RateLimiter } from '../policy/index.js';
-import { type ToolResult, toolErrorResult, toolSuccessResult } from './tool-result.js';
-import type { ToolHandlers } from './tool-server.js';
+import type { Call, CallKind, CallOutcome, CallRequest } from './call.js';
+import type { ArgumentsIdentity } from './call-identity.js';
+import { toolCalls } from './tool-call.js';
 
 export interface PipelineDeps {
   readonly catalog: Catalog;
@@ -27,57 +30,55 @@ export interface PipelineDeps {
 /** A request that cannot be asked anything: only out-of-band approval reaches its human. */
 export const PLAIN_EXCHANGE: CallExchange = { client: { form: false, url: false } };
 
-/** The tool handlers one authenticated caller gets. */
-export function agentToolHandlers(deps: PipelineDeps, caller: CallerIdentity): ToolHandlers {
-  return {
-    list: () => deps.policy().toolsFor(caller),
-    call: (name, args, exchange) => runToolCall(deps, caller, name, args, exchange),
-  };
+/** What every audit row of one call shares. */
+interface AuditBase {
+  readonly agent: string;
+  readonly tokenId: string;
+  readonly tool: string;
+  readonly policyVersion: string;
 }
 
-/** Runs one tools/call for `caller`; `undefined` when `name` is no tool at all. */
-export async function runToolCall(
+/** Runs one call for `caller` through every step, whatever kind of call it is. */
+export function runCall(
   deps: PipelineDeps,
   caller: CallerIdentity,
-  name: string,
-  rawArgs: Record<string, unknown>,
+  request: CallRequest,
   exchange: CallExchange = PLAIN_EXCHANGE,
-): Promise<ToolResult | undefined> {
+): Promise<CallOutcome> {
+  switch (request.kind) {
+    case 'tool':
+      return run(toolCalls, deps, caller, request, exchange);
+  }
+}
+
+async function run<R extends CallRequest, C extends Call>(
+  kind: CallKind<R, C>,
+  deps: PipelineDeps,
+  caller: CallerIdentity,
+  request: R,
+  exchange: CallExchange,
+): Promise<CallOutcome> {
   const policy = deps.policy();
-  const tool = deps.catalog.find(name);
-  const base = {
-    agent: caller.agent,
-    tokenId: caller.tokenId,
-    tool: tool?.name ?? name,
-    policyVersion: policy.version,
-  };
-  const deny = async (error: KeygateError, decision: 'denied' | 'rate_limited', args?: unknown) => {
-    await deps.audit.record({
-      ...base,
-      decision,
-      reason: error.message,
-      ...(args === undefined ? {} : { argsRedacted: redactArguments(tool, args), argsHash: argsHash(args) }),
-    });
-    return toolErrorResult(error);
-  };
-
   try {
-    if (!tool) {
-      await deps.audit.record({ ...base, decision: 'denied', reason: 'unknown tool' });
-      return undefined;
+    const found = kind.resolve(deps, request);
+    const base: AuditBase = {
+      agent: caller.agent,
+      tokenId: caller.tokenId,
+      tool: found.name,
+      policyVersion: policy.version,
+    };
+    if (found.kind === 'unknown') {
+      await deps.audit.record({ ...base, decision: 'denied', reason: found.reason });
+      return { kind: 'unknown' };
     }
-    let args: Record<string, unknown>;
-    try {
-      args = deps.executor.validate(tool, rawArgs);
-    } catch (error) {
-      if (!isKeygateError(error)) throw error;
-      return await deny(error, 'denied');
-    }
-    const decision = policy.decide(caller, tool, args);
+    if (found.kind === 'invalid') return await refuse(deps, base, found.error, 'denied');
+    const { call } = found;
+    const identity = kind.identify(call);
+    const decision = kind.decide(policy, caller, call);
     if (!decision.allowed)
-      return await deny(new KeygateError('policy.denied', decision.reason), 'denied', args);
+      return await refuse(deps, base, new KeygateError('policy.denied', decision.reason), 'denied', identity);
 
-    const rate = await deps.rateLimiter.hit(policy.rateLimitsFor(caller.agent, tool));
+    const rate = await deps.rateLimiter.hit(kind.rateLimits(policy, caller, call));
     if (!rate.allowed) {
       const seconds = Math.ceil(rate.retryAfterMs / 1000);
       const error = new KeygateError(
@@ -87,53 +88,64 @@ export async function runToolCall(
           details: { retryAfterMs: rate.retryAfterMs },
         },
       );
-      return await deny(error, 'rate_limited', args);
+      return await refuse(deps, base, error, 'rate_limited', identity);
     }
     if (decision.approval !== 'never') {
       const outcome = await deps.approvals.pass(
         {
           ...base,
-          definition: tool,
-          args,
-          argsHash: argsHash(args),
-          argsRedacted: redactArguments(tool, args),
+          ...kind.approvalSubject(call),
+          ...identity,
           mode: decision.approval,
           timeoutMs: policy.approvalTimeoutMs,
           waitMs: policy.approvalWaitMs,
         },
         exchange,
       );
-      if (outcome.kind === 'ask') return outcome.result;
-      if (outcome.kind === 'stop') return toolErrorResult(outcome.error);
+      if (outcome.kind === 'ask') return outcome;
+      if (outcome.kind === 'stop') return failed(outcome.error);
       // The stored arguments run, under the approval's id (Stripe's Idempotency-Key derives from it).
-      return await execute(deps, base, tool, outcome.approval.args, outcome.approval.id);
+      const approved = kind.approved(call, outcome.approval.args);
+      return await execute(kind, deps, base, approved, kind.identify(approved), outcome.approval.id);
     }
-    return await execute(deps, base, tool, args);
+    return await execute(kind, deps, base, call, identity);
   } catch (error) {
-    return toolErrorResult(error);
+    return failed(error);
   }
 }
 
-async function execute(
+function failed(error: unknown, scrubber: Scrubber = Scrubber.NONE): CallOutcome {
+  return { kind: 'failed', error, scrubber };
+}
+
+/** Audits a refusal (with the arguments' identity once they are valid) and returns it. */
+async function refuse(
   deps: PipelineDeps,
-  base: { agent: string; tokenId: string; tool: string; policyVersion: string },
-  tool: ToolDefinition,
-  args: Record<string, unknown>,
+  base: AuditBase,
+  error: KeygateError,
+  decision: 'denied' | 'rate_limited',
+  identity?: ArgumentsIdentity,
+): Promise<CallOutcome> {
+  await deps.audit.record({ ...base, decision, reason: error.message, ...identity });
+  return failed(error);
+}
+
+async function execute<R extends CallRequest, C extends Call>(
+  kind: CallKind<R, C>,
+  deps: PipelineDeps,
+  base: AuditBase,
+  call: C,
+  identity: ArgumentsIdentity,
   approvalId?: string,
-): Promise<ToolResult> {
-  const recorded = {
-    ...base,
-    argsRedacted: redactArguments(tool, args),
-    argsHash: argsHash(args),
-    ...(approvalId ? { approvalId } : {}),
-  };
+): Promise<CallOutcome> {
+  const recorded = { ...base, ...identity, ...(approvalId ? { approvalId } : {}) };
   // Fail closed: without a committed intent row, nothing leaves.
   await deps.audit.record({ ...recorded, decision: 'allowed' });
   const started = performance.now();
   // Whatever goes back to the agent is scrubbed last, with the secrets this call used.
   let scrubber = Scrubber.NONE;
   try {
-    const result = await deps.executor.call(tool, args, {
+    const result = await kind.execute(deps, call, {
       agent: base.agent,
       callId: approvalId ?? randomUUID(),
       onScrubber: (used) => {
@@ -145,7 +157,7 @@ async function execute(
       { ...recorded, decision: 'completed', upstreamStatus: result.status, bytes: result.bytes },
       started,
     );
-    return toolSuccessResult(result, scrubber);
+    return { kind: 'done', result, scrubber };
   } catch (error) {
     const status = isKeygateError(error) ? (error.details.status as number | undefined) : undefined;
     const reason = isKeygateError(error) ? error.code : 'internal';
@@ -154,7 +166,7 @@ async function execute(
       { ...recorded, decision: 'failed', reason, ...(status ? { upstreamStatus: status } : {}) },
       started,
     );
-    return toolErrorResult(error, scrubber);
+    return failed(error, scrubber);
   }
 }
 

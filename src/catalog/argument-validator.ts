@@ -1,12 +1,19 @@
-/** Checks tool arguments against the tool's input schema before anything is sent. */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import type { JsonSchema, ToolDefinition } from '../catalog/index.js';
+/**
+ * Checks tool arguments against the tool's input schema: the one validation a call gets, before
+ * policy sees its arguments. The error code keeps its documented name, `executor.invalid_arguments`.
+ */
+import { createRequire } from 'node:module';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import { KeygateError } from '../errors/index.js';
+import type { JsonSchema, ToolDefinition } from './types.js';
+
+// Every command loads the catalog, few validate a call: ajv (≈40 ms to import) is loaded on the
+// first compile, so `keygate tools` and a cold catalog load do not pay for it.
+const require = createRequire(import.meta.url);
 
 /** Compiles each tool's schema once and validates calls against it. */
 export class ArgumentValidator {
-  // Formats are documentation here: the upstream API is the authority on what a valid id is.
-  private readonly ajv = new Ajv({ allErrors: false, strict: false, validateFormats: false, logger: false });
+  private ajv: Ajv | undefined;
   private readonly compiled = new WeakMap<ToolDefinition, ValidateFunction>();
 
   /**
@@ -32,11 +39,18 @@ export class ArgumentValidator {
   private compile(tool: ToolDefinition): ValidateFunction {
     let validate = this.compiled.get(tool);
     if (!validate) {
+      this.ajv ??= newAjv();
       validate = this.ajv.compile(tool.inputSchema);
       this.compiled.set(tool, validate);
     }
     return validate;
   }
+}
+
+function newAjv(): Ajv {
+  const { Ajv } = require('ajv') as typeof import('ajv');
+  // Formats are documentation here: the upstream API is the authority on what a valid id is.
+  return new Ajv({ allErrors: false, strict: false, validateFormats: false, logger: false });
 }
 
 function fieldOf(error: ErrorObject | undefined): string {

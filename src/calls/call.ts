@@ -1,0 +1,70 @@
+/**
+ * What the call pipeline runs: a call an agent makes through keygate, and what the pipeline needs
+ * to know about each kind of call. Only catalog tool calls exist today; a proxied HTTP request
+ * becomes a second variant of `CallRequest` and `Call` with a `CallKind` of its own, and the
+ * pipeline does not change.
+ */
+import type { GatedCall, GateOutcome } from '../approvals/index.js';
+import type { ToolDefinition } from '../catalog/index.js';
+import type { KeygateError } from '../errors/index.js';
+import type { CallContext, CallResult, Scrubber } from '../executor/index.js';
+import type { CallerIdentity, Decision, PolicyEngine, RateLimitRule } from '../policy/index.js';
+import type { ArgumentsIdentity } from './call-identity.js';
+import type { PipelineDeps } from './pipeline.js';
+
+/** A tools/call as the agent sent it: nothing about it is checked yet. */
+export interface ToolCallRequest {
+  readonly kind: 'tool';
+  readonly name: string;
+  readonly args: Record<string, unknown>;
+}
+
+/** What an agent asks keygate to do. */
+export type CallRequest = ToolCallRequest;
+
+/** A call of a catalog tool, with arguments the catalog has validated (and coerced). */
+export interface ToolCall {
+  readonly kind: 'tool';
+  readonly tool: ToolDefinition;
+  readonly args: Record<string, unknown>;
+}
+
+/** A request the pipeline has resolved: what it names, and whether its input is valid. */
+export type Call = ToolCall;
+
+/** What a request names, under the name audit rows give it. */
+export type Resolution<C extends Call> =
+  /** Nothing keygate offers (audited with `reason`; a protocol fault, not a result). */
+  | { readonly kind: 'unknown'; readonly name: string; readonly reason: string }
+  /** Something keygate offers, asked for with input it refuses (audited without arguments). */
+  | { readonly kind: 'invalid'; readonly name: string; readonly error: KeygateError }
+  | { readonly kind: 'call'; readonly name: string; readonly call: C };
+
+/** What the pipeline asks of one kind of call; it never looks inside a call itself. */
+export interface CallKind<R extends CallRequest, C extends Call> {
+  /** Finds what `request` names and validates its input. */
+  resolve(deps: PipelineDeps, request: R): Resolution<C>;
+  /** The hash and redacted form of its arguments, for audit rows and approval records. */
+  identify(call: C): ArgumentsIdentity;
+  /** Whether `caller` may make it under `policy`, and with which approval mode. */
+  decide(policy: PolicyEngine, caller: CallerIdentity, call: C): Decision;
+  /** The rate limits it counts against. */
+  rateLimits(policy: PolicyEngine, caller: CallerIdentity, call: C): RateLimitRule[];
+  /** What the approval gate shows a human and stores. */
+  approvalSubject(call: C): Pick<GatedCall, 'definition' | 'args'>;
+  /** The call an approval's stored arguments make: what runs is what the human approved. */
+  approved(call: C, args: Record<string, unknown>): C;
+  /** Makes the call upstream; throws a KeygateError for every failure. */
+  execute(deps: PipelineDeps, call: C, context: CallContext): Promise<CallResult>;
+}
+
+/** How a call ended, before any protocol shapes it; every decision in it is already audited. */
+export type CallOutcome =
+  /** The request names nothing keygate offers. */
+  | { readonly kind: 'unknown' }
+  /** The upstream answered; whatever is returned from `result` is scrubbed last with `scrubber`. */
+  | { readonly kind: 'done'; readonly result: CallResult; readonly scrubber: Scrubber }
+  /** Refused, stopped or failed; `scrubber` is the call's once it reached a credential. */
+  | { readonly kind: 'failed'; readonly error: unknown; readonly scrubber: Scrubber }
+  /** A question for the client (an approval) before the call can go on. */
+  | Extract<GateOutcome, { kind: 'ask' }>;

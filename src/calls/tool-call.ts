@@ -1,0 +1,25 @@
+/** Catalog tool calls: the catalog finds and validates them, policy rules on them, the executor sends them. */
+import { isKeygateError } from '../errors/index.js';
+import type { CallKind, ToolCall, ToolCallRequest } from './call.js';
+import { toolCallIdentity } from './call-identity.js';
+
+export const toolCalls: CallKind<ToolCallRequest, ToolCall> = {
+  resolve(deps, request) {
+    const tool = deps.catalog.find(request.name);
+    if (!tool) return { kind: 'unknown', name: request.name, reason: 'unknown tool' };
+    try {
+      // The one validation a call gets: the executor trusts these arguments as they are.
+      const args = deps.catalog.validate(tool, request.args);
+      return { kind: 'call', name: tool.name, call: { kind: 'tool', tool, args } };
+    } catch (error) {
+      if (!isKeygateError(error)) throw error;
+      return { kind: 'invalid', name: tool.name, error };
+    }
+  },
+  identify: (call) => toolCallIdentity(call.tool, call.args),
+  decide: (policy, caller, call) => policy.decide(caller, call.tool, call.args),
+  rateLimits: (policy, caller, call) => policy.rateLimitsFor(caller.agent, call.tool),
+  approvalSubject: (call) => ({ definition: call.tool, args: call.args }),
+  approved: (call, args) => ({ ...call, args }),
+  execute: (deps, call, context) => deps.executor.call(call.tool, call.args, context),
+};
