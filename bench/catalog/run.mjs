@@ -62,8 +62,7 @@ async function listOver(transport, serverSide) {
 }
 
 const catalog = await loadCatalog();
-const { Executor, staticCredentialProvider } = await import(`${root}dist/executor/index.js`);
-const { createToolServer } = await import(`${root}dist/mcp/index.js`);
+const { createMcpServer } = await import(`${root}dist/mcp/index.js`);
 const sizeOf = (tools) => {
   const chars = tools.map((tool) => JSON.stringify(tool).length);
   return {
@@ -72,13 +71,13 @@ const sizeOf = (tools) => {
     perTool: round(chars.reduce((a, b) => a + b, 0) / tools.length),
   };
 };
+// keygate's own MCP server shows the tools (the form the daemon's tools/list sends); nothing is
+// called, so it needs no pipeline behind it.
 async function keygateList(filter) {
-  const executor = new Executor({ catalog, credentials: staticCredentialProvider({}) });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  const server = createToolServer({ catalog: catalog.filter(filter), executor });
-  const tools = await listOver(clientSide, () => server.connect(serverSide));
-  await executor.close();
-  return tools;
+  const tools = catalog.filter(filter).tools;
+  const server = createMcpServer({ list: () => tools, call: async () => undefined });
+  return listOver(clientSide, () => server.connect(serverSide));
 }
 const keygateNotion = sizeOf(await keygateList((tool) => tool.service === 'notion'));
 const keygateAll = sizeOf(await keygateList(() => true));
