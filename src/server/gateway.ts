@@ -155,9 +155,61 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   };
 
   const instance = randomUUID();
-  const allowed = allowedHostnames(options.host);
+  const route = router({ allowed: allowedHostnames(options.host), instance, policy, agents, mcp, admin });
+  holder?.watch();
+  const pruner = setInterval(() => void calls.rateLimiter.prune().catch(() => undefined), 3_600_000);
+  pruner.unref();
 
-  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  let closing: Promise<void> | undefined;
+  return {
+    instance,
+    handle(req, res) {
+      void route(req, res).catch((error: unknown) => {
+        // Only the error's kind is logged: an unexpected message could quote a request body.
+        if (!isKeygateError(error))
+          log(
+            `internal error on ${req.method} ${req.url?.split('?')[0]}: ${(error as Error)?.name ?? 'unknown'}`,
+          );
+        sendError(res, error);
+      });
+    },
+    mcp,
+    calls,
+    audit,
+    approvals,
+    admin,
+    policy,
+    reloadPolicy: () => policy.reload(),
+    close(drain) {
+      closing ??= (async () => {
+        clearInterval(pruner);
+        holder?.close();
+        // Calls waiting for an out-of-band decision answer "pending" now instead of holding the
+        // drain; their approvals stay in the store.
+        await approvals.close();
+        await drain?.();
+        await mcp.close();
+        await audit.drain();
+        await executor.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+interface Routed {
+  /** Hostnames a request's Host and Origin may name. */
+  readonly allowed: ReturnType<typeof allowedHostnames>;
+  readonly instance: string;
+  readonly policy: PolicySource;
+  readonly agents: AgentRegistry;
+  readonly mcp: McpHttpHandler<AgentIdentity>;
+  readonly admin: AdminContext;
+}
+
+/** The routes: /healthz, the home page, approval pages, /mcp (agent token), /api/… (admin token). */
+function router({ allowed, instance, policy, agents, mcp, admin }: Routed) {
+  return async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const refused = guardRequest(req, allowed);
     if (refused) return sendJson(res, 403, { error: { code: 'forbidden', message: refused } });
     const url = new URL(req.url ?? '/', 'http://keygate');
@@ -197,45 +249,5 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
       return handleAdmin(req, res, url, admin);
     }
     return sendJson(res, 404, { error: { code: 'not_found', message: `no route ${url.pathname}` } });
-  }
-
-  holder?.watch();
-  const pruner = setInterval(() => void calls.rateLimiter.prune().catch(() => undefined), 3_600_000);
-  pruner.unref();
-
-  let closing: Promise<void> | undefined;
-  return {
-    instance,
-    handle(req, res) {
-      void route(req, res).catch((error: unknown) => {
-        // Only the error's kind is logged: an unexpected message could quote a request body.
-        if (!isKeygateError(error))
-          log(
-            `internal error on ${req.method} ${req.url?.split('?')[0]}: ${(error as Error)?.name ?? 'unknown'}`,
-          );
-        sendError(res, error);
-      });
-    },
-    mcp,
-    calls,
-    audit,
-    approvals,
-    admin,
-    policy,
-    reloadPolicy: () => policy.reload(),
-    close(drain) {
-      closing ??= (async () => {
-        clearInterval(pruner);
-        holder?.close();
-        // Calls waiting for an out-of-band decision answer "pending" now instead of holding the
-        // drain; their approvals stay in the store.
-        await approvals.close();
-        await drain?.();
-        await mcp.close();
-        await audit.drain();
-        await executor.close();
-      })();
-      return closing;
-    },
   };
 }
