@@ -42,15 +42,25 @@ export async function serveCommand(options: ServeOptions): Promise<CommandOutput
   } else {
     await requireInitializedHome(homePaths(home));
   }
+  const command = keygateCommand(home);
+  // The command reads the environment; the daemon is given values.
+  const databaseUrl = envValue('DATABASE_URL');
+  const schema = envValue('KEYGATE_DB_SCHEMA');
+  const masterKey = envValue('KEYGATE_MASTER_KEY');
+  const passphrase = envValue('KEYGATE_PASSPHRASE');
   const daemon = await startDaemon({
     home,
     port,
     host,
     log,
+    command,
+    ...(databaseUrl ? { databaseUrl } : {}),
+    ...(schema ? { schema } : {}),
+    ...(masterKey ? { masterKey } : {}),
+    ...(passphrase ? { passphrase } : {}),
     ...(process.stdin.isTTY ? { askPassphrase: () => promptHidden('Vault passphrase: ') } : {}),
   });
   log(`listening on ${daemon.url} (home ${homePaths(home).root})`);
-  const command = keygateCommand(home);
   log(
     `MCP endpoint ${daemon.url}/mcp; next: ${command('secret set github')}, ${command('agent add NAME')}, ${command('mcp-config --client claude-code --agent NAME')}`,
   );

@@ -1,4 +1,5 @@
-/** Public surface of the server: the daemon and its HTTP listener. */
+/** Public surface of the server: the gateway (every route, no listener) and the daemon that serves it. */
 
 export type { ReloadResult } from '../policy/index.js';
-export { type Daemon, type DaemonOptions, startDaemon, VERSION } from './daemon.js';
+export { type Daemon, type DaemonOptions, startDaemon } from './daemon.js';
+export { buildGateway, type Gateway, type GatewayOptions, type PolicySource, VERSION } from './gateway.js';

@@ -1,27 +1,60 @@
 /**
- * The daemon's call path in this process, for approval tests: a real HTTP listener on
- * 127.0.0.1 serving /mcp with keygate's transport, the real pipeline, policy engine, approvals
- * and audit on a real PGlite store, and the fake upstreams. Agents are given by bearer token
- * `tok-<agent>`; clients are real SDK v2 clients of the era and capabilities each test asks for.
+ * The daemon's gateway in this process, for approval tests: built by `buildGateway` as the
+ * daemon builds it (real pipeline, policy engine, approvals and audit on a real PGlite store,
+ * with the fake upstreams and canary credentials), behind a test listener on 127.0.0.1 that
+ * takes bearer token `tok-<agent>` as agent `<agent>`; clients are real SDK v2 clients of the
+ * era and capabilities each test asks for.
  */
-import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { AgentIdentity } from '../../src/agents/index.js';
-import { type Approvals, startApprovals } from '../../src/approvals/index.js';
-import { AuditLog } from '../../src/audit/index.js';
+import type { Approvals } from '../../src/approvals/index.js';
+import type { AuditLog } from '../../src/audit/index.js';
 import type { PipelineDeps } from '../../src/calls/index.js';
+import type { Catalog } from '../../src/catalog/index.js';
+import type { McpHttpHandler, McpHttpOptions } from '../../src/mcp/index.js';
+import { PolicyEngine, parsePolicy } from '../../src/policy/index.js';
 import {
-  agentToolHandlers,
-  createMcpHttpHandler,
-  createMcpServer,
-  type McpHttpHandler,
-  type McpHttpOptions,
-} from '../../src/mcp/index.js';
-import { PolicyEngine, parsePolicy, RateLimiter } from '../../src/policy/index.js';
-import { type Harness, startHarness } from './harness.js';
-import { PGLITE_BACKEND, type TestStore } from './stores.js';
+  type Gateway as BuiltGateway,
+  buildGateway,
+  type GatewayOptions,
+  type PolicySource,
+} from '../../src/server/index.js';
+import { CANARY_CREDENTIALS, type Harness, startHarness } from './harness.js';
+import { freshVault, PGLITE_BACKEND, type TestStore } from './stores.js';
+
+/** What a test may set of the gateway's options; the rest are the test's store, vault and catalog. */
+export type TestGatewayOptions = Partial<Omit<GatewayOptions, 'store' | 'vault' | 'catalog' | 'policy'>>;
+
+/**
+ * The gateway over `t` with a fresh vault, as the daemon builds it but without a listener.
+ * A string `policy` is the policy file's text, written to the store's home and loaded from there.
+ */
+export async function buildTestGateway(
+  t: TestStore,
+  catalog: Catalog,
+  policy: string | PolicySource,
+  options: TestGatewayOptions = {},
+): Promise<BuiltGateway> {
+  let file: string | undefined;
+  if (typeof policy === 'string') {
+    file = join(t.home, 'keygate.yaml');
+    await writeFile(file, policy);
+  }
+  return buildGateway({
+    store: t.store,
+    vault: await freshVault(t.store),
+    catalog,
+    policy: file ?? (policy as PolicySource),
+    log: () => {},
+    host: '127.0.0.1',
+    publicUrl: () => 'http://127.0.0.1:1',
+    ...options,
+  });
+}
 
 export type Era = '2025-06-18' | '2025-11-25' | '2026-07-28';
 
@@ -63,33 +96,28 @@ export async function startGateway(
 ): Promise<Gateway> {
   const harness = await startHarness();
   const store = await PGLITE_BACKEND.fresh();
-  const audit = new AuditLog(store.store);
   let engine = compile(policyYaml);
   function compile(yaml: string): PolicyEngine {
     const parsed = parsePolicy(yaml, harness.catalog);
     if (!parsed.ok) throw new Error(`bad test policy: ${JSON.stringify(parsed.problems)}`);
     return new PolicyEngine(parsed.policy, harness.catalog);
   }
-  let base = '';
-  const approvals = await startApprovals({
-    store: store.store,
-    audit,
-    stateKey: randomBytes(32),
-    pageUrl: (id) => `${base}/approvals/${id}`,
-    ...(options.silentWaitMs === undefined ? {} : { silentWaitMs: options.silentWaitMs }),
-  });
-  const deps: PipelineDeps = {
-    catalog: harness.catalog,
-    policy: () => engine,
-    rateLimiter: new RateLimiter(store.store),
-    audit,
-    executor: harness.executor,
-    approvals: approvals.gate,
+  // Replaced at once by setPolicy, with no file to read.
+  const policy: PolicySource = {
+    get current() {
+      return engine;
+    },
+    reload: async () => ({ ok: true, version: engine.version, changed: false, problems: [] }),
   };
-  const mcp = createMcpHttpHandler<AgentIdentity>(
-    (caller) => createMcpServer(agentToolHandlers(deps, caller)),
-    options.mcp,
-  );
+  let base = '';
+  const gateway = await buildTestGateway(store, harness.catalog, policy, {
+    publicUrl: () => base,
+    credentials: CANARY_CREDENTIALS,
+    baseUrls: harness.baseUrls,
+    ...(options.silentWaitMs === undefined ? {} : { silentWaitMs: options.silentWaitMs }),
+    ...(options.mcp ? { mcp: options.mcp } : {}),
+  });
+  const { mcp } = gateway;
   const server: Server = createServer((req, res) => {
     const token = /^Bearer tok-([a-z0-9-]+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (!token) {
@@ -111,9 +139,9 @@ export async function startGateway(
     url: base,
     harness,
     store,
-    audit,
-    approvals,
-    deps,
+    audit: gateway.audit,
+    approvals: gateway.approvals,
+    deps: gateway.calls,
     mcp,
     setPolicy(yaml) {
       engine = compile(yaml);
@@ -152,10 +180,9 @@ export async function startGateway(
     },
     async close() {
       for (const client of clients) await client.close().catch(() => undefined);
-      await mcp.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await approvals.close();
-      await audit.drain();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await gateway.close(async () => server.closeAllConnections());
+      await closed;
       await harness.close();
       await store.dispose();
     },

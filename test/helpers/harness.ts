@@ -17,10 +17,19 @@ export const CANARY = {
   notion: 'ntn_CANARYnotion00000000000000000000000003',
 } as const;
 
+/** The canary credentials of the three services, as the vault would give them. */
+export const CANARY_CREDENTIALS = staticCredentialProvider({
+  github: bearerCredential('github', CANARY.github),
+  stripe: bearerCredential('stripe', CANARY.stripe),
+  notion: bearerCredential('notion', CANARY.notion),
+});
+
 export interface Harness {
   readonly catalog: Catalog;
   readonly fakes: Record<FakeService, FakeUpstream>;
   readonly executor: Executor;
+  /** The fakes' addresses, as base URL overrides. */
+  readonly baseUrls: Readonly<Record<FakeService, string>>;
   /** Every credential value a test must never see in output. */
   readonly secrets: readonly string[];
   resetFakes(): void;
@@ -35,20 +44,13 @@ export async function startHarness(options: Partial<ExecutorOptions> = {}): Prom
     stripe: await startFakeUpstream('stripe', CANARY.stripe),
     notion: await startFakeUpstream('notion', CANARY.notion),
   };
-  const executor = new Executor({
-    catalog,
-    credentials: staticCredentialProvider({
-      github: bearerCredential('github', CANARY.github),
-      stripe: bearerCredential('stripe', CANARY.stripe),
-      notion: bearerCredential('notion', CANARY.notion),
-    }),
-    baseUrls: { github: fakes.github.url, stripe: fakes.stripe.url, notion: fakes.notion.url },
-    ...options,
-  });
+  const baseUrls = { github: fakes.github.url, stripe: fakes.stripe.url, notion: fakes.notion.url };
+  const executor = new Executor({ catalog, credentials: CANARY_CREDENTIALS, baseUrls, ...options });
   return {
     catalog,
     fakes,
     executor,
+    baseUrls,
     secrets: Object.values(CANARY),
     resetFakes: () => {
       for (const fake of Object.values(fakes)) fake.reset();

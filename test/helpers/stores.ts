@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { openStore, type Store } from '../../src/store/index.js';
+import { MasterKey, Vault } from '../../src/vault/index.js';
 
 export const POSTGRES_URL = process.env.KEYGATE_TEST_DATABASE_URL;
 export const POSTGRES_SKIP_REASON = 'set KEYGATE_TEST_DATABASE_URL=postgres://… to run';
@@ -78,3 +79,10 @@ const postgres: Backend = {
 /** PGlite always; PostgreSQL when KEYGATE_TEST_DATABASE_URL is set. */
 export const BACKENDS: readonly Backend[] = POSTGRES_URL ? [pglite, postgres] : [pglite];
 export { pglite as PGLITE_BACKEND, postgres as POSTGRES_BACKEND };
+
+/** A new vault in `store` under a random master key (no file, no passphrase), unlocked. */
+export async function freshVault(store: Store): Promise<Vault> {
+  const key = MasterKey.generate();
+  await Vault.initialize(store, key);
+  return Vault.unlock(store, key);
+}

@@ -4,15 +4,12 @@
  * fake GitHub that accepts the credential and answers with it echoed back. Canary values only;
  * the assertions say whether a form is present, never print it.
  */
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Approvals, startApprovals } from '../../src/approvals/index.js';
-import { AuditLog } from '../../src/audit/index.js';
 import type { PipelineDeps } from '../../src/calls/index.js';
-import { type Catalog, loadCatalog } from '../../src/catalog/index.js';
-import { type Credential, Executor } from '../../src/executor/index.js';
+import { loadCatalog } from '../../src/catalog/index.js';
+import type { Credential } from '../../src/executor/index.js';
 import { runToolCall } from '../../src/mcp/index.js';
-import { PolicyEngine, parsePolicy, RateLimiter } from '../../src/policy/index.js';
+import type { Gateway } from '../../src/server/index.js';
 import { secretKind } from '../../src/vault/index.js';
 import {
   type FakeReply,
@@ -20,6 +17,7 @@ import {
   type RecordedRequest,
   startFakeUpstream,
 } from '../fakes/fake-upstream.js';
+import { buildTestGateway } from '../helpers/gateway.js';
 import { PGLITE_BACKEND, type TestStore } from '../helpers/stores.js';
 
 const caller = { agent: 'bot', tokenId: 'tok-1', tools: null };
@@ -215,9 +213,8 @@ function leaksIn(result: unknown, secret: string, wires: string[]): string[] {
 describe('leak table', () => {
   let t: TestStore;
   let fake: FakeUpstream;
-  let catalog: Catalog;
+  let gateway: Gateway;
   let deps: PipelineDeps;
-  let approvals: Approvals;
   let current: { row: KindRow; value: string; credential: Credential };
 
   const use = (row: KindRow) => {
@@ -230,37 +227,19 @@ describe('leak table', () => {
     fake = await startFakeUpstream('github', 'not-this-token', {
       authorized: (request) => current.row.sent(request, current.value),
     });
-    catalog = await loadCatalog(['github']);
-    const policy = parsePolicy(
+    gateway = await buildTestGateway(
+      t,
+      await loadCatalog(['github']),
       `services:\n  github: { spec: builtin:github, credential: github }\nagents:\n  bot:\n    tools: [github_repo_get]\n`,
-      catalog,
-    );
-    if (!policy.ok) throw new Error('bad test policy');
-    const engine = new PolicyEngine(policy.policy, catalog);
-    const audit = new AuditLog(t.store);
-    approvals = await startApprovals({
-      store: t.store,
-      audit,
-      stateKey: randomBytes(32),
-      pageUrl: (id) => `http://127.0.0.1:1/approvals/${id}`,
-    });
-    deps = {
-      catalog,
-      policy: () => engine,
-      rateLimiter: new RateLimiter(t.store),
-      audit,
-      approvals: approvals.gate,
-      executor: new Executor({
-        catalog,
+      {
         credentials: { credentialFor: async () => current.credential },
         baseUrls: { github: fake.url },
-      }),
-    };
+      },
+    );
+    deps = gateway.calls;
   });
   afterAll(async () => {
-    await deps.audit.drain();
-    await deps.executor.close();
-    await approvals.close();
+    await gateway.close();
     await fake.close();
     await t.dispose();
   });

@@ -1,14 +1,14 @@
 /** The call pipeline's guarantees, with a real store, real audit log and a fake upstream. */
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Approvals, startApprovals } from '../../src/approvals/index.js';
 import { AuditLog } from '../../src/audit/index.js';
 import type { PipelineDeps } from '../../src/calls/index.js';
-import { type Catalog, loadCatalog } from '../../src/catalog/index.js';
-import { bearerCredential, Executor, staticCredentialProvider } from '../../src/executor/index.js';
+import { loadCatalog } from '../../src/catalog/index.js';
+import { bearerCredential, type Executor, staticCredentialProvider } from '../../src/executor/index.js';
 import { runToolCall } from '../../src/mcp/index.js';
-import { PolicyEngine, parsePolicy, RateLimiter } from '../../src/policy/index.js';
+import { RateLimiter } from '../../src/policy/index.js';
+import type { Gateway } from '../../src/server/index.js';
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.js';
+import { buildTestGateway } from '../helpers/gateway.js';
 import {
   PGLITE_BACKEND,
   POSTGRES_BACKEND,
@@ -24,43 +24,25 @@ const args = { owner: 'acme', repo: 'api' };
 describe('call pipeline', () => {
   let t: TestStore;
   let fake: FakeUpstream;
-  let catalog: Catalog;
+  let gateway: Gateway;
   let deps: PipelineDeps;
-  let approvals: Approvals;
 
   beforeAll(async () => {
     t = await PGLITE_BACKEND.fresh();
     fake = await startFakeUpstream('github', TOKEN);
-    catalog = await loadCatalog();
-    const policy = parsePolicy(
+    gateway = await buildTestGateway(
+      t,
+      await loadCatalog(),
       `services:\n  github: { spec: builtin:github, credential: github }\ndefaults:\n  approval_wait: 50ms\nagents:\n  bot:\n    tools: [github_repo_get, github_issue_create]\n    rate_limit: { calls: 3, per: 1h }\n`,
-      catalog,
-    );
-    if (!policy.ok) throw new Error('bad test policy');
-    const engine = new PolicyEngine(policy.policy, catalog);
-    const audit = new AuditLog(t.store);
-    approvals = await startApprovals({
-      store: t.store,
-      audit,
-      stateKey: randomBytes(32),
-      pageUrl: (id) => `http://127.0.0.1:1/approvals/${id}`,
-    });
-    deps = {
-      catalog,
-      policy: () => engine,
-      rateLimiter: new RateLimiter(t.store),
-      audit,
-      approvals: approvals.gate,
-      executor: new Executor({
-        catalog,
+      {
         credentials: staticCredentialProvider({ github: bearerCredential('github', TOKEN) }),
         baseUrls: { github: fake.url },
-      }),
-    };
+      },
+    );
+    deps = gateway.calls;
   });
   afterAll(async () => {
-    await approvals.close();
-    await deps.executor.close();
+    await gateway.close();
     await fake.close();
     await t.dispose();
   });

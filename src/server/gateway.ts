@@ -1,0 +1,253 @@
+/**
+ * The gateway: everything that answers a request, wired from what the process opened (store,
+ * vault, catalog) and the policy. It reads no environment and listens nowhere: the daemon gives
+ * it a listener, and tests build it the same way behind their own.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { type AgentIdentity, AgentRegistry, type TokenRefusal } from '../agents/index.js';
+import { type Approvals, startApprovals } from '../approvals/index.js';
+import { AuditLog } from '../audit/index.js';
+import type { PipelineDeps } from '../calls/index.js';
+import type { Catalog } from '../catalog/index.js';
+import { type KeygateCommand, PACKAGE_ROOT } from '../config/index.js';
+import { isKeygateError, KeygateError } from '../errors/index.js';
+import { type CredentialProvider, Executor, type ExecutorOptions } from '../executor/index.js';
+import {
+  agentToolHandlers,
+  createMcpHttpHandler,
+  createMcpServer,
+  type McpHttpHandler,
+  type McpHttpOptions,
+} from '../mcp/index.js';
+import { type PolicyEngine, PolicyHolder, RateLimiter, type ReloadResult } from '../policy/index.js';
+import type { Store } from '../store/index.js';
+import type { Vault } from '../vault/index.js';
+import { type AdminContext, handleAdmin } from './admin-api.js';
+import { sendApprovalPage } from './approval-page.js';
+import { sendHomePage } from './home-page.js';
+import { sendError, sendJson } from './http-errors.js';
+import { allowedHostnames, bearerToken, guardRequest } from './request-guard.js';
+
+export const VERSION = (
+  JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }
+).version;
+
+/** The policy in force and how to read it again: the home's file (`PolicyHolder`), or a test's. */
+export interface PolicySource {
+  readonly current: PolicyEngine;
+  reload(): Promise<ReloadResult>;
+}
+
+export interface GatewayOptions {
+  readonly store: Store;
+  /** The unsealed vault: secrets for the admin API, the request-state key, each call's credential. */
+  readonly vault: Vault;
+  readonly catalog: Catalog;
+  /** The policy file, kept in force (reloaded when it changes), or a source of the engine in force. */
+  readonly policy: string | PolicySource;
+  /** Lines for the log. Never given a secret. */
+  readonly log: (line: string) => void;
+  /** The host the listener is bound to: the names a request's Host and Origin may carry. */
+  readonly host: string;
+  /** The address clients reach the gateway at, once it listens (approval pages link to it). */
+  readonly publicUrl: () => string;
+  /** Prefixes a keygate command line in hints to humans (default `keygate`). */
+  readonly command?: KeygateCommand;
+  /** Credentials for upstream calls instead of the vault's (tests: canary values). */
+  readonly credentials?: CredentialProvider;
+  /** Upstream base URLs instead of the policy's `base_url` (tests: fake upstreams). */
+  readonly baseUrls?: ExecutorOptions['baseUrls'];
+  /** How long a call without a progress token waits out of band for a decision. */
+  readonly silentWaitMs?: number;
+  /** Limits and clock of the /mcp sessions (defaults: the daemon's). */
+  readonly mcp?: McpHttpOptions;
+}
+
+export interface Gateway {
+  /** Shown at /healthz: `keygate stdio` tells this home's daemon from another at the same address. */
+  readonly instance: string;
+  /** Answers one request on any route; a failure becomes the JSON error body. */
+  handle(req: IncomingMessage, res: ServerResponse): void;
+  /** The /mcp endpoint behind the token check (its sessions). */
+  readonly mcp: McpHttpHandler<AgentIdentity>;
+  /** What every tool call runs with. */
+  readonly calls: PipelineDeps;
+  readonly audit: AuditLog;
+  readonly approvals: Approvals;
+  readonly admin: AdminContext;
+  readonly policy: PolicySource;
+  reloadPolicy(): Promise<ReloadResult>;
+  /**
+   * Answers calls waiting out of band ("pending"; their approvals stay in the store), awaits
+   * `drain` (the listener's in-flight requests), then closes sessions, flushes the audit queue
+   * and upstream connections. The store and the vault stay open: they are the caller's.
+   */
+  close(drain?: () => Promise<void>): Promise<void>;
+}
+
+/** A 401: `reason` is missing, invalid, expired or revoked (details only for tokens keygate issued). */
+function unauthorized(reason: 'missing' | TokenRefusal, message: string): KeygateError {
+  return new KeygateError('auth.unauthorized', message, { details: { reason } });
+}
+
+/** Wires the gateway; on failure whatever it started is stopped again. */
+export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
+  const { store, vault, catalog, log } = options;
+  const holder =
+    typeof options.policy === 'string'
+      ? await PolicyHolder.load(options.policy, catalog, store, log)
+      : undefined;
+  const policy: PolicySource = holder ?? (options.policy as PolicySource);
+  const audit = new AuditLog(store);
+  const agents = new AgentRegistry(store);
+  const executor = new Executor({
+    catalog,
+    credentials:
+      options.credentials ?? vault.credentialProvider(({ service }) => policy.current.credentialFor(service)),
+    baseUrls: options.baseUrls ?? ((service) => policy.current.baseUrlFor(service)),
+    userAgent: `keygate/${VERSION}`,
+  });
+  const approvals = await startApprovals({
+    store,
+    audit,
+    stateKey: vault.deriveKey('mcp request state'),
+    pageUrl: (id) => `${options.publicUrl()}/approvals/${encodeURIComponent(id)}`,
+    ...(options.command ? { command: options.command } : {}),
+    ...(options.silentWaitMs === undefined ? {} : { silentWaitMs: options.silentWaitMs }),
+    onError: (error) => log(`approvals: ${(error as Error)?.message ?? 'unknown error'}`),
+  }).catch(async (error: unknown) => {
+    await executor.close();
+    throw error;
+  });
+  const calls: PipelineDeps = {
+    catalog,
+    policy: () => policy.current,
+    rateLimiter: new RateLimiter(store),
+    audit,
+    executor,
+    approvals: approvals.gate,
+  };
+  const mcp = createMcpHttpHandler<AgentIdentity>(
+    (caller) => createMcpServer(agentToolHandlers(calls, caller), { name: 'keygate', version: VERSION }),
+    { onerror: (error) => log(`mcp: ${error.message}`), log, ...options.mcp },
+  );
+  const admin: AdminContext = {
+    vault,
+    agents,
+    audit,
+    approvals: approvals.book,
+    catalog,
+    policy: () => policy.current,
+    reloadPolicy: () => policy.reload(),
+    onRevoked: async (tokenIds) => {
+      for (const id of tokenIds) await mcp.closeSessionsOf(id);
+    },
+    status: () => ({
+      status: 'ok',
+      version: VERSION,
+      policyVersion: policy.current.version,
+      store: store.kind,
+      pid: process.pid,
+    }),
+  };
+
+  const instance = randomUUID();
+  const route = router({ allowed: allowedHostnames(options.host), instance, policy, agents, mcp, admin });
+  holder?.watch();
+  const pruner = setInterval(() => void calls.rateLimiter.prune().catch(() => undefined), 3_600_000);
+  pruner.unref();
+
+  let closing: Promise<void> | undefined;
+  return {
+    instance,
+    handle(req, res) {
+      void route(req, res).catch((error: unknown) => {
+        // Only the error's kind is logged: an unexpected message could quote a request body.
+        if (!isKeygateError(error))
+          log(
+            `internal error on ${req.method} ${req.url?.split('?')[0]}: ${(error as Error)?.name ?? 'unknown'}`,
+          );
+        sendError(res, error);
+      });
+    },
+    mcp,
+    calls,
+    audit,
+    approvals,
+    admin,
+    policy,
+    reloadPolicy: () => policy.reload(),
+    close(drain) {
+      closing ??= (async () => {
+        clearInterval(pruner);
+        holder?.close();
+        // Calls waiting for an out-of-band decision answer "pending" now instead of holding the
+        // drain; their approvals stay in the store.
+        await approvals.close();
+        await drain?.();
+        await mcp.close();
+        await audit.drain();
+        await executor.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+interface Routed {
+  /** Hostnames a request's Host and Origin may name. */
+  readonly allowed: ReturnType<typeof allowedHostnames>;
+  readonly instance: string;
+  readonly policy: PolicySource;
+  readonly agents: AgentRegistry;
+  readonly mcp: McpHttpHandler<AgentIdentity>;
+  readonly admin: AdminContext;
+}
+
+/** The routes: /healthz, the home page, approval pages, /mcp (agent token), /api/… (admin token). */
+function router({ allowed, instance, policy, agents, mcp, admin }: Routed) {
+  return async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const refused = guardRequest(req, allowed);
+    if (refused) return sendJson(res, 403, { error: { code: 'forbidden', message: refused } });
+    const url = new URL(req.url ?? '/', 'http://keygate');
+    if (url.pathname === '/healthz')
+      return sendJson(res, 200, {
+        status: 'ok',
+        version: VERSION,
+        policyVersion: policy.current.version,
+        instance,
+      });
+    if (url.pathname === '/' && (req.method === 'GET' || req.method === 'HEAD'))
+      return sendHomePage(req, res, VERSION);
+    // The approval page holds nothing: it asks for the admin token and then uses /api.
+    if (req.method === 'GET' && url.pathname.startsWith('/approvals/'))
+      return sendApprovalPage(res, url.pathname);
+    const token = bearerToken(req);
+    if (url.pathname === '/mcp') {
+      if (!token) throw unauthorized('missing', 'an agent token is required (Authorization: Bearer kg_...)');
+      const checked = await agents.check(token);
+      if (!checked.ok) throw unauthorized(checked.reason, checked.message);
+      return mcp.handle(req, res, checked.identity);
+    }
+    if (url.pathname.startsWith('/api/')) {
+      if (!token)
+        throw unauthorized(
+          'missing',
+          'the admin token is required (Authorization: Bearer kga_..., from admin.token in the keygate home)',
+        );
+      if (!(await agents.isAdmin(token))) {
+        // An agent token is a valid identity, but never an admin: 403 tells it so.
+        if ((await agents.authenticate(token)) !== undefined)
+          return sendJson(res, 403, {
+            error: { code: 'auth.unauthorized', message: 'agent tokens cannot use the admin API' },
+          });
+        throw unauthorized('invalid', 'the token is not the admin token (admin.token in the keygate home)');
+      }
+      return handleAdmin(req, res, url, admin);
+    }
+    return sendJson(res, 404, { error: { code: 'not_found', message: `no route ${url.pathname}` } });
+  };
+}
