@@ -5,14 +5,13 @@
  * record's state into an outcome: execute these stored arguments, return this question to the
  * client, or stop with a reason the model can relay.
  */
-import type { InputRequiredResult } from '@modelcontextprotocol/server';
 import type { ToolDefinition } from '../catalog/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
 import type { ApprovalMode } from '../policy/index.js';
 import type { Approval, ApprovalBook, CallIdentity } from './approval-book.js';
 import { bindingRefusal, noApproval, useVerdict } from './approval-rule.js';
 import { describeCall, type KeygateCommand } from './call-summary.js';
-import type { ApprovalChannel, CallExchange, ChannelStep, PendingCall } from './channel.js';
+import type { ApprovalChannel, ApprovalQuestion, CallExchange, ChannelStep, PendingCall } from './channel.js';
 import type { RequestStateCodec } from './request-state.js';
 
 /** A call that needs an approval, as the pipeline hands it over (arguments already valid). */
@@ -29,8 +28,8 @@ export interface GatedCall extends CallIdentity {
 export type GateOutcome =
   /** Run the approved record's stored arguments; the record is already `used`. */
   | { readonly kind: 'execute'; readonly approval: Approval }
-  /** Return this question to the client as the result of its call. */
-  | { readonly kind: 'ask'; readonly result: InputRequiredResult }
+  /** Return this question to the client as the result of its call (the MCP layer words it). */
+  | { readonly kind: 'ask'; readonly result: ApprovalQuestion }
   /** Not executed, for the reason given (already audited). */
   | { readonly kind: 'stop'; readonly error: KeygateError };
 
@@ -87,7 +86,7 @@ export class ApprovalGate {
   }
 
   private async follow(call: GatedCall, step: ChannelStep, exchange: CallExchange): Promise<GateOutcome> {
-    if (step.kind === 'ask') return step;
+    if (step.kind === 'ask') return { kind: 'ask', result: step.question };
     // Nothing runs for a request its client cancelled or abandoned, even if the approval came
     // meanwhile: the approval keeps for the agent's next identical call.
     if (exchange.signal?.aborted) {

@@ -31,7 +31,15 @@ export {
   showCommand,
   summariseCall,
 } from './call-summary.js';
-export type { ApprovalChannel, CallExchange, ChannelName, ClientAbilities } from './channel.js';
+export type {
+  ApprovalChannel,
+  ApprovalQuestion,
+  CallExchange,
+  ChannelName,
+  ClientAbilities,
+  ClientAnswer,
+  FormSchema,
+} from './channel.js';
 export { ElicitationChannel } from './elicitation-channel.js';
 export { OutOfBandChannel, SILENT_WAIT_MS } from './out-of-band-channel.js';
 export { RequestStateCodec } from './request-state.js';

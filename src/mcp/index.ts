@@ -1,5 +1,6 @@
 /** Public surface of the MCP layer: tool servers, the call pipeline and the transports. */
 
+export { answersOf, inputRequiredResult } from './approval-questions.js';
 export {
   createMcpHttpHandler,
   MAX_SESSIONS_PER_TOKEN,

@@ -10,6 +10,7 @@ import type { Catalog, ToolDefinition } from '../catalog/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
 import { type Executor, Scrubber } from '../executor/index.js';
 import type { CallerIdentity, PolicyEngine, RateLimiter } from '../policy/index.js';
+import { inputRequiredResult } from './approval-questions.js';
 import { type ToolResult, toolErrorResult, toolSuccessResult } from './tool-result.js';
 import type { ToolHandlers } from './tool-server.js';
 
@@ -103,7 +104,7 @@ export async function runToolCall(
         },
         exchange,
       );
-      if (outcome.kind === 'ask') return outcome.result;
+      if (outcome.kind === 'ask') return inputRequiredResult(outcome.result);
       if (outcome.kind === 'stop') return toolErrorResult(outcome.error);
       // The stored arguments run, under the approval's id (Stripe's Idempotency-Key derives from it).
       return await execute(deps, base, tool, outcome.approval.args, outcome.approval.id);

@@ -11,6 +11,7 @@ import {
 import type { CallExchange, ClientAbilities } from '../approvals/index.js';
 import type { Catalog, ToolDefinition } from '../catalog/index.js';
 import { type Executor, Scrubber } from '../executor/index.js';
+import { answersOf } from './approval-questions.js';
 import { type ToolResult, toolErrorResult, toolSuccessResult } from './tool-result.js';
 
 /** What one server instance offers its client. */
@@ -51,7 +52,7 @@ export function createMcpServer(handlers: ToolHandlers, info: ServerInfo = {}): 
       // `initialize` for 2025-era sessions.
       client: abilitiesOf(server.getClientCapabilities()),
       ...requestStateOf(ctx),
-      ...(ctx.mcpReq.inputResponses ? { inputResponses: ctx.mcpReq.inputResponses } : {}),
+      ...(ctx.mcpReq.inputResponses ? { answers: answersOf(ctx.mcpReq.inputResponses) } : {}),
       signal: ctx.mcpReq.signal,
       ...(progressToken === undefined
         ? {}
