@@ -1,13 +1,15 @@
 /**
  * Approval records and their one-way life: pending → approved | denied | expired | cancelled,
  * and approved → used (or expired). Every transition is a single conditional UPDATE, so two
- * daemons racing on one record cannot both win, and every transition is an audit row.
+ * daemons racing on one record cannot both win, and every transition is an audit row. Why a
+ * record may not serve a call is the rule's to say (`approval-rule.ts`), not the book's.
  */
 import { randomBytes } from 'node:crypto';
 import { type Selectable, sql } from 'kysely';
 import { type AuditDecision, type AuditLog, canonicalJson, argsHash as hashOf } from '../audit/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
 import type { ApprovalsTable, Store } from '../store/index.js';
+import { noApproval, POLICY_CHANGED, type Refusal, useVerdict } from './approval-rule.js';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'cancelled' | 'used';
 
@@ -138,7 +140,7 @@ export class ApprovalBook {
     const retired: Approval[] = [];
     for (const row of stale) {
       const approval = fromRow(row);
-      if (await this.cancel(approval, 'the policy changed since it was asked for')) retired.push(approval);
+      if (await this.cancel(approval, POLICY_CHANGED)) retired.push(approval);
     }
     return retired;
   }
@@ -220,6 +222,21 @@ export class ApprovalBook {
    * for, under the policy it was asked under. Anything else is refused with the reason, audited.
    */
   async claim(id: string, call: CallIdentity): Promise<Approval> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const used = await this.markUsed(id, call);
+      if (used) return used;
+      // The statement only says "not this one"; the rule says why, from the record as it is now.
+      const current = await this.get(id);
+      const verdict = useVerdict(id, current, call);
+      if (verdict.kind === 'stop') throw verdict.error;
+      if (verdict.kind === 'refuse') throw await this.refuseUse(call, id, verdict.refusal, current);
+      // Usable now: it was approved between the statement and the read. One more try.
+    }
+    throw new KeygateError('internal', `approval ${id} could not be claimed`);
+  }
+
+  /** approved → used, in one statement that also matches the call; `undefined` if it did not. */
+  private async markUsed(id: string, call: CallIdentity): Promise<Approval | undefined> {
     const now = new Date();
     const row = await this.store.db
       .updateTable('approvals')
@@ -233,18 +250,30 @@ export class ApprovalBook {
       .where('expires_at', '>', now)
       .returningAll()
       .executeTakeFirst();
-    if (row) {
-      const approval = fromRow(row);
-      // What runs is what was stored; if storage changed it, nothing runs.
-      if (hashOf(approval.args) !== approval.argsHash) {
-        await this.record(approval, 'approval_refused', 'the stored arguments no longer match their hash');
-        throw new KeygateError('approval.refused', `approval ${id} is damaged: the call was not made`);
-      }
-      await this.record(approval, 'approval_used', `executing the approved call for ${call.agent}`);
-      await this.notify(id).catch(() => undefined);
-      return approval;
+    if (!row) return undefined;
+    const approval = fromRow(row);
+    // What runs is what was stored; if storage changed it, nothing runs.
+    if (hashOf(approval.args) !== approval.argsHash) {
+      await this.record(approval, 'approval_refused', 'the stored arguments no longer match their hash');
+      throw new KeygateError('approval.refused', `approval ${id} is damaged: the call was not made`);
     }
-    throw await this.refuseClaim(id, call);
+    await this.record(approval, 'approval_used', `executing the approved call for ${call.agent}`);
+    await this.notify(id).catch(() => undefined);
+    return approval;
+  }
+
+  /**
+   * Audits a refused use of approval `id` and returns the error to stop with; a record that can
+   * never run now (`refusal.retire`) is cancelled first, if it is still open.
+   */
+  async refuseUse(
+    call: CallIdentity & { argsRedacted?: unknown },
+    id: string,
+    refusal: Refusal,
+    approval?: Approval,
+  ): Promise<KeygateError> {
+    if (refusal.retire && approval) await this.cancel(approval, POLICY_CHANGED);
+    return this.refuse(call, id, refusal.reason);
   }
 
   /** Writes the audit row of a refused attempt (tampering, replay, mismatch). */
@@ -328,39 +357,12 @@ export class ApprovalBook {
 
   private async whyNotPending(id: string): Promise<KeygateError> {
     const approval = await this.get(id);
-    if (!approval) return new KeygateError('approval.not_found', `no approval ${id}`);
+    if (!approval) return new KeygateError('approval.not_found', noApproval(id));
     if (approval.status === 'expired')
       return new KeygateError('approval.expired', `approval ${id} expired at ${approval.expiresAt}`);
     return new KeygateError('approval.not_pending', `approval ${id} is already ${approval.status}`, {
       details: { status: approval.status },
     });
-  }
-
-  private async refuseClaim(id: string, call: CallIdentity): Promise<KeygateError> {
-    const approval = await this.get(id);
-    if (!approval) return this.refuse(call, id, `no approval ${id}`);
-    if (approval.agent !== call.agent)
-      return this.refuse(call, id, `approval ${id} belongs to another agent`);
-    if (approval.tool !== call.tool || approval.argsHash !== call.argsHash)
-      return this.refuse(call, id, `the arguments differ from the ones approval ${id} is for`);
-    if (approval.policyVersion !== call.policyVersion) {
-      if (OPEN.includes(approval.status)) await this.cancel(approval, 'the policy changed');
-      return this.refuse(
-        call,
-        id,
-        `the policy changed since approval ${id} was asked for; call again to ask anew`,
-      );
-    }
-    switch (approval.status) {
-      case 'used':
-        return this.refuse(call, id, `approval ${id} was already used: the approved call ran once`);
-      case 'pending':
-        return new KeygateError('approval.pending', `approval ${id} is still waiting for a human`);
-      case 'expired':
-        return new KeygateError('approval.expired', `approval ${id} expired at ${approval.expiresAt}`);
-      default:
-        return new KeygateError('approval.denied', `approval ${id} was ${approval.status}`);
-    }
   }
 
   /** Cancels an open record (e.g. the policy it was asked under is gone). */

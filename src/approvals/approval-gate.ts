@@ -5,13 +5,13 @@
  * record's state into an outcome: execute these stored arguments, return this question to the
  * client, or stop with a reason the model can relay.
  */
-import type { InputRequiredResult } from '@modelcontextprotocol/server';
 import type { ToolDefinition } from '../catalog/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
 import type { ApprovalMode } from '../policy/index.js';
 import type { Approval, ApprovalBook, CallIdentity } from './approval-book.js';
-import { describeCall, type KeygateCommand, seeEverythingHint, showCommand } from './call-summary.js';
-import type { ApprovalChannel, CallExchange, ChannelStep, PendingCall } from './channel.js';
+import { bindingRefusal, noApproval, useVerdict } from './approval-rule.js';
+import { describeCall, type KeygateCommand } from './call-summary.js';
+import type { ApprovalChannel, ApprovalQuestion, CallExchange, ChannelStep, PendingCall } from './channel.js';
 import type { RequestStateCodec } from './request-state.js';
 
 /** A call that needs an approval, as the pipeline hands it over (arguments already valid). */
@@ -28,8 +28,8 @@ export interface GatedCall extends CallIdentity {
 export type GateOutcome =
   /** Run the approved record's stored arguments; the record is already `used`. */
   | { readonly kind: 'execute'; readonly approval: Approval }
-  /** Return this question to the client as the result of its call. */
-  | { readonly kind: 'ask'; readonly result: InputRequiredResult }
+  /** Return this question to the client as the result of its call (the MCP layer words it). */
+  | { readonly kind: 'ask'; readonly result: ApprovalQuestion }
   /** Not executed, for the reason given (already audited). */
   | { readonly kind: 'stop'; readonly error: KeygateError };
 
@@ -75,24 +75,10 @@ export class ApprovalGate {
     const state = this.codec.open(exchange.requestState ?? '');
     if (!state) throw await this.book.refuse(call, undefined, 'the request state is forged or damaged');
     const id = state.approvalId;
-    if (state.agent !== call.agent)
-      throw await this.book.refuse(call, id, `approval ${id} belongs to another agent`);
-    if (state.tool !== call.tool || state.argsHash !== call.argsHash)
-      throw await this.book.refuse(
-        call,
-        id,
-        `the arguments differ from the ones approval ${id} was asked for`,
-      );
     const approval = await this.book.get(id);
-    if (!approval) throw await this.book.refuse(call, id, `no approval ${id}`);
-    if (state.policyVersion !== call.policyVersion) {
-      await this.book.cancel(approval, 'the policy changed before a decision was used');
-      throw await this.book.refuse(
-        call,
-        id,
-        `the policy changed since approval ${id} was asked for; call again to ask anew`,
-      );
-    }
+    if (!approval) throw await this.book.refuse(call, id, noApproval(id));
+    const refusal = bindingRefusal(id, state, call);
+    if (refusal) throw await this.book.refuseUse(call, id, refusal, approval);
     const channel = this.channels.find((candidate) => candidate.name === state.channel);
     if (!channel) throw await this.book.refuse(call, id, 'the request state names no channel');
     if (approval.status !== 'pending') return this.settle(call, approval);
@@ -100,7 +86,7 @@ export class ApprovalGate {
   }
 
   private async follow(call: GatedCall, step: ChannelStep, exchange: CallExchange): Promise<GateOutcome> {
-    if (step.kind === 'ask') return step;
+    if (step.kind === 'ask') return { kind: 'ask', result: step.question };
     // Nothing runs for a request its client cancelled or abandoned, even if the approval came
     // meanwhile: the approval keeps for the agent's next identical call.
     if (exchange.signal?.aborted) {
@@ -116,33 +102,14 @@ export class ApprovalGate {
 
   /** What the record's state means for this call. */
   private async settle(call: GatedCall, approval: Approval): Promise<GateOutcome> {
-    const id = approval.id;
-    switch (approval.status) {
-      case 'approved':
-      case 'used': // claim says why a used record cannot run again, and audits the attempt
-        return { kind: 'execute', approval: await this.book.claim(id, call) };
-      case 'pending':
-        return { kind: 'stop', error: pendingError(approval, this.command, this.pageUrl?.(approval.id)) };
-      case 'expired':
-        return {
-          kind: 'stop',
-          error: new KeygateError(
-            'approval.expired',
-            `no human approved ${approval.tool} in time (approval ${id} expired at ${approval.expiresAt}): the call was not made. Call again to ask anew.`,
-            { details: { approvalId: id } },
-          ),
-        };
-      default: {
-        const how = approval.status === 'cancelled' ? 'was cancelled' : 'was denied';
-        return {
-          kind: 'stop',
-          error: new KeygateError(
-            'approval.denied',
-            `approval ${id} for ${approval.tool} ${how}${approval.reason ? ` (${approval.reason})` : ''}: the call was not made`,
-            { details: { approvalId: id, status: approval.status } },
-          ),
-        };
-      }
+    const verdict = useVerdict(approval.id, approval, call, { command: this.command, pageUrl: this.pageUrl });
+    switch (verdict.kind) {
+      case 'use':
+        return { kind: 'execute', approval: await this.book.claim(approval.id, call) };
+      case 'refuse':
+        throw await this.book.refuseUse(call, approval.id, verdict.refusal, approval);
+      case 'stop':
+        return { kind: 'stop', error: verdict.error };
     }
   }
 
@@ -153,33 +120,4 @@ export class ApprovalGate {
     });
     return { approval, summary: summary.lines, shownInFull: summary.complete, waitMs: call.waitMs };
   }
-}
-
-/** What the agent is told while a call waits: the id, the command a human runs, where to see it all. */
-function pendingError(
-  approval: Approval,
-  command: KeygateCommand,
-  pageUrl: string | undefined,
-): KeygateError {
-  const id = approval.id;
-  return new KeygateError(
-    'approval.pending',
-    [
-      `${approval.tool} is waiting for a human's approval (${id}); it was not made yet.`,
-      `A human approves it with: ${command(`approvals approve ${id}`)}`,
-      `(or refuses it with: ${command(`approvals deny ${id} --reason "…"`)}).`,
-      `Once approved, make this same call again with the same arguments: it runs once. The request expires at ${approval.expiresAt}.`,
-      seeEverythingHint(id, pageUrl, command),
-    ].join(' '),
-    {
-      details: {
-        approvalId: id,
-        expiresAt: approval.expiresAt,
-        approve: command(`approvals approve ${id}`),
-        deny: command(`approvals deny ${id}`),
-        show: showCommand(id, command),
-        ...(pageUrl ? { page: pageUrl } : {}),
-      },
-    },
-  );
 }

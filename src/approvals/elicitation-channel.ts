@@ -4,15 +4,15 @@
  * signed request state; for a 2025-era client the SDK sends a real `elicitation/create` on the
  * request's own stream and re-enters the handler with the answer.
  */
-import { inputRequired, inputResponse } from '@modelcontextprotocol/server';
 import type { Approval, ApprovalBook } from './approval-book.js';
 import {
   type ApprovalChannel,
   type CallExchange,
   type ChannelStep,
   type ClientAbilities,
+  type FormSchema,
   type PendingCall,
-  question,
+  signedState,
 } from './channel.js';
 import type { RequestStateCodec } from './request-state.js';
 
@@ -21,16 +21,16 @@ export const DECISION_KEY = 'keygate_approval';
 const MAX_NOTE = 500;
 
 /** Kept to the elicitation subset every protocol era accepts (flat, primitive, `enum`). */
-const DECISION_SCHEMA = {
-  type: 'object' as const,
+const DECISION_SCHEMA: FormSchema = {
+  type: 'object',
   properties: {
     decision: {
-      type: 'string' as const,
+      type: 'string',
       title: 'Decision',
       description: 'approve runs this exact call once; deny refuses it',
       enum: ['approve', 'deny'],
     },
-    note: { type: 'string' as const, title: 'Note (optional)', maxLength: MAX_NOTE },
+    note: { type: 'string', title: 'Note (optional)', maxLength: MAX_NOTE },
   },
   required: ['decision'],
 };
@@ -50,22 +50,22 @@ export class ElicitationChannel implements ApprovalChannel {
   }
 
   async ask(call: PendingCall): Promise<ChannelStep> {
-    return question(
-      this.codec,
-      this.name,
-      call.approval,
-      DECISION_KEY,
-      inputRequired.elicit({
+    return {
+      kind: 'ask',
+      question: {
+        kind: 'form',
+        key: DECISION_KEY,
         message: ['keygate needs your approval.', ...call.summary].join('\n'),
-        requestedSchema: DECISION_SCHEMA,
-      }),
-    );
+        schema: DECISION_SCHEMA,
+        state: signedState(this.codec, this.name, call.approval),
+      },
+    };
   }
 
   async answer(call: PendingCall, exchange: CallExchange): Promise<ChannelStep> {
-    const view = inputResponse(exchange.inputResponses, DECISION_KEY);
+    const view = exchange.answers?.[DECISION_KEY];
     // No answer came back: ask again (where a form may still ask about this call).
-    if (view.kind !== 'elicit') return call.shownInFull ? this.ask(call) : settled(call.approval);
+    if (!view) return call.shownInFull ? this.ask(call) : settled(call.approval);
     const by = `the user of ${call.approval.agent}'s MCP client`;
     const id = call.approval.id;
     if (view.action === 'cancel')

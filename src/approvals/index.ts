@@ -1,4 +1,4 @@
-/** Public surface of approvals: records, the gate of the call pipeline and its channels. */
+/** Public surface of approvals: records, the rule for using one, the gate of the call pipeline and its channels. */
 export {
   type Approval,
   ApprovalBook,
@@ -8,6 +8,16 @@ export {
   type Verdict,
 } from './approval-book.js';
 export { ApprovalGate, type GatedCall, type GateOutcome } from './approval-gate.js';
+export {
+  type Binding,
+  bindingRefusal,
+  type DecisionHints,
+  noApproval,
+  POLICY_CHANGED,
+  type Refusal,
+  type UseVerdict,
+  useVerdict,
+} from './approval-rule.js';
 export { ApprovalSignals } from './approval-signals.js';
 export {
   type ApprovalView,
@@ -21,7 +31,15 @@ export {
   showCommand,
   summariseCall,
 } from './call-summary.js';
-export type { ApprovalChannel, CallExchange, ChannelName, ClientAbilities } from './channel.js';
+export type {
+  ApprovalChannel,
+  ApprovalQuestion,
+  CallExchange,
+  ChannelName,
+  ClientAbilities,
+  ClientAnswer,
+  FormSchema,
+} from './channel.js';
 export { ElicitationChannel } from './elicitation-channel.js';
 export { OutOfBandChannel, SILENT_WAIT_MS } from './out-of-band-channel.js';
 export { RequestStateCodec } from './request-state.js';

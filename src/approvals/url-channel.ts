@@ -5,7 +5,6 @@
  * secret and pre-authorises nothing; it asks for the admin token. When the user is done the
  * call waits, as out of band, for the decision.
  */
-import { inputRequired, inputResponse } from '@modelcontextprotocol/server';
 import type { ApprovalBook } from './approval-book.js';
 import {
   type ApprovalChannel,
@@ -13,7 +12,7 @@ import {
   type ChannelStep,
   type ClientAbilities,
   type PendingCall,
-  question,
+  signedState,
 } from './channel.js';
 import type { OutOfBandChannel } from './out-of-band-channel.js';
 import type { RequestStateCodec } from './request-state.js';
@@ -36,24 +35,24 @@ export class UrlChannel implements ApprovalChannel {
   }
 
   async ask(call: PendingCall): Promise<ChannelStep> {
-    return question(
-      this.codec,
-      this.name,
-      call.approval,
-      PAGE_KEY,
-      inputRequired.elicitUrl({
+    return {
+      kind: 'ask',
+      question: {
+        kind: 'url',
+        key: PAGE_KEY,
         message: [
           'keygate needs an administrator to approve this call on its approval page (the admin token is asked for there).',
           ...call.summary,
         ].join('\n'),
         url: this.pageUrl(call.approval.id),
-      }),
-    );
+        state: signedState(this.codec, this.name, call.approval),
+      },
+    };
   }
 
   async answer(call: PendingCall, exchange: CallExchange): Promise<ChannelStep> {
-    const view = inputResponse(exchange.inputResponses, PAGE_KEY);
-    if (view.kind === 'elicit' && view.action !== 'accept') {
+    const view = exchange.answers?.[PAGE_KEY];
+    if (view && view.action !== 'accept') {
       const by = `the user of ${call.approval.agent}'s MCP client`;
       const approval =
         view.action === 'decline'

@@ -4,6 +4,7 @@
  */
 
 export { agentToolHandlers, runToolCall } from './agent-tools.js';
+export { answersOf, inputRequiredResult } from './approval-questions.js';
 export {
   createMcpHttpHandler,
   MAX_SESSIONS_PER_TOKEN,

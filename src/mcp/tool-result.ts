@@ -3,6 +3,7 @@ import type { CallToolResult, InputRequiredResult } from '@modelcontextprotocol/
 import type { CallOutcome } from '../calls/index.js';
 import { isKeygateError } from '../errors/index.js';
 import { type CallResult, Scrubber } from '../executor/index.js';
+import { inputRequiredResult } from './approval-questions.js';
 
 /** A finished call, or a question for the client (an approval) before it can finish. */
 export type ToolResult = CallToolResult | InputRequiredResult;
@@ -13,7 +14,7 @@ export function toolResultOf(outcome: CallOutcome): ToolResult | undefined {
     case 'unknown':
       return undefined;
     case 'ask':
-      return outcome.result;
+      return inputRequiredResult(outcome.result);
     case 'done':
       return toolSuccessResult(outcome.result, outcome.scrubber);
     case 'failed':

@@ -10,6 +10,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type { CallExchange, ClientAbilities } from '../approvals/index.js';
 import type { ToolDefinition } from '../catalog/index.js';
+import { answersOf } from './approval-questions.js';
 import type { ToolResult } from './tool-result.js';
 
 /** What one server instance offers its client. */
@@ -50,7 +51,7 @@ export function createMcpServer(handlers: ToolHandlers, info: ServerInfo = {}): 
       // `initialize` for 2025-era sessions.
       client: abilitiesOf(server.getClientCapabilities()),
       ...requestStateOf(ctx),
-      ...(ctx.mcpReq.inputResponses ? { inputResponses: ctx.mcpReq.inputResponses } : {}),
+      ...(ctx.mcpReq.inputResponses ? { answers: answersOf(ctx.mcpReq.inputResponses) } : {}),
       signal: ctx.mcpReq.signal,
       ...(progressToken === undefined
         ? {}
