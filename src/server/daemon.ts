@@ -9,6 +9,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { LocalAdmin } from '../admin/index.js';
 import { type AgentIdentity, AgentRegistry, type TokenRefusal } from '../agents/index.js';
 import { startApprovals } from '../approvals/index.js';
 import { AuditLog } from '../audit/index.js';
@@ -20,7 +21,7 @@ import { agentToolHandlers, createMcpHttpHandler, createMcpServer, type Pipeline
 import { PolicyHolder, RateLimiter } from '../policy/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { unseal } from '../vault/index.js';
-import { type AdminContext, handleAdmin } from './admin-api.js';
+import { handleAdmin } from './admin-api.js';
 import { sendApprovalPage } from './approval-page.js';
 import { sendHomePage } from './home-page.js';
 import { sendError, sendJson } from './http-errors.js';
@@ -114,7 +115,7 @@ async function assemble(options: DaemonOptions, paths: HomePaths, store: Store):
     (caller) => createMcpServer(agentToolHandlers(deps, caller), { name: 'keygate', version: VERSION }),
     { onerror: (error) => options.log(`mcp: ${error.message}`), log: options.log },
   );
-  const admin: AdminContext = {
+  const admin = LocalAdmin.of({
     vault,
     agents,
     audit,
@@ -132,7 +133,7 @@ async function assemble(options: DaemonOptions, paths: HomePaths, store: Store):
       store: store.kind,
       pid: process.pid,
     }),
-  };
+  });
 
   // Written to daemon.json and shown by /healthz: `keygate stdio` tells this home's daemon from
   // another one answering at the same address (another checkout's, or after a stale daemon.json).
@@ -158,7 +159,7 @@ async function assemble(options: DaemonOptions, paths: HomePaths, store: Store):
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const refused = guardRequest(req, allowed);
-    if (refused) return sendJson(res, 403, { error: { code: 'forbidden', message: refused } });
+    if (refused) throw new KeygateError('forbidden', refused);
     const url = new URL(req.url ?? '/', 'http://keygate');
     if (url.pathname === '/healthz')
       return sendJson(res, 200, {
@@ -188,14 +189,12 @@ async function assemble(options: DaemonOptions, paths: HomePaths, store: Store):
       if (!(await agents.isAdmin(token))) {
         // An agent token is a valid identity, but never an admin: 403 tells it so.
         if ((await agents.authenticate(token)) !== undefined)
-          return sendJson(res, 403, {
-            error: { code: 'auth.unauthorized', message: 'agent tokens cannot use the admin API' },
-          });
+          throw new KeygateError('forbidden', 'agent tokens cannot use the admin API');
         throw unauthorized('invalid', 'the token is not the admin token (admin.token in the keygate home)');
       }
       return handleAdmin(req, res, url, admin);
     }
-    return sendJson(res, 404, { error: { code: 'not_found', message: `no route ${url.pathname}` } });
+    throw new KeygateError('not_found', `no route ${url.pathname}`);
   }
 
   await new Promise<void>((resolve, reject) => {
