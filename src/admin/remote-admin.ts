@@ -33,11 +33,6 @@ function query(entries: Record<string, string | number | undefined>): string {
 export class RemoteAdmin implements AdminOperations {
   constructor(private readonly daemon: DaemonClient) {}
 
-  /** The daemon's URL. */
-  get url(): string {
-    return this.daemon.url;
-  }
-
   status() {
     return this.daemon.request<AdminStatus>('GET', '/api/status');
   }

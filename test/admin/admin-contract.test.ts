@@ -210,7 +210,7 @@ contract(
   },
 );
 
-describe('keygate tools --json, offline and through a daemon', () => {
+describe('the CLI, offline and through a daemon', () => {
   const COMMANDS = [
     ['tools', '--json'],
     ['tools', '--agent', 'triage-bot', '--json'],
@@ -225,7 +225,24 @@ describe('keygate tools --json, offline and through a daemon', () => {
     await served?.close();
   });
 
-  it('prints the same document both ways, aliases included', async () => {
+  /** A task token outside the agent's tools: the caller's mistake, exit 2, both ways. */
+  async function narrowingOutside(): Promise<void> {
+    const result = await runInProcess([
+      'agent',
+      'token',
+      'triage-bot',
+      '--tools',
+      'stripe_*',
+      '--home',
+      home,
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe("keygate: stripe_* matches none of triage-bot's tools [request.invalid]\n");
+  }
+
+  it('prints the same document both ways, aliases included; a bad request exits 2 both ways', async () => {
+    expect((await runInProcess(['agent', 'add', 'triage-bot', '--home', home])).code).toBe(0);
+    await narrowingOutside();
     const offline: string[] = [];
     for (const args of COMMANDS) {
       const result = await runInProcess([...args, '--home', home]);
@@ -233,6 +250,7 @@ describe('keygate tools --json, offline and through a daemon', () => {
       offline.push(result.stdout);
     }
     served = await startDaemon({ home, port: 0, host: '127.0.0.1', log: () => {} });
+    await narrowingOutside();
     const throughDaemon = vi.spyOn(RemoteAdmin.prototype, 'listTools');
     for (const [i, args] of COMMANDS.entries()) {
       const online = await runInProcess([...args, '--home', home]);
