@@ -62,7 +62,7 @@ export class AgentRegistry {
   async add(name: string): Promise<{ agent: string; tokenId: string; token: string }> {
     if (!AGENT_NAME.test(name)) {
       throw new KeygateError(
-        'cli.usage',
+        'request.invalid',
         'agent names are 1-64 of a-z 0-9 _ - and start with a letter or digit',
       );
     }

@@ -6,4 +6,4 @@ export {
   type TokenCheck,
   type TokenRefusal,
 } from './agent-registry.js';
-export { createAdminToken, hashToken, mintToken, type TokenKind, tokenMatches } from './tokens.js';
+export { createAdminToken, hashToken, mintToken, type TokenKind } from './tokens.js';

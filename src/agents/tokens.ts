@@ -1,8 +1,8 @@
 /**
  * keygate's own bearer tokens (agent and admin): 32 random bytes, shown once, stored only as a
- * SHA-256 hash and compared in constant time.
+ * SHA-256 hash, looked up by that hash.
  */
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Store } from '../store/index.js';
 
 export type TokenKind = 'agent' | 'admin';
@@ -17,12 +17,6 @@ export function mintToken(kind: TokenKind): { id: string; token: string; hash: B
 
 export function hashToken(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest();
-}
-
-/** Constant-time comparison of a presented token with a stored hash. */
-export function tokenMatches(token: string, hash: Uint8Array): boolean {
-  const presented = hashToken(token);
-  return presented.length === hash.length && timingSafeEqual(presented, hash);
 }
 
 /** Creates the admin token and stores its hash; returns the plaintext to write once. */

@@ -2,32 +2,11 @@
  * `keygate approvals [list] | show ID | approve ID | deny ID [--reason R]`: the humans' side of
  * approvals.
  */
-import { ApprovalBook, type ApprovalView, approvalView } from '../approvals/index.js';
-import { AuditLog } from '../audit/index.js';
-import { loadCatalog } from '../catalog/index.js';
+import { APPROVAL_STATUSES } from '../admin/index.js';
 import { keygateCommand } from '../config/index.js';
 import { KeygateError } from '../errors/index.js';
-import { findDaemon } from './daemon-client.js';
+import { withAdmin } from './admin-session.js';
 import { type CommandOutput, formatTable } from './output.js';
-import { openHomeStore } from './vault-session.js';
-
-const STATUSES = ['pending', 'approved', 'denied', 'expired', 'cancelled', 'used', 'all'];
-
-/** Without a daemon the store is opened here: deciding needs no master key. */
-async function withBook<T>(
-  home: string | undefined,
-  command: string,
-  work: (book: ApprovalBook) => Promise<T>,
-) {
-  const { store } = await openHomeStore({ home, command });
-  const audit = new AuditLog(store);
-  try {
-    return await work(new ApprovalBook(store, audit));
-  } finally {
-    await audit.drain();
-    await store.close();
-  }
-}
 
 function until(iso: string): string {
   const seconds = Math.round((Date.parse(iso) - Date.now()) / 1000);
@@ -37,23 +16,11 @@ function until(iso: string): string {
 
 export async function approvalsListCommand(options: { home?: string; status?: string; agent?: string }) {
   const status = options.status ?? 'pending';
-  if (!STATUSES.includes(status))
-    throw new KeygateError('cli.usage', `--status must be one of ${STATUSES.join(', ')}`);
-  const daemon = await findDaemon(options.home);
-  let approvals: ApprovalView[];
-  if (daemon) {
-    const query = new URLSearchParams({ status });
-    if (options.agent) query.set('agent', options.agent);
-    approvals = (await daemon.request<{ approvals: ApprovalView[] }>('GET', `/api/approvals?${query}`))
-      .approvals;
-  } else {
-    const catalog = await loadCatalog();
-    approvals = await withBook(options.home, 'keygate approvals', async (book) =>
-      (
-        await book.list({ status: status as 'pending', ...(options.agent ? { agent: options.agent } : {}) })
-      ).map((approval) => approvalView(approval, catalog.find(approval.tool))),
-    );
-  }
+  if (!(APPROVAL_STATUSES as readonly string[]).includes(status))
+    throw new KeygateError('cli.usage', `--status must be one of ${APPROVAL_STATUSES.join(', ')}`);
+  const { approvals } = await withAdmin(options.home, 'keygate approvals', (admin) =>
+    admin.listApprovals({ status, ...(options.agent ? { agent: options.agent } : {}) }),
+  );
   const text =
     approvals.length === 0
       ? `no ${status === 'all' ? '' : `${status} `}approvals`
@@ -85,21 +52,9 @@ function decisionHints(id: string, home: string | undefined): string[] {
   ];
 }
 
-/** One approval, through the daemon when it runs, else from the store. */
-async function fetchApproval(home: string | undefined, id: string): Promise<ApprovalView> {
-  const daemon = await findDaemon(home);
-  if (daemon) return daemon.request<ApprovalView>('GET', `/api/approvals/${encodeURIComponent(id)}`);
-  const catalog = await loadCatalog();
-  return withBook(home, 'keygate approvals show', async (book) => {
-    const approval = await book.get(id);
-    if (!approval) throw new KeygateError('approval.not_found', `no approval ${id}`);
-    return approvalView(approval, catalog.find(approval.tool));
-  });
-}
-
 /** `keygate approvals show ID`: the record and every argument in full (secrets stay redacted). */
 export async function approvalsShowCommand(options: { home?: string; id: string }): Promise<CommandOutput> {
-  const a = await fetchApproval(options.home, options.id);
+  const a = await withAdmin(options.home, 'keygate approvals show', (admin) => admin.getApproval(options.id));
   const field = (name: string, value: string) => `${`${name}:`.padEnd(16)}${value}`;
   const decided = a.decidedAt ? `${a.decidedAt} by ${a.decidedBy ?? 'unknown'}` : '-';
   const text = [
@@ -130,29 +85,21 @@ export async function approvalsDecideCommand(options: {
   reason?: string;
 }): Promise<CommandOutput> {
   const action = options.verdict === 'approved' ? 'approve' : 'deny';
-  const daemon = await findDaemon(options.home);
-  let approval: ApprovalView;
-  if (daemon) {
-    approval = await daemon.request<ApprovalView>(
-      'POST',
-      `/api/approvals/${encodeURIComponent(options.id)}/${action}`,
-      options.reason ? { reason: options.reason } : {},
-    );
-  } else {
-    const catalog = await loadCatalog();
-    approval = await withBook(options.home, `keygate approvals ${action}`, async (book) => {
-      const decided = await book.decide(
-        options.id,
-        options.verdict,
-        'an administrator (keygate approvals)',
-        options.reason,
-      );
-      return approvalView(decided, catalog.find(decided.tool));
-    });
-  }
+  const { approval, remote } = await withAdmin(
+    options.home,
+    `keygate approvals ${action}`,
+    async (admin, remote) => ({
+      approval: await admin.decideApproval({
+        id: options.id,
+        verdict: options.verdict,
+        ...(options.reason ? { reason: options.reason } : {}),
+      }),
+      remote,
+    }),
+  );
   const next =
     options.verdict === 'approved'
-      ? daemon
+      ? remote
         ? `${approval.agent}'s waiting call runs now; if it stopped waiting, its next identical call runs once (until ${approval.expiresAt}).`
         : `${approval.agent}'s next identical call runs once (until ${approval.expiresAt}).`
       : 'the call will not be made.';

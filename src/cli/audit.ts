@@ -1,10 +1,9 @@
 /** `keygate audit tail | query | verify | export`: the decision log. */
-import { AuditLog, type AuditRecord } from '../audit/index.js';
+import type { AuditRecord } from '../audit/index.js';
 import { parseDuration } from '../config/index.js';
 import { KeygateError } from '../errors/index.js';
-import { findDaemon } from './daemon-client.js';
+import { withAdmin } from './admin-session.js';
 import { type CommandOutput, formatTable } from './output.js';
-import { openHomeStore } from './vault-session.js';
 
 export interface AuditQueryOptions {
   readonly home?: string;
@@ -14,36 +13,21 @@ export interface AuditQueryOptions {
   readonly limit?: string;
 }
 
-async function withAudit<T>(home: string | undefined, work: (audit: AuditLog) => Promise<T>): Promise<T> {
-  const { store } = await openHomeStore({ home, command: 'keygate audit' });
-  try {
-    return await work(new AuditLog(store));
-  } finally {
-    await store.close();
-  }
-}
-
 async function fetchEvents(options: AuditQueryOptions, defaultLimit: number): Promise<AuditRecord[]> {
   const limit = options.limit === undefined ? defaultLimit : Number(options.limit);
   if (!Number.isInteger(limit) || limit <= 0 || limit > 10_000)
     throw new KeygateError('cli.usage', '--limit must be 1-10000');
-  const sinceMs = options.since === undefined ? undefined : parseDuration(options.since, '--since');
-  const daemon = await findDaemon(options.home);
-  if (daemon) {
-    const query = new URLSearchParams({ limit: String(limit) });
-    if (options.agent) query.set('agent', options.agent);
-    if (options.tool) query.set('tool', options.tool);
-    if (options.since) query.set('since', options.since);
-    return (await daemon.request<{ events: AuditRecord[] }>('GET', `/api/audit?${query}`)).events;
-  }
-  return withAudit(options.home, (audit) =>
-    audit.query({
+  // The flags are checked before anything is opened.
+  if (options.since !== undefined) parseDuration(options.since, '--since');
+  const { events } = await withAdmin(options.home, 'keygate audit', (admin) =>
+    admin.queryAudit({
       ...(options.agent ? { agent: options.agent } : {}),
       ...(options.tool ? { tool: options.tool } : {}),
-      ...(sinceMs === undefined ? {} : { sinceMs }),
+      ...(options.since ? { since: options.since } : {}),
       limit,
     }),
   );
+  return events;
 }
 
 function table(events: readonly AuditRecord[]): string {
@@ -81,10 +65,7 @@ export async function auditExportCommand(
 }
 
 export async function auditVerifyCommand(options: { home?: string }): Promise<CommandOutput> {
-  const daemon = await findDaemon(options.home);
-  const result = daemon
-    ? await daemon.request<{ ok: boolean; rows: number; problem?: string }>('GET', '/api/audit/verify')
-    : await withAudit(options.home, (audit) => audit.verify());
+  const result = await withAdmin(options.home, 'keygate audit', (admin) => admin.verifyAudit());
   return {
     json: result,
     text: result.ok ? `audit chain intact: ${result.rows} rows` : `audit chain BROKEN: ${result.problem}`,

@@ -166,7 +166,8 @@ export async function runCli(argv: readonly string[]): Promise<CliResult> {
   } catch (error) {
     if (isKeygateError(error)) {
       return {
-        code: error.code === 'cli.usage' ? 2 : 1,
+        // A bad request to an admin operation is the caller's mistake too, as it was when it was `cli.usage`.
+        code: error.code === 'cli.usage' || error.code === 'request.invalid' ? 2 : 1,
         stdout: '',
         stderr: `keygate: ${error.message} [${error.code}]\n`,
       };

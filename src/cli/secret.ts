@@ -1,10 +1,9 @@
 /** `keygate secret set | list | rm`: secrets are write-only; only metadata is ever printed. */
 import { keygateCommand } from '../config/index.js';
 import { checkSecretShape, type SecretMetadata } from '../vault/index.js';
-import { findDaemon } from './daemon-client.js';
+import { withAdmin } from './admin-session.js';
 import { type CommandOutput, formatTable } from './output.js';
 import { readSecretValue } from './secret-input.js';
-import { withVault } from './vault-session.js';
 
 export interface SecretSetOptions {
   readonly home?: string;
@@ -29,26 +28,15 @@ export async function secretSetCommand(options: SecretSetOptions): Promise<Comma
     params,
     ...(options.service ? { service: options.service } : {}),
   };
-  const daemon = await findDaemon(options.home);
-  const meta = daemon
-    ? await daemon.request<SecretMetadata>('PUT', `/api/secrets/${encodeURIComponent(options.name)}`, {
-        ...input,
-        value: await readSecretValue(options.fromStdin === true, question),
-      })
-    : await withVault({ home: options.home, command: 'keygate secret set' }, async ({ unsealed }) =>
-        unsealed.vault.set({ ...input, value: await readSecretValue(options.fromStdin === true, question) }),
-      );
+  const meta = await withAdmin(options.home, 'keygate secret set', (admin) =>
+    admin.setSecret({ ...input, value: () => readSecretValue(options.fromStdin === true, question) }),
+  );
   const verb = meta.version === 1 ? 'stored' : `replaced (version ${meta.version})`;
   return { json: meta, text: `${verb} secret ${meta.name} (${meta.kind}, ${meta.fingerprint})` };
 }
 
 export async function secretListCommand(options: { home?: string }): Promise<CommandOutput> {
-  const daemon = await findDaemon(options.home);
-  const secrets = daemon
-    ? (await daemon.request<{ secrets: SecretMetadata[] }>('GET', '/api/secrets')).secrets
-    : await withVault({ home: options.home, command: 'keygate secret list' }, ({ unsealed }) =>
-        unsealed.vault.list(),
-      );
+  const { secrets } = await withAdmin(options.home, 'keygate secret list', (admin) => admin.listSecrets());
   const when = (value: string | null, none: string) => value?.slice(0, 19).replace('T', ' ') ?? none;
   const row = (s: SecretMetadata) => [
     s.name,
@@ -84,11 +72,6 @@ export async function secretListCommand(options: { home?: string }): Promise<Com
 }
 
 export async function secretRemoveCommand(options: { home?: string; name: string }): Promise<CommandOutput> {
-  const daemon = await findDaemon(options.home);
-  if (daemon) await daemon.request('DELETE', `/api/secrets/${encodeURIComponent(options.name)}`);
-  else
-    await withVault({ home: options.home, command: 'keygate secret rm' }, ({ unsealed }) =>
-      unsealed.vault.remove(options.name),
-    );
+  await withAdmin(options.home, 'keygate secret rm', (admin) => admin.removeSecret(options.name));
   return { json: { removed: options.name }, text: `removed secret ${options.name}` };
 }

@@ -78,6 +78,19 @@ function lockedAdvice(error: KeygateError, options: SessionOptions, paths: HomeP
   });
 }
 
+/** Opens the vault of an open home store with the master key from the environment, file or prompt. */
+export function unsealHome(store: Store, paths: HomePaths): Promise<Unsealed> {
+  const masterKey = envValue('KEYGATE_MASTER_KEY');
+  const passphrase = envValue('KEYGATE_PASSPHRASE');
+  return unseal(store, {
+    paths,
+    ...(masterKey ? { masterKey } : {}),
+    ...(passphrase ? { passphrase } : {}),
+    // Without a terminal, unseal says to set KEYGATE_PASSPHRASE (no flag of these commands can help).
+    ...(process.stdin.isTTY ? { askPassphrase: () => promptHidden('Vault passphrase: ') } : {}),
+  });
+}
+
 /** Runs `work` with the unsealed vault, always closing the store. */
 export async function withVault<T>(
   options: SessionOptions,
@@ -85,15 +98,7 @@ export async function withVault<T>(
 ): Promise<T> {
   const { store, paths } = await openHomeStore(options);
   try {
-    const masterKey = envValue('KEYGATE_MASTER_KEY');
-    const passphrase = envValue('KEYGATE_PASSPHRASE');
-    const unsealed = await unseal(store, {
-      paths,
-      ...(masterKey ? { masterKey } : {}),
-      ...(passphrase ? { passphrase } : {}),
-      // Without a terminal, unseal says to set KEYGATE_PASSPHRASE (no flag of these commands can help).
-      ...(process.stdin.isTTY ? { askPassphrase: () => promptHidden('Vault passphrase: ') } : {}),
-    });
+    const unsealed = await unsealHome(store, paths);
     try {
       return await work({ unsealed, store, paths });
     } finally {

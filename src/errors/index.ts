@@ -7,6 +7,12 @@
 export const ERROR_CODES = {
   /** The command line was wrong: unknown command, missing or bad flag. */
   'cli.usage': 'the command line was wrong',
+  /** A request to the admin API (or an admin operation) was malformed or asked for something invalid. */
+  'request.invalid': 'the request was malformed or invalid',
+  /** The HTTP request was refused before anything ran: a foreign Host or Origin, or an agent token on the admin API. */
+  forbidden: 'the request is not allowed here',
+  /** No HTTP route at that path (and method). */
+  not_found: 'no such route',
   /** A curation file is missing or does not match its schema. */
   'catalog.curation_invalid': 'a curation file is invalid',
   /** The upstream OpenAPI description could not be read or lacks a curated operation. */

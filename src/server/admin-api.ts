@@ -1,47 +1,32 @@
-/** The admin API under /api: what the CLI and the dashboard use. Admin token only. */
+/**
+ * The admin API under /api: what the CLI and the dashboard use. Admin token only. A route table
+ * onto the admin operations: each route reads its request, calls one operation and answers its
+ * result; every check lives in the operation.
+ */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AgentRegistry } from '../agents/index.js';
-import { type ApprovalBook, type ApprovalStatus, approvalView } from '../approvals/index.js';
-import type { AuditLog } from '../audit/index.js';
-import type { Catalog } from '../catalog/index.js';
-import { parseDuration } from '../config/index.js';
+import type { AdminOperations } from '../admin/index.js';
 import { KeygateError } from '../errors/index.js';
-import type { PolicyEngine } from '../policy/index.js';
-import { globMatches } from '../policy/index.js';
-import type { Vault } from '../vault/index.js';
 import { sendJson } from './http-errors.js';
 import { readJsonBody } from './request-guard.js';
 
-export interface AdminContext {
-  readonly vault: Vault;
-  readonly agents: AgentRegistry;
-  readonly audit: AuditLog;
-  readonly approvals: ApprovalBook;
-  readonly catalog: Catalog;
-  readonly policy: () => PolicyEngine;
-  readonly reloadPolicy: () => Promise<{ ok: boolean; version: string; problems: string[] }>;
-  /** Called with the ids of tokens just revoked, so their open sessions end now. */
-  readonly onRevoked: (tokenIds: readonly string[]) => Promise<void>;
-  readonly status: () => Record<string, unknown>;
-}
-
 type Handler = (
-  ctx: AdminContext,
+  admin: AdminOperations,
   params: string[],
   query: URLSearchParams,
   req: IncomingMessage,
 ) => Promise<unknown>;
 
+const invalid = (message: string) => new KeygateError('request.invalid', message);
+
 const str = (value: unknown, name: string): string => {
-  if (typeof value !== 'string' || value.length === 0)
-    throw new KeygateError('cli.usage', `${name} is required`);
+  if (typeof value !== 'string' || value.length === 0) throw invalid(`${name} is required`);
   return value;
 };
 
-/** An optional string field: absent gives `fallback`, any other type is a usage error. */
-const optionalStr = (value: unknown, name: string, fallback?: string): string | undefined => {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'string') throw new KeygateError('cli.usage', `${name} must be a string`);
+/** An optional string field: absent is `undefined`, any other type is the request's mistake. */
+const optionalStr = (value: unknown, name: string): string | undefined => {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw invalid(`${name} must be a string`);
   return value;
 };
 
@@ -50,25 +35,27 @@ const segment = (raw: string | undefined, name: string): string => {
   try {
     return decodeURIComponent(raw ?? '');
   } catch {
-    throw new KeygateError('cli.usage', `the ${name} in the path is not valid percent-encoding`);
+    throw invalid(`the ${name} in the path is not valid percent-encoding`);
   }
 };
 
-const STATUSES = ['pending', 'approved', 'denied', 'expired', 'cancelled', 'used', 'all'];
+/** A query parameter, absent when empty. */
+const param = (query: URLSearchParams, name: string): string | undefined => query.get(name) || undefined;
 
 const ROUTES: [string, RegExp, Handler][] = [
-  ['GET', /^\/api\/status$/, async (ctx) => ctx.status()],
-  ['GET', /^\/api\/secrets$/, async (ctx) => ({ secrets: await ctx.vault.list() })],
+  ['GET', /^\/api\/status$/, (admin) => admin.status()],
+  ['GET', /^\/api\/secrets$/, (admin) => admin.listSecrets()],
   [
     'PUT',
     /^\/api\/secrets\/([^/]+)$/,
-    async (ctx, [name], _q, req) => {
+    async (admin, [name], _q, req) => {
       const secret = segment(name, 'secret name');
       const body = await readJsonBody(req);
       const service = optionalStr(body.service, 'service');
-      return ctx.vault.set({
+      const kind = optionalStr(body.kind, 'kind');
+      return admin.setSecret({
         name: secret,
-        kind: optionalStr(body.kind, 'kind', 'bearer')!,
+        ...(kind === undefined ? {} : { kind }),
         value: str(body.value, 'value'),
         // The vault checks that this is an object of strings.
         params: (body.params ?? {}) as Record<string, string>,
@@ -79,151 +66,88 @@ const ROUTES: [string, RegExp, Handler][] = [
   [
     'DELETE',
     /^\/api\/secrets\/([^/]+)$/,
-    async (ctx, [name]) => {
-      const secret = segment(name, 'secret name');
-      await ctx.vault.remove(secret);
-      return { removed: secret };
-    },
+    (admin, [name]) => admin.removeSecret(segment(name, 'secret name')),
   ],
-  ['GET', /^\/api\/agents$/, async (ctx) => ({ agents: await ctx.agents.list() })],
+  ['GET', /^\/api\/agents$/, (admin) => admin.listAgents()],
   [
     'POST',
     /^\/api\/agents$/,
-    async (ctx, _p, _q, req) => ctx.agents.add(str((await readJsonBody(req)).name, 'name')),
+    async (admin, _p, _q, req) => admin.addAgent(str((await readJsonBody(req)).name, 'name')),
   ],
   [
     'POST',
     /^\/api\/agents\/([^/]+)\/tokens$/,
-    async (ctx, [name], _q, req) => {
-      const body = await readJsonBody(req);
+    async (admin, [name], _q, req) => {
       const agent = segment(name, 'agent name');
-      const ttlMs = body.ttl === 'never' ? null : parseDuration(optionalStr(body.ttl, 'ttl', '1h')!, '--ttl');
-      const tools = Array.isArray(body.tools) && body.tools.length > 0 ? body.tools.map(String) : null;
-      if (tools) {
-        // A task token narrows the agent's tools; a pattern outside them is a mistake worth saying.
-        const allowed = ctx.policy().toolsFor({ agent, tokenId: '', tools: null });
-        for (const pattern of tools) {
-          if (!allowed.some((tool) => globMatches(pattern.replace(/^!/, ''), tool.name))) {
-            throw new KeygateError('cli.usage', `${pattern} matches none of ${agent}'s tools`);
-          }
-        }
-      }
-      return ctx.agents.mintTaskToken(agent, ttlMs, tools);
+      const body = await readJsonBody(req);
+      const ttl = optionalStr(body.ttl, 'ttl');
+      return admin.mintToken({
+        agent,
+        ...(ttl === undefined ? {} : { ttl }),
+        tools: Array.isArray(body.tools) ? body.tools.map(String) : [],
+      });
     },
   ],
-  [
-    'DELETE',
-    /^\/api\/agents\/([^/]+)$/,
-    async (ctx, [name]) => {
-      const result = await ctx.agents.remove(segment(name, 'agent name'));
-      await ctx.onRevoked(result.tokens);
-      return result;
-    },
-  ],
+  ['DELETE', /^\/api\/agents\/([^/]+)$/, (admin, [name]) => admin.removeAgent(segment(name, 'agent name'))],
   [
     'POST',
     /^\/api\/revoke$/,
-    async (ctx, _p, _q, req) => {
-      const result = await ctx.agents.revoke(str((await readJsonBody(req)).target, 'target'));
-      await ctx.onRevoked(result.revoked);
-      return result;
-    },
+    async (admin, _p, _q, req) => admin.revoke(str((await readJsonBody(req)).target, 'target')),
   ],
   [
     'GET',
     /^\/api\/tools$/,
-    async (ctx, _p, query) => {
-      const agent = query.get('agent');
-      const service = query.get('service');
-      const policy = ctx.policy();
-      // A registered agent without policy may call nothing (an empty list); a name that is
-      // neither registered nor in the policy is a mistake worth saying.
-      if (agent && !policy.agentPolicy(agent) && !(await ctx.agents.has(agent)))
-        throw new KeygateError(
-          'agent.not_found',
-          `no agent named ${agent} (not registered, not in the policy)`,
-        );
-      const tools = agent ? policy.toolsFor({ agent, tokenId: '', tools: null }) : ctx.catalog.tools;
-      return {
-        agent,
-        policyVersion: policy.version,
-        tools: tools
-          .filter((tool) => !service || tool.service === service)
-          .map((tool) => ({
-            name: tool.name,
-            service: tool.service,
-            risk: tool.risk,
-            description: tool.description,
-            operation: tool.operation,
-            annotations: tool.annotations,
-            inputSchema: tool.inputSchema,
-            ...(agent ? { approval: policy.approvalFor(agent, tool) } : {}),
-          })),
-      };
+    (admin, _p, query) => {
+      const agent = param(query, 'agent');
+      const service = param(query, 'service');
+      return admin.listTools({
+        ...(agent === undefined ? {} : { agent }),
+        ...(service === undefined ? {} : { service }),
+      });
     },
   ],
   [
     'GET',
     /^\/api\/audit$/,
-    async (ctx, _p, query) => {
-      const since = query.get('since');
-      const limit = Number(query.get('limit') ?? 100);
-      return {
-        events: await ctx.audit.query({
-          ...(query.get('agent') ? { agent: query.get('agent')! } : {}),
-          ...(query.get('tool') ? { tool: query.get('tool')! } : {}),
-          ...(since ? { sinceMs: parseDuration(since, 'since') } : {}),
-          limit: Number.isInteger(limit) && limit > 0 && limit <= 10_000 ? limit : 100,
-        }),
-      };
+    (admin, _p, query) => {
+      const [agent, tool, since] = [param(query, 'agent'), param(query, 'tool'), param(query, 'since')];
+      return admin.queryAudit({
+        ...(agent === undefined ? {} : { agent }),
+        ...(tool === undefined ? {} : { tool }),
+        ...(since === undefined ? {} : { since }),
+        limit: Number(query.get('limit') ?? 100),
+      });
     },
   ],
-  ['GET', /^\/api\/audit\/verify$/, async (ctx) => ctx.audit.verify()],
+  ['GET', /^\/api\/audit\/verify$/, (admin) => admin.verifyAudit()],
   [
     'GET',
     /^\/api\/approvals$/,
-    async (ctx, _p, query) => {
-      const status = query.get('status') ?? 'pending';
-      if (!STATUSES.includes(status))
-        throw new KeygateError('cli.usage', `status must be one of ${STATUSES.join(', ')}`);
-      const approvals = await ctx.approvals.list({
-        status: status as ApprovalStatus | 'all',
-        ...(query.get('agent') ? { agent: query.get('agent')! } : {}),
+    (admin, _p, query) => {
+      const agent = param(query, 'agent');
+      return admin.listApprovals({
+        status: query.get('status') ?? 'pending',
+        ...(agent === undefined ? {} : { agent }),
       });
-      return {
-        approvals: approvals.map((approval) => approvalView(approval, ctx.catalog.find(approval.tool))),
-      };
     },
   ],
-  [
-    'GET',
-    /^\/api\/approvals\/([^/]+)$/,
-    async (ctx, [id]) => {
-      const approvalId = segment(id, 'approval id');
-      const approval = await ctx.approvals.get(approvalId);
-      if (!approval) throw new KeygateError('approval.not_found', `no approval ${approvalId}`);
-      return approvalView(approval, ctx.catalog.find(approval.tool));
-    },
-  ],
+  ['GET', /^\/api\/approvals\/([^/]+)$/, (admin, [id]) => admin.getApproval(segment(id, 'approval id'))],
   [
     'POST',
     /^\/api\/approvals\/([^/]+)\/(approve|deny)$/,
-    async (ctx, [id, action], _q, req) => {
+    async (admin, [id, action], _q, req) => {
       const approvalId = segment(id, 'approval id');
       const body = await readJsonBody(req);
-      const reason = typeof body.reason === 'string' && body.reason ? body.reason.slice(0, 500) : undefined;
-      const by =
-        body.by === 'page' ? 'an administrator (approval page)' : 'an administrator (keygate approvals)';
-      const approval = await ctx.approvals.decide(
-        approvalId,
-        action === 'approve' ? 'approved' : 'denied',
-        by,
-        reason,
-      );
-      return approvalView(approval, ctx.catalog.find(approval.tool));
+      const reason = typeof body.reason === 'string' && body.reason ? body.reason : undefined;
+      return admin.decideApproval({
+        id: approvalId,
+        verdict: action === 'approve' ? 'approved' : 'denied',
+        ...(reason === undefined ? {} : { reason }),
+        by: body.by === 'page' ? 'page' : 'cli',
+      });
     },
   ],
-  ['POST', /^\/api\/policy\/reload$/, async (ctx) => ctx.reloadPolicy()],
+  ['POST', /^\/api\/policy\/reload$/, (admin) => admin.reloadPolicy()],
 ];
 
 /** Serves one admin request (already authenticated). */
@@ -231,16 +155,14 @@ export async function handleAdmin(
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,
-  ctx: AdminContext,
+  admin: AdminOperations,
 ): Promise<void> {
   for (const [method, pattern, handler] of ROUTES) {
     const match = pattern.exec(url.pathname);
     if (!match) continue;
     if (req.method !== method) continue;
-    sendJson(res, 200, await handler(ctx, match.slice(1), url.searchParams, req));
+    sendJson(res, 200, await handler(admin, match.slice(1), url.searchParams, req));
     return;
   }
-  sendJson(res, 404, {
-    error: { code: 'not_found', message: `no admin route ${req.method} ${url.pathname}` },
-  });
+  throw new KeygateError('not_found', `no admin route ${req.method} ${url.pathname}`);
 }

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { LocalAdmin } from '../admin/index.js';
 import { type AgentIdentity, AgentRegistry, type TokenRefusal } from '../agents/index.js';
 import { type Approvals, startApprovals } from '../approvals/index.js';
 import { AuditLog } from '../audit/index.js';
@@ -25,7 +26,7 @@ import {
 import { type PolicyEngine, PolicyHolder, RateLimiter, type ReloadResult } from '../policy/index.js';
 import type { Store } from '../store/index.js';
 import type { Vault } from '../vault/index.js';
-import { type AdminContext, handleAdmin } from './admin-api.js';
+import { handleAdmin } from './admin-api.js';
 import { sendApprovalPage } from './approval-page.js';
 import { sendHomePage } from './home-page.js';
 import { sendError, sendJson } from './http-errors.js';
@@ -77,7 +78,7 @@ export interface Gateway {
   readonly calls: PipelineDeps;
   readonly audit: AuditLog;
   readonly approvals: Approvals;
-  readonly admin: AdminContext;
+  readonly admin: LocalAdmin;
   readonly policy: PolicySource;
   reloadPolicy(): Promise<ReloadResult>;
   /**
@@ -134,7 +135,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     (caller) => createMcpServer(agentToolHandlers(calls, caller), { name: 'keygate', version: VERSION }),
     { onerror: (error) => log(`mcp: ${error.message}`), log, ...options.mcp },
   );
-  const admin: AdminContext = {
+  const admin = LocalAdmin.of({
     vault,
     agents,
     audit,
@@ -152,7 +153,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
       store: store.kind,
       pid: process.pid,
     }),
-  };
+  });
 
   const instance = randomUUID();
   const route = router({ allowed: allowedHostnames(options.host), instance, policy, agents, mcp, admin });
@@ -204,14 +205,14 @@ interface Routed {
   readonly policy: PolicySource;
   readonly agents: AgentRegistry;
   readonly mcp: McpHttpHandler<AgentIdentity>;
-  readonly admin: AdminContext;
+  readonly admin: LocalAdmin;
 }
 
 /** The routes: /healthz, the home page, approval pages, /mcp (agent token), /api/… (admin token). */
 function router({ allowed, instance, policy, agents, mcp, admin }: Routed) {
   return async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const refused = guardRequest(req, allowed);
-    if (refused) return sendJson(res, 403, { error: { code: 'forbidden', message: refused } });
+    if (refused) throw new KeygateError('forbidden', refused);
     const url = new URL(req.url ?? '/', 'http://keygate');
     if (url.pathname === '/healthz')
       return sendJson(res, 200, {
@@ -241,13 +242,11 @@ function router({ allowed, instance, policy, agents, mcp, admin }: Routed) {
       if (!(await agents.isAdmin(token))) {
         // An agent token is a valid identity, but never an admin: 403 tells it so.
         if ((await agents.authenticate(token)) !== undefined)
-          return sendJson(res, 403, {
-            error: { code: 'auth.unauthorized', message: 'agent tokens cannot use the admin API' },
-          });
+          throw new KeygateError('forbidden', 'agent tokens cannot use the admin API');
         throw unauthorized('invalid', 'the token is not the admin token (admin.token in the keygate home)');
       }
       return handleAdmin(req, res, url, admin);
     }
-    return sendJson(res, 404, { error: { code: 'not_found', message: `no route ${url.pathname}` } });
+    throw new KeygateError('not_found', `no route ${url.pathname}`);
   };
 }

@@ -4,6 +4,9 @@ import { type ErrorCode, isKeygateError, type KeygateError } from '../errors/ind
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
   'cli.usage': 400,
+  'request.invalid': 400,
+  forbidden: 403,
+  not_found: 404,
   'vault.invalid_secret': 400,
   'policy.invalid': 400,
   'catalog.unknown': 404,

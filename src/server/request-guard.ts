@@ -60,19 +60,20 @@ export async function readJsonBody(
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw new KeygateError('cli.usage', `the request body is larger than ${limit} bytes`);
+    if (size > limit)
+      throw new KeygateError('request.invalid', `the request body is larger than ${limit} bytes`);
     chunks.push(chunk as Buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8');
   if (jsonNestsDeeperThan(text))
-    throw new KeygateError('cli.usage', `the request body nests deeper than ${MAX_JSON_DEPTH} levels`);
+    throw new KeygateError('request.invalid', `the request body nests deeper than ${MAX_JSON_DEPTH} levels`);
   let body: unknown;
   try {
     body = text ? JSON.parse(text) : {};
   } catch {
-    throw new KeygateError('cli.usage', 'the request body is not valid JSON');
+    throw new KeygateError('request.invalid', 'the request body is not valid JSON');
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body))
-    throw new KeygateError('cli.usage', 'the request body must be a JSON object');
+    throw new KeygateError('request.invalid', 'the request body must be a JSON object');
   return body as Record<string, unknown>;
 }

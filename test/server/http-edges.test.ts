@@ -92,7 +92,7 @@ agents:
       const response = await admin(path, { method, ...(method === 'GET' ? {} : { body: '{}' }) });
       expect(response.status).toBe(400);
       expect(await response.json()).toEqual({
-        error: { code: 'cli.usage', message: `the ${what} in the path is not valid percent-encoding` },
+        error: { code: 'request.invalid', message: `the ${what} in the path is not valid percent-encoding` },
       });
     });
 
@@ -157,7 +157,7 @@ agents:
         body: `{"name":${'['.repeat(10_000)}${']'.repeat(10_000)}}`,
       });
       expect(response.status).toBe(400);
-      expect(await response.json()).toMatchObject({ error: { code: 'cli.usage' } });
+      expect(await response.json()).toMatchObject({ error: { code: 'request.invalid' } });
     });
 
     it.each([
@@ -172,7 +172,7 @@ agents:
       });
       expect(response.status).toBe(400);
       const payload = (await response.json()) as { error: { code: string; message: string } };
-      expect(payload.error).toMatchObject({ code: 'cli.usage' });
+      expect(payload.error).toMatchObject({ code: 'request.invalid' });
       expect(payload.error.message).toContain('--ttl must be at most 3650d (ten years)');
     });
 

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { type HomePaths, homePaths, resolveHome } from '../config/index.js';
-import { KeygateError } from '../errors/index.js';
+import { ERROR_CODES, type ErrorCode, KeygateError } from '../errors/index.js';
 
 export interface DaemonClient {
   readonly url: string;
@@ -61,9 +61,11 @@ export async function findDaemon(home: string | undefined): Promise<DaemonClient
       };
       if (!response.ok) {
         const code = payload.error?.code;
-        const known = code && /^[a-z]+\.[a-z_]+$/.test(code) ? code : 'daemon.unavailable';
+        // A code this version does not know (a newer daemon's) says only that the daemon refused.
+        const known: ErrorCode =
+          code && Object.hasOwn(ERROR_CODES, code) ? (code as ErrorCode) : 'daemon.unavailable';
         throw new KeygateError(
-          known as 'daemon.unavailable',
+          known,
           payload.error?.message ?? `the daemon answered HTTP ${response.status}`,
         );
       }

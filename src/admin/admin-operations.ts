@@ -1,0 +1,121 @@
+/**
+ * What an administrator can do, as one interface: the CLI, the HTTP admin API and the dashboard
+ * all go through it, so a check or a JSON shape lives in one place whichever path a command takes.
+ */
+import type { AgentSummary } from '../agents/index.js';
+import type { ApprovalView } from '../approvals/index.js';
+import type { AuditRecord } from '../audit/index.js';
+import type { ReloadResult } from '../policy/index.js';
+import type { SecretMetadata } from '../vault/index.js';
+import type { ToolJson } from './tool-json.js';
+
+/** What `/api/status` answers. */
+export interface AdminStatus {
+  readonly status: 'ok';
+  readonly version: string;
+  readonly policyVersion: string;
+  readonly store: string;
+  readonly pid: number;
+}
+
+/**
+ * A secret's value, or a function that reads it: a local vault asks for its passphrase first, so
+ * a wrong one is said before the value is typed.
+ */
+export type SecretValue = string | (() => Promise<string>);
+
+export interface SetSecretRequest {
+  readonly name: string;
+  readonly kind?: string;
+  readonly value: SecretValue;
+  readonly params?: Readonly<Record<string, string>>;
+  readonly service?: string;
+}
+
+export interface AddedAgent {
+  readonly agent: string;
+  readonly tokenId: string;
+  readonly token: string;
+}
+
+export interface MintTokenRequest {
+  readonly agent: string;
+  /** `never`, or a duration (`30m`, `1h`); default `1h`. */
+  readonly ttl?: string;
+  /** Patterns narrowing the agent's tools; empty or absent means all of them. */
+  readonly tools?: readonly string[];
+}
+
+export interface MintedToken {
+  readonly token: string;
+  readonly tokenId: string;
+  readonly expiresAt: string | null;
+  readonly tools: readonly string[] | null;
+}
+
+export interface ToolListRequest {
+  readonly agent?: string;
+  readonly service?: string;
+}
+
+export interface ToolList {
+  readonly agent: string | null;
+  readonly policyVersion: string;
+  readonly tools: ToolJson[];
+}
+
+export interface AuditQueryRequest {
+  readonly agent?: string;
+  readonly tool?: string;
+  /** A duration (`1h`): events newer than that. */
+  readonly since?: string;
+  /** 1-10000; anything else means 100. */
+  readonly limit?: number;
+}
+
+export interface AuditVerification {
+  readonly ok: boolean;
+  readonly rows: number;
+  readonly problem?: string;
+}
+
+export interface ApprovalListRequest {
+  /** One of APPROVAL_STATUSES; default `pending`. */
+  readonly status?: string;
+  readonly agent?: string;
+}
+
+export interface DecideRequest {
+  readonly id: string;
+  readonly verdict: 'approved' | 'denied';
+  readonly reason?: string;
+  /** Who decided, as the record says it: the approval page or (default) `keygate approvals`. */
+  readonly by?: 'page' | 'cli';
+}
+
+/** Every administrative operation; implemented over the store (LocalAdmin) and over HTTP (RemoteAdmin). */
+export interface AdminOperations {
+  status(): Promise<AdminStatus>;
+
+  listSecrets(): Promise<{ secrets: SecretMetadata[] }>;
+  setSecret(request: SetSecretRequest): Promise<SecretMetadata>;
+  removeSecret(name: string): Promise<{ removed: string }>;
+
+  listAgents(): Promise<{ agents: AgentSummary[] }>;
+  addAgent(name: string): Promise<AddedAgent>;
+  mintToken(request: MintTokenRequest): Promise<MintedToken>;
+  /** Revokes all of an agent's tokens (by name) or one token (by id). */
+  revoke(target: string): Promise<{ revoked: string[] }>;
+  removeAgent(name: string): Promise<{ removed: string; tokens: string[] }>;
+
+  listTools(request: ToolListRequest): Promise<ToolList>;
+
+  queryAudit(request: AuditQueryRequest): Promise<{ events: AuditRecord[] }>;
+  verifyAudit(): Promise<AuditVerification>;
+
+  listApprovals(request: ApprovalListRequest): Promise<{ approvals: ApprovalView[] }>;
+  getApproval(id: string): Promise<ApprovalView>;
+  decideApproval(request: DecideRequest): Promise<ApprovalView>;
+
+  reloadPolicy(): Promise<ReloadResult>;
+}

@@ -1,0 +1,20 @@
+/** Public surface of admin: the operations an administrator can do, locally or through a daemon. */
+export type {
+  AddedAgent,
+  AdminOperations,
+  AdminStatus,
+  ApprovalListRequest,
+  AuditQueryRequest,
+  AuditVerification,
+  DecideRequest,
+  MintedToken,
+  MintTokenRequest,
+  SecretValue,
+  SetSecretRequest,
+  ToolList,
+  ToolListRequest,
+} from './admin-operations.js';
+export { type DaemonClient, findDaemon } from './daemon-client.js';
+export { type AdminParts, APPROVAL_STATUSES, LocalAdmin, type OpenAdminParts } from './local-admin.js';
+export { RemoteAdmin } from './remote-admin.js';
+export { type ToolJson, toolJson } from './tool-json.js';
