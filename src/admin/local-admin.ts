@@ -4,7 +4,7 @@
  * it at /api; the CLI uses it directly when no daemon runs.
  */
 import type { AgentRegistry } from '../agents/index.js';
-import { type ApprovalBook, type ApprovalStatus, approvalView } from '../approvals/index.js';
+import { type ApprovalBook, type ApprovalStatus, approvalView, noApproval } from '../approvals/index.js';
 import type { AuditLog } from '../audit/index.js';
 import type { Catalog } from '../catalog/index.js';
 import { parseDuration } from '../config/index.js';
@@ -218,7 +218,7 @@ export class LocalAdmin implements AdminOperations {
 
   async getApproval(id: string) {
     const approval = await (await this.parts.approvals()).get(id);
-    if (!approval) throw new KeygateError('approval.not_found', `no approval ${id}`);
+    if (!approval) throw new KeygateError('approval.not_found', noApproval(id));
     return approvalView(approval, (await this.parts.catalog()).find(approval.tool));
   }
 
