@@ -4,6 +4,7 @@
  * a port and failing the next test for the wrong reason.
  */
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
+import { StdioClientTransport, type StdioServerParameters } from '@modelcontextprotocol/client/stdio';
 
 export interface ChildOptions {
   readonly cwd?: string;
@@ -37,13 +38,25 @@ export interface Child {
 }
 
 /** The bound of a child that runs one command and exits: below vitest's own test timeout (120 s). */
-export const COMMAND_TIMEOUT_MS = 60_000;
+export const COMMAND_TIMEOUT_MS = 90_000;
 
 /** Children still running, killed when this test process exits so none outlives its tests. */
 const live = new Set<ChildProcess>();
+/** The same for the children of stdio transports, which the SDK starts and only we can bound. */
+const liveTransports = new Set<StdioClientTransport>();
 process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL');
+  for (const transport of liveTransports) killPid(transport.pid);
 });
+
+function killPid(pid: number | null): void {
+  if (pid === null) return;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
 
 /** The smallest environment a child needs: PATH and HOME, and what the test adds. */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -148,4 +161,29 @@ export function timeoutError(
     `${[command, ...args].join(' ')} did not exit within ${timeoutMs / 1000} s and was killed (SIGKILL)` +
       `\n--- stdout ---\n${tail(child.stdout())}\n--- stderr ---\n${tail(child.stderr())}`,
   );
+}
+
+/**
+ * An MCP stdio client transport (the SDK starts the child) whose child is killed past its bound,
+ * like every other child here. The SDK forgets the child on close, so a closed one is not killed.
+ */
+export function stdioTransport(params: StdioServerParameters, timeoutMs = 120_000): StdioClientTransport {
+  const transport = new StdioClientTransport(params);
+  liveTransports.add(transport);
+  const killer = setTimeout(() => {
+    liveTransports.delete(transport);
+    if (transport.pid === null) return;
+    process.stderr.write(
+      `${[params.command, ...(params.args ?? [])].join(' ')} (pid ${transport.pid}) did not exit within ${timeoutMs / 1000} s and was killed (SIGKILL)\n`,
+    );
+    killPid(transport.pid);
+  }, timeoutMs);
+  killer.unref();
+  const close = transport.close.bind(transport);
+  transport.close = async () => {
+    clearTimeout(killer);
+    liveTransports.delete(transport);
+    await close();
+  };
+  return transport;
 }
