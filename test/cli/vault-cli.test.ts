@@ -297,5 +297,5 @@ describe('keygate vault rotate-key', () => {
       env: { KEYGATE_PASSPHRASE: 'second passphrase 2' },
     });
     expect(JSON.parse(after.stdout).secrets).toHaveLength(1);
-  }, 120_000); // seven processes, each deriving a scrypt key: over a minute on a busy machine
+  }, 120_000); // seven commands, each deriving a scrypt key: most of a minute on a busy machine
 });
