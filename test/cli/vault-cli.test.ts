@@ -1,6 +1,7 @@
 /**
- * init, secret and vault commands as a user runs them: in-process through the CLI's entry, with
- * the environment and stdin a child would get; `init` once through ./bin/keygate itself.
+ * init, secret and vault commands as a user runs them, in-process through the CLI's entry with
+ * the environment and stdin a child would get (./bin/keygate itself runs init and a piped
+ * `secret set` in test/server/daemon-e2e.test.ts).
  */
 import { chmod, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,7 @@ import { hashToken } from '../../src/agents/index.js';
 import { openStore } from '../../src/store/index.js';
 import { MasterKey, readMasterKeyFile, Vault } from '../../src/vault/index.js';
 import { startChild } from '../helpers/child.js';
-import { keygate, ROOT, runInProcess, transcript } from '../helpers/cli.js';
+import { ROOT, runInProcess, transcript } from '../helpers/cli.js';
 
 const CANARY = 'ghp_CANARYcli0a1b2c3d4e5f60718293a4b5c6d7';
 const CANARY_2 = 'rk_live_CANARYcli2zyxwvutsrqponmlkjihg';
@@ -51,7 +52,7 @@ afterAll(() => {
 describe('keygate init', () => {
   it('creates the home: master key and admin token 0600, a policy, a private data folder', async () => {
     const home = await newHome();
-    const { code, stdout } = await keygate(['init', '--home', home, '--json']);
+    const { code, stdout } = await runInProcess(['init', '--home', home, '--json']);
     shared = home; // later tests reuse this home
     expect(code).toBe(0);
     const out = JSON.parse(stdout);
