@@ -2,7 +2,7 @@
  * `vault rotate-key` killed with SIGKILL at different points of its transaction: afterwards
  * every secret is readable under exactly one of the two keys, and the vault opens again.
  */
-import { mkdtemp, open, stat } from 'node:fs/promises';
+import { cp, mkdtemp, open, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -21,8 +21,8 @@ async function writeKey(file: string, key: MasterKey) {
   await handle.close();
 }
 
-/** Makes a home with SECRETS secrets under a master.key file. */
-async function makeHome(): Promise<string> {
+/** Builds a home with SECRETS secrets under a master.key file. */
+async function buildHome(): Promise<string> {
   const home = await mkdtemp(join(tmpdir(), 'keygate-crash-'));
   const key = MasterKey.generate();
   await writeKey(join(home, 'master.key'), key);
@@ -31,6 +31,17 @@ async function makeHome(): Promise<string> {
   const vault = await Vault.unlock(store, key);
   for (let i = 0; i < SECRETS; i++) await vault.set({ name: `s${i}`, kind: 'bearer', value: value(i) });
   await store.close();
+  return home;
+}
+
+/** Built once (a new database and 150 writes take seconds); each test rotates its own copy. */
+let template: Promise<string> | undefined;
+
+/** A home with SECRETS secrets under a master.key file, of its own. */
+async function makeHome(): Promise<string> {
+  template ??= buildHome();
+  const home = await mkdtemp(join(tmpdir(), 'keygate-crash-'));
+  await cp(await template, home, { recursive: true });
   return home;
 }
 
