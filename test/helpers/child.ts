@@ -12,8 +12,6 @@ export interface ChildOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Written to its stdin, which is then closed; without it stdin is ignored. */
   readonly input?: string;
-  /** Keep stdin open as a pipe (for a test that writes to it); `input` closes it. */
-  readonly openStdin?: boolean;
   /** How long it may live before it is killed (SIGKILL). */
   readonly timeoutMs?: number;
 }
@@ -65,7 +63,7 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 
 /** Starts a child with a bound on its life; its output is kept. */
 export function startChild(command: string, args: readonly string[], options: ChildOptions = {}): Child {
-  const stdin = options.input !== undefined || options.openStdin ? 'pipe' : 'ignore';
+  const stdin = options.input !== undefined ? 'pipe' : 'ignore';
   const spawnOptions: SpawnOptions = {
     env: options.env ?? cleanEnv(),
     stdio: [stdin, 'pipe', 'pipe'],
