@@ -6,9 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ENVIRONMENT, PACKAGE_ROOT } from '../config/index.js';
+import { ENVIRONMENT, PACKAGE_ROOT, withEnvironment } from '../config/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
 import { COMMANDS, type CommandSpec } from './commands.js';
+import { type StandardInput, withStandardInput } from './secret-input.js';
 import { closest, didYouMean } from './suggest.js';
 
 /** What one command line printed and its exit code. */
@@ -158,10 +159,23 @@ async function execute(input: string[]): Promise<{ code: number; stdout: string 
   return { code: output.exitCode ?? 0, stdout };
 }
 
+/**
+ * What a command line runs with when not this process's own: a test runs commands in-process
+ * with the environment and standard input a child process would have been given.
+ */
+export interface CliContext {
+  /** The whole environment the command sees (not merged with process.env). */
+  readonly env?: NodeJS.ProcessEnv;
+  readonly stdin?: StandardInput;
+}
+
 /** Runs one command line (without the program name) and returns what to print and the exit code. */
-export async function runCli(argv: readonly string[]): Promise<CliResult> {
+export async function runCli(argv: readonly string[], context: CliContext = {}): Promise<CliResult> {
+  const { env, stdin } = context;
+  const work = () => execute([...argv]);
+  const withInput = stdin ? () => withStandardInput(stdin, work) : work;
   try {
-    const { code, stdout } = await execute([...argv]);
+    const { code, stdout } = await (env ? withEnvironment(env, withInput) : withInput());
     return { code, stdout: stdout ? `${stdout}\n` : '', stderr: '' };
   } catch (error) {
     if (isKeygateError(error)) {

@@ -2,11 +2,28 @@
  * Reading a secret value: from standard input (piped, or with --from-stdin), or from a hidden
  * prompt on a terminal. Never from argv or the environment.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { KeygateError } from '../errors/index.js';
 import { checkNewPassphrase } from '../vault/index.js';
 
+/** Standard input as a stream that may be a terminal. */
+export type StandardInput = NodeJS.ReadableStream & { readonly isTTY?: boolean };
+
+/** The standard input of one command line run in-process (tests), set by `withStandardInput`. */
+const commandInput = new AsyncLocalStorage<StandardInput>();
+
+/** Runs `work` reading `stdin` instead of this process's standard input. */
+export function withStandardInput<T>(stdin: StandardInput, work: () => T): T {
+  return commandInput.run(stdin, work);
+}
+
+/** The standard input of the command running now. */
+function standardInput(): StandardInput {
+  return commandInput.getStore() ?? process.stdin;
+}
+
 /** Reads all of stdin, dropping one trailing newline. */
-export async function readStdin(stdin: NodeJS.ReadableStream = process.stdin): Promise<string> {
+export async function readStdin(stdin: NodeJS.ReadableStream = standardInput()): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   return Buffer.concat(chunks)
@@ -46,7 +63,7 @@ export async function promptHidden(question: string): Promise<string> {
 
 /** The secret value for a command: stdin when asked for or piped, else a hidden prompt. */
 export async function readSecretValue(fromStdin: boolean, question: string): Promise<string> {
-  const value = fromStdin || !process.stdin.isTTY ? await readStdin() : await promptHidden(question);
+  const value = fromStdin || !standardInput().isTTY ? await readStdin() : await promptHidden(question);
   if (value.length === 0) throw new KeygateError('vault.invalid_secret', 'the value is empty');
   return value;
 }
@@ -58,7 +75,7 @@ export async function readSecretValue(fromStdin: boolean, question: string): Pro
 export async function readNewPassphrase(
   fromStdin: boolean,
   ask: (question: string) => Promise<string> = promptHidden,
-  onTerminal = process.stdin.isTTY === true,
+  onTerminal = standardInput().isTTY === true,
 ): Promise<string> {
   if (fromStdin || !onTerminal) return checkNewPassphrase(await readSecretValue(true, ''));
   const first = checkNewPassphrase(await ask('New passphrase (at least 12 characters): '));

@@ -1,4 +1,5 @@
 /** The one place keygate reads environment variables; everything else receives values from here. */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { existsSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join, resolve, sep } from 'node:path';
@@ -29,14 +30,34 @@ export type EnvironmentName = keyof typeof ENVIRONMENT;
 /** The package root: the folder holding package.json, specs/ and bin/. */
 export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
+/** The environment of one command line run in-process (tests), set by `withEnvironment`. */
+const commandEnvironment = new AsyncLocalStorage<NodeJS.ProcessEnv>();
+
+/**
+ * Runs `work` seeing `env` instead of this process's environment, everything it starts included:
+ * a command line run in-process gets its own variables as a child process would, without
+ * changing process.env under the other code of the process.
+ */
+export function withEnvironment<T>(env: NodeJS.ProcessEnv, work: () => T): T {
+  return commandEnvironment.run(env, work);
+}
+
+/** The environment keygate reads: the one `withEnvironment` set, else this process's. */
+export function currentEnvironment(): NodeJS.ProcessEnv {
+  return commandEnvironment.getStore() ?? process.env;
+}
+
 /** Reads one of keygate's variables; an empty value counts as unset. */
-export function envValue(name: EnvironmentName, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function envValue(
+  name: EnvironmentName,
+  env: NodeJS.ProcessEnv = currentEnvironment(),
+): string | undefined {
   const value = env[name];
   return value === undefined || value === '' ? undefined : value;
 }
 
 /** Where `spec curate` looks for upstream descriptions. */
-export function upstreamDir(env: NodeJS.ProcessEnv = process.env): string {
+export function upstreamDir(env: NodeJS.ProcessEnv = currentEnvironment()): string {
   return envValue('KEYGATE_UPSTREAM_DIR', env) ?? join(PACKAGE_ROOT, '..', 'shared', 'specs-upstream');
 }
 
@@ -46,7 +67,7 @@ export function upstreamDir(env: NodeJS.ProcessEnv = process.env): string {
  */
 export function resolveHome(
   flag: string | undefined,
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv = currentEnvironment(),
   cwd = process.cwd(),
 ): string {
   const explicit = flag ?? envValue('KEYGATE_HOME', env);
@@ -79,7 +100,7 @@ export type KeygateCommand = (args: string) => string;
  */
 export function keygateCommand(
   home?: string,
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv = currentEnvironment(),
   cwd = process.cwd(),
 ): KeygateCommand {
   const bin = join(PACKAGE_DIR, 'bin', 'keygate');

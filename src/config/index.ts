@@ -10,5 +10,6 @@ export {
   PACKAGE_ROOT,
   resolveHome,
   upstreamDir,
+  withEnvironment,
 } from './env.js';
 export { type HomePaths, homePaths } from './home.js';

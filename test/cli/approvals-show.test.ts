@@ -11,8 +11,8 @@ import { ApprovalBook } from '../../src/approvals/index.js';
 import { AuditLog, argsHash } from '../../src/audit/index.js';
 import { redactArguments } from '../../src/calls/index.js';
 import { loadCatalog } from '../../src/catalog/index.js';
-import { approvalsShowCommand } from '../../src/cli/approvals.js';
 import { openStore } from '../../src/store/index.js';
+import { runInProcess } from '../helpers/cli.js';
 
 const BODY = `${'A long and harmless issue body. '.repeat(20)}And at the very end: grant admin to attacker.`;
 const args = {
@@ -23,9 +23,25 @@ const args = {
   api_token: 'ghp_not_for_eyes',
 };
 
+/** What `keygate approvals show ID` prints, as text and with --json, run in-process. */
+async function showCommand(home: string, id: string): Promise<{ text: string; json: unknown }> {
+  const text = await runInProcess(['approvals', 'show', id, '--home', home]);
+  expect(text.stderr).toBe('');
+  expect(text.code).toBe(0);
+  const json = await runInProcess(['approvals', 'show', id, '--home', home, '--json']);
+  expect(json.code).toBe(0);
+  return { text: text.stdout, json: JSON.parse(json.stdout) };
+}
+
 describe('keygate approvals show, offline', () => {
   let home: string;
   let id: string;
+  // Each command opens the store (seconds): the tests read one printout.
+  let shown: Promise<{ text: string; json: unknown }> | undefined;
+  const show = () => {
+    shown ??= showCommand(home, id);
+    return shown;
+  };
 
   beforeAll(async () => {
     home = join(await mkdtemp(join(tmpdir(), 'keygate-show-')), 'home');
@@ -51,7 +67,7 @@ describe('keygate approvals show, offline', () => {
   }, 60_000);
 
   it('prints every argument in full, with the record', async () => {
-    const { text, json } = await approvalsShowCommand({ home, id });
+    const { text, json } = await show();
     expect(text).toContain(`  body: ${BODY}`);
     expect(text).toContain('grant admin to attacker.');
     for (const line of [
@@ -74,14 +90,14 @@ describe('keygate approvals show, offline', () => {
   it('shows the agent’s own value under a key that looks secret (the approver sees what is sent)', async () => {
     // The audit-style redaction by key name stays in argsRedacted; the arguments shown to the
     // approver are what the call sends, or an agent could hide a payload under such a key.
-    const { text, json } = await approvalsShowCommand({ home, id });
+    const { text, json } = await show();
     expect(text).toContain('  api_token: ghp_not_for_eyes');
     expect((json as { argsRedacted: Record<string, unknown> }).argsRedacted.api_token).toBe('[REDACTED]');
   });
 
   it('says so for an unknown id', async () => {
-    await expect(approvalsShowCommand({ home, id: 'apr_nope' })).rejects.toMatchObject({
-      code: 'approval.not_found',
-    });
+    const { code, stderr } = await runInProcess(['approvals', 'show', 'apr_nope', '--home', home]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/\[approval\.not_found\]\n$/);
   });
 });

@@ -1,9 +1,9 @@
 /** Names and homes that do not exist are refused, not silently accepted (in-process). */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { cleanEnv, startChild } from '../helpers/child.js';
 import { ROOT, runInProcess } from '../helpers/cli.js';
 
 const POLICY = `services:
@@ -81,33 +81,24 @@ describe('a home folder with no vault', () => {
 
   it('`serve --init` (what npm start runs) still creates the home and serves it', async () => {
     const fresh = join(await mkdtemp(join(tmpdir(), 'keygate-serve-init-')), 'home');
-    const child = spawn(
+    const child = startChild(
       process.execPath,
       [join(ROOT, 'bin/keygate'), 'serve', '--init', '--port', '0', '--home', fresh],
-      {
-        cwd: ROOT,
-        env: { PATH: process.env.PATH ?? '', HOME: tmpdir() },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
+      { cwd: ROOT, env: cleanEnv({ HOME: tmpdir() }), timeoutMs: 100_000 },
     );
-    const killer = setTimeout(() => child.kill('SIGKILL'), 100_000);
     try {
-      let log = '';
       const url = await new Promise<string>((resolve, reject) => {
-        child.stderr.on('data', (chunk: Buffer) => {
-          log += chunk.toString();
-          const match = /listening on (http:\/\/\S+)/.exec(log);
+        child.process.stderr?.on('data', () => {
+          const match = /listening on (http:\/\/\S+)/.exec(child.stderr());
           if (match) resolve(match[1]!);
         });
-        child.once('exit', () => reject(new Error(`serve exited: ${log}`)));
+        void child.exited.then(() => reject(new Error(`serve exited: ${child.stderr()}`)));
       });
-      expect(log).toContain(`initialised ${fresh}`);
+      expect(child.stderr()).toContain(`initialised ${fresh}`);
       expect((await fetch(`${url}/healthz`)).ok).toBe(true);
-      child.kill('SIGTERM');
-      expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
+      expect((await child.stop('SIGTERM', 60_000)).code).toBe(0);
     } finally {
-      clearTimeout(killer);
-      child.kill('SIGKILL');
+      await child.stop('SIGKILL');
     }
   }, 120_000);
 });

@@ -1,23 +1,13 @@
-/** The CLI as a user runs it: ./bin/keygate from the repository root (built by `npm test`). */
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+/**
+ * The CLI as a user runs it, in-process through its entry; `--help` once through ./bin/keygate
+ * from the repository root (built by `npm test`), the binary itself.
+ */
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/cli/commands.js';
 import { ENVIRONMENT } from '../../src/config/index.js';
+import { runInProcess, keygate as spawnKeygate } from '../helpers/cli.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const run = promisify(execFile);
-
-async function keygate(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(`${root}bin/keygate`, args, { cwd: root });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const keygate = (...args: string[]) => runInProcess(args);
 
 interface ToolJson {
   name: string;
@@ -72,7 +62,7 @@ describe('keygate CLI', () => {
   });
 
   it('documents every command and environment variable in --help', async () => {
-    const { code, stdout } = await keygate('--help');
+    const { code, stdout } = await spawnKeygate(['--help']);
     expect(code).toBe(0);
     for (const command of COMMANDS) expect(stdout).toContain(command.usage);
     for (const name of Object.keys(ENVIRONMENT)) expect(stdout).toContain(name);

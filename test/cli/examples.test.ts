@@ -4,11 +4,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog/index.js';
-import { mcpConfigCommand } from '../../src/cli/mcp-config.js';
 import { parsePolicy } from '../../src/policy/index.js';
-import { ROOT } from '../helpers/cli.js';
+import { ROOT, runInProcess } from '../helpers/cli.js';
 
 const examples = join(ROOT, 'examples');
+
+/** What `keygate mcp-config --client CLIENT --agent AGENT --json` prints, run in-process. */
+async function mcpConfig(client: string, agent: string, home?: string): Promise<{ config: unknown }> {
+  const { code, stdout, stderr } = await runInProcess([
+    'mcp-config',
+    '--client',
+    client,
+    '--agent',
+    agent,
+    ...(home ? ['--home', home] : []),
+    '--json',
+  ]);
+  expect(stderr).toBe('');
+  expect(code).toBe(0);
+  return JSON.parse(stdout) as { config: unknown };
+}
 /** A home whose keygate.yaml lists triage-bot (mcp-config refuses an agent the policy lacks). */
 let home: string;
 beforeAll(async () => {
@@ -30,20 +45,15 @@ describe('examples', () => {
   it.each(['claude-code', 'cursor', 'vscode'])(
     'holds exactly what mcp-config prints for %s',
     async (client) => {
-      const printed = await mcpConfigCommand({
-        client,
-        agent: 'triage-bot',
-        home,
-      });
+      const printed = await mcpConfig(client, 'triage-bot', home);
       const file = JSON.parse(await readFile(join(examples, 'clients', `${client}.mcp.json`), 'utf8'));
-      expect(file).toEqual((printed.json as { config: unknown }).config);
+      expect(file).toEqual(printed.config);
       expect(JSON.stringify(file)).not.toMatch(/kg_[A-Za-z0-9_-]{20}/);
     },
   );
 
   it('runs keygate stdio for Claude Desktop, with the token as a placeholder', async () => {
-    const printed = (await mcpConfigCommand({ client: 'claude-desktop', agent: 'triage-bot', home }))
-      .json as {
+    const printed = (await mcpConfig('claude-desktop', 'triage-bot', home)) as {
       config: {
         mcpServers: Record<string, { command: string; args: string[]; env: Record<string, string> }>;
       };
@@ -57,8 +67,8 @@ describe('examples', () => {
   });
 
   it('refuses an unknown client', async () => {
-    await expect(mcpConfigCommand({ client: 'emacs', agent: 'a' })).rejects.toThrow(
-      '--client must be one of',
-    );
+    const { code, stderr } = await runInProcess(['mcp-config', '--client', 'emacs', '--agent', 'a']);
+    expect(code).not.toBe(0);
+    expect(stderr).toContain('--client must be one of');
   });
 });

@@ -1,11 +1,14 @@
-/** mcp-config addresses the daemon it is told about, and gives every agent its own names. */
+/**
+ * mcp-config addresses the daemon it is told about, and gives every agent its own names
+ * (in-process through the CLI's entry, with the environment a child would get).
+ */
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the clients' own ${…} placeholders.
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/cli/commands.js';
-import { mcpConfigCommand } from '../../src/cli/mcp-config.js';
+import { runInProcess } from '../helpers/cli.js';
 
 type Config = {
   mcpServers?: Record<
@@ -15,8 +18,27 @@ type Config = {
   inputs?: { id: string }[];
   servers?: Record<string, { url: string; headers: Record<string, string> }>;
 };
-const config = async (options: Parameters<typeof mcpConfigCommand>[0]) =>
-  ((await mcpConfigCommand(options)).json as { config: Config }).config;
+interface McpConfigFlags {
+  readonly client: string;
+  readonly agent: string;
+  readonly home: string;
+  readonly port?: string;
+  readonly url?: string;
+}
+
+/** `keygate mcp-config` with these flags: what it prints, and its exit code. */
+function mcpConfig(flags: McpConfigFlags, env: Record<string, string> = {}, json = true) {
+  const args = Object.entries(flags).flatMap(([name, value]) => [`--${name}`, value]);
+  return runInProcess(['mcp-config', ...args, ...(json ? ['--json'] : [])], { env });
+}
+
+/** The configuration `keygate mcp-config --json` prints. */
+async function config(flags: McpConfigFlags, env: Record<string, string> = {}): Promise<Config> {
+  const { code, stdout, stderr } = await mcpConfig(flags, env);
+  expect(stderr).toBe('');
+  expect(code).toBe(0);
+  return (JSON.parse(stdout) as { config: Config }).config;
+}
 
 /** A home whose keygate.yaml lists the agents these tests name (mcp-config refuses others). */
 async function policyHome(): Promise<string> {
@@ -31,17 +53,17 @@ describe('keygate mcp-config', () => {
   beforeAll(async () => {
     home = await policyHome();
   });
-  afterEach(() => vi.unstubAllEnvs());
 
   it('uses KEYGATE_PORT when no daemon runs', async () => {
-    vi.stubEnv('KEYGATE_PORT', '9123');
-    const printed = await config({ client: 'cursor', agent: 'bot', home });
+    const printed = await config({ client: 'cursor', agent: 'bot', home }, { KEYGATE_PORT: '9123' });
     expect(printed.mcpServers?.['keygate-bot']?.url).toBe('http://127.0.0.1:9123/mcp');
   });
 
   it('uses KEYGATE_URL, with or without its /mcp', async () => {
-    vi.stubEnv('KEYGATE_URL', 'https://keygate.internal:8443/mcp');
-    const printed = await config({ client: 'claude-code', agent: 'bot', home });
+    const printed = await config(
+      { client: 'claude-code', agent: 'bot', home },
+      { KEYGATE_URL: 'https://keygate.internal:8443/mcp' },
+    );
     expect(printed.mcpServers?.['keygate-bot']?.url).toBe('https://keygate.internal:8443/mcp');
   });
 
@@ -49,24 +71,22 @@ describe('keygate mcp-config', () => {
     [{ port: '9200' }, 'http://127.0.0.1:9200/mcp'],
     [{ url: 'http://10.0.0.5:7000/' }, 'http://10.0.0.5:7000/mcp'],
   ])('takes %o over the environment', async (flags, url) => {
-    vi.stubEnv('KEYGATE_URL', 'http://127.0.0.1:1111');
-    vi.stubEnv('KEYGATE_PORT', '2222');
-    const printed = await config({ client: 'cursor', agent: 'bot', home, ...flags });
+    const env = { KEYGATE_URL: 'http://127.0.0.1:1111', KEYGATE_PORT: '2222' };
+    const printed = await config({ client: 'cursor', agent: 'bot', home, ...flags }, env);
     expect(printed.mcpServers?.['keygate-bot']?.url).toBe(url);
   });
 
   it("prefers the running daemon's URL to KEYGATE_PORT", async () => {
     const running = await policyHome();
     await writeFile(join(running, 'daemon.json'), JSON.stringify({ url: 'http://127.0.0.1:45678', pid: 1 }));
-    vi.stubEnv('KEYGATE_PORT', '9123');
-    const printed = await config({ client: 'cursor', agent: 'bot', home: running });
+    const printed = await config({ client: 'cursor', agent: 'bot', home: running }, { KEYGATE_PORT: '9123' });
     expect(printed.mcpServers?.['keygate-bot']?.url).toBe('http://127.0.0.1:45678/mcp');
   });
 
   it('refuses a port that is not one', async () => {
-    await expect(mcpConfigCommand({ client: 'cursor', agent: 'bot', home, port: 'x' })).rejects.toThrow(
-      '--port must be a port number',
-    );
+    const { code, stderr } = await mcpConfig({ client: 'cursor', agent: 'bot', home, port: 'x' });
+    expect(code).not.toBe(0);
+    expect(stderr).toContain('--port must be a port number');
   });
 
   it('passes an explicit URL on to keygate stdio for Claude Desktop', async () => {
@@ -78,8 +98,8 @@ describe('keygate mcp-config', () => {
     const spec = COMMANDS.find((c) => c.words.join(' ') === 'mcp-config')!;
     expect(spec.options).toHaveProperty('port');
     expect(spec.options).toHaveProperty('url');
-    const output = await spec.run({ client: 'cursor', agent: 'bot', home, port: '9400' }, []);
-    expect(output.text).toContain('http://127.0.0.1:9400/mcp');
+    const output = await mcpConfig({ client: 'cursor', agent: 'bot', home, port: '9400' }, {}, false);
+    expect(output.stdout).toContain('http://127.0.0.1:9400/mcp');
   });
 
   it.each(['claude-code', 'cursor'])(

@@ -2,7 +2,7 @@
 import { mkdtemp, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { readNewPassphrase } from '../../src/cli/secret-input.js';
 import { runInProcess } from '../helpers/cli.js';
 
@@ -11,18 +11,14 @@ const PASSPHRASE = 'first passphrase 1';
 let home: string;
 beforeAll(async () => {
   home = join(await mkdtemp(join(tmpdir(), 'keygate-passphrase-')), 'home');
-  vi.stubEnv('KEYGATE_PASSPHRASE', PASSPHRASE);
-  expect((await runInProcess(['init', '--passphrase', '--home', home])).code).toBe(0);
-  vi.unstubAllEnvs();
+  const env = { KEYGATE_PASSPHRASE: PASSPHRASE };
+  expect((await runInProcess(['init', '--passphrase', '--home', home], { env })).code).toBe(0);
 }, 120_000);
-afterEach(() => {
-  vi.unstubAllEnvs();
-});
 
 describe('opening a passphrase vault', () => {
   it('without a terminal, says to set KEYGATE_PASSPHRASE (no flag of the command can help)', async () => {
-    vi.stubEnv('KEYGATE_PASSPHRASE', '');
-    const { code, stderr } = await runInProcess(['secret', 'list', '--home', home]);
+    const env = { KEYGATE_PASSPHRASE: '' };
+    const { code, stderr } = await runInProcess(['secret', 'list', '--home', home], { env });
     expect(code).toBe(1);
     expect(stderr).toContain('set KEYGATE_PASSPHRASE');
     expect(stderr).not.toContain('--from-stdin');
@@ -30,15 +26,15 @@ describe('opening a passphrase vault', () => {
   });
 
   it('tells a wrong passphrase apart from a wrong master key', async () => {
-    vi.stubEnv('KEYGATE_PASSPHRASE', 'second guess!');
-    const { code, stderr } = await runInProcess(['secret', 'list', '--home', home]);
+    const env = { KEYGATE_PASSPHRASE: 'second guess!' };
+    const { code, stderr } = await runInProcess(['secret', 'list', '--home', home], { env });
     expect(code).toBe(1);
     expect(stderr).toBe('keygate: KEYGATE_PASSPHRASE does not open this vault [vault.wrong_passphrase]\n');
   });
 
   it('opens with the right one', async () => {
-    vi.stubEnv('KEYGATE_PASSPHRASE', PASSPHRASE);
-    const { code, stdout } = await runInProcess(['secret', 'list', '--home', home, '--json']);
+    const env = { KEYGATE_PASSPHRASE: PASSPHRASE };
+    const { code, stdout } = await runInProcess(['secret', 'list', '--home', home, '--json'], { env });
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toEqual({ secrets: [] });
   });
@@ -69,9 +65,9 @@ describe('choosing a new passphrase', () => {
   });
 
   it('refuses a short KEYGATE_PASSPHRASE at init too, creating nothing', async () => {
-    vi.stubEnv('KEYGATE_PASSPHRASE', 'short');
+    const env = { KEYGATE_PASSPHRASE: 'short' };
     const other = join(await mkdtemp(join(tmpdir(), 'keygate-passphrase-')), 'home');
-    const { code, stderr } = await runInProcess(['init', '--passphrase', '--home', other]);
+    const { code, stderr } = await runInProcess(['init', '--passphrase', '--home', other], { env });
     expect(code).toBe(1);
     expect(stderr).toContain('at least 12 characters (this one has 5) [vault.master_key_invalid]');
     expect(await stat(other).catch(() => undefined)).toBeUndefined();

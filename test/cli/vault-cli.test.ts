@@ -1,5 +1,8 @@
-/** init, secret and vault commands end to end, as a user runs them. */
-import { spawn } from 'node:child_process';
+/**
+ * init, secret and vault commands as a user runs them, in-process through the CLI's entry with
+ * the environment and stdin a child would get (./bin/keygate itself runs init and a piped
+ * `secret set` in test/server/daemon-e2e.test.ts).
+ */
 import { chmod, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../src/agents/index.js';
 import { openStore } from '../../src/store/index.js';
 import { MasterKey, readMasterKeyFile, Vault } from '../../src/vault/index.js';
-import { keygate, ROOT, transcript } from '../helpers/cli.js';
+import { startChild } from '../helpers/child.js';
+import { ROOT, runInProcess, transcript } from '../helpers/cli.js';
 
 const CANARY = 'ghp_CANARYcli0a1b2c3d4e5f60718293a4b5c6d7';
 const CANARY_2 = 'rk_live_CANARYcli2zyxwvutsrqponmlkjihg';
@@ -33,7 +37,7 @@ let shared: string;
 async function sharedHome(): Promise<string> {
   if (!shared) {
     shared = await newHome();
-    expect((await keygate(['init', '--home', shared])).code).toBe(0);
+    expect((await runInProcess(['init', '--home', shared])).code).toBe(0);
   }
   return shared;
 }
@@ -48,7 +52,7 @@ afterAll(() => {
 describe('keygate init', () => {
   it('creates the home: master key and admin token 0600, a policy, a private data folder', async () => {
     const home = await newHome();
-    const { code, stdout } = await keygate(['init', '--home', home, '--json']);
+    const { code, stdout } = await runInProcess(['init', '--home', home, '--json']);
     shared = home; // later tests reuse this home
     expect(code).toBe(0);
     const out = JSON.parse(stdout);
@@ -75,7 +79,7 @@ describe('keygate init', () => {
   it('refuses to initialise an existing home and changes nothing', async () => {
     const home = await sharedHome();
     const before = await readFile(join(home, 'master.key'), 'utf8');
-    const { code, stderr } = await keygate(['init', '--home', home]);
+    const { code, stderr } = await runInProcess(['init', '--home', home]);
     expect(code).toBe(1);
     expect(stderr).toMatch(/already holds a vault.*\[vault\.already_initialized\]/);
     expect(await readFile(join(home, 'master.key'), 'utf8')).toBe(before);
@@ -85,12 +89,12 @@ describe('keygate init', () => {
 describe('keygate secret', () => {
   it('stores values from stdin, lists only metadata, replaces and removes', async () => {
     const home = await sharedHome();
-    const set = await keygate(['secret', 'set', 'github', '--home', home, '--service', 'github'], {
+    const set = await runInProcess(['secret', 'set', 'github', '--home', home, '--service', 'github'], {
       input: `${CANARY}\n`,
     });
     expect(set).toMatchObject({ code: 0 });
     expect(set.stdout).toMatch(/^stored secret github \(bearer, fp_[0-9a-f]{16}\)/);
-    await keygate(['secret', 'set', 'jira', '--kind', 'basic', '--username', 'ada', '--home', home], {
+    await runInProcess(['secret', 'set', 'jira', '--kind', 'basic', '--username', 'ada', '--home', home], {
       input: CANARY_2,
     });
     const key = (await readMasterKeyFile(join(home, 'master.key')))!;
@@ -100,20 +104,20 @@ describe('keygate secret', () => {
       Buffer.from(`ada:${CANARY_2}`).toString('base64'),
     ]);
 
-    const list = await keygate(['secret', 'list', '--home', home, '--json']);
+    const list = await runInProcess(['secret', 'list', '--home', home, '--json']);
     const { secrets } = JSON.parse(list.stdout);
     expect(secrets.map((s: { name: string }) => s.name)).toEqual(['github', 'jira']);
-    await keygate(['secret', 'rm', 'jira', '--home', home]);
+    await runInProcess(['secret', 'rm', 'jira', '--home', home]);
     expect(secrets[1]).toMatchObject({ kind: 'basic', params: { username: 'ada' }, version: 1 });
-    const table = await keygate(['secret', 'list', '--home', home]);
+    const table = await runInProcess(['secret', 'list', '--home', home]);
     expect(table.stdout).toMatch(/^NAME\s+KIND\s+SERVICE/);
 
     expect(await secretsIn(home, key)).toEqual({ github: [CANARY] });
 
-    const replaced = await keygate(['secret', 'set', 'github', '--home', home], { input: CANARY_2 });
+    const replaced = await runInProcess(['secret', 'set', 'github', '--home', home], { input: CANARY_2 });
     expect(replaced.stdout).toContain('replaced (version 2)');
-    expect((await keygate(['secret', 'rm', 'github', '--home', home])).code).toBe(0);
-    const gone = await keygate(['secret', 'rm', 'github', '--home', home]);
+    expect((await runInProcess(['secret', 'rm', 'github', '--home', home])).code).toBe(0);
+    const gone = await runInProcess(['secret', 'rm', 'github', '--home', home]);
     expect(gone.code).toBe(1);
     expect(gone.stderr).toContain('[vault.secret_not_found]');
   });
@@ -125,7 +129,7 @@ describe('keygate secret', () => {
     [['--kind', 'header', '--header', 'Content-Length'], 'cannot carry a credential'],
   ])('refuses %j before reading the value', async (flags, message) => {
     const home = await sharedHome();
-    const result = await keygate(['secret', 'set', 'x', ...flags, '--home', home], { input: CANARY });
+    const result = await runInProcess(['secret', 'set', 'x', ...flags, '--home', home], { input: CANARY });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(message);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
@@ -133,28 +137,30 @@ describe('keygate secret', () => {
 
   it('refuses a value with a line break (it could inject a header)', async () => {
     const home = await sharedHome();
-    const result = await keygate(['secret', 'set', 'x', '--home', home], { input: `${CANARY}\nX-Evil: 1` });
+    const result = await runInProcess(['secret', 'set', 'x', '--home', home], {
+      input: `${CANARY}\nX-Evil: 1`,
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('line break');
   });
 
   it('refuses a wrong master key and writes nothing', async () => {
     const home = await sharedHome();
-    await keygate(['secret', 'set', 'github', '--home', home], { input: CANARY });
-    const before = (await keygate(['secret', 'list', '--home', home, '--json'])).stdout;
-    const wrong = await keygate(['secret', 'set', 'stripe', '--home', home], {
+    await runInProcess(['secret', 'set', 'github', '--home', home], { input: CANARY });
+    const before = (await runInProcess(['secret', 'list', '--home', home, '--json'])).stdout;
+    const wrong = await runInProcess(['secret', 'set', 'stripe', '--home', home], {
       input: CANARY_2,
       env: { KEYGATE_MASTER_KEY: MasterKey.generate().toBase64() },
     });
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain('[vault.wrong_master_key]');
-    expect((await keygate(['secret', 'list', '--home', home, '--json'])).stdout).toBe(before);
+    expect((await runInProcess(['secret', 'list', '--home', home, '--json'])).stdout).toBe(before);
   });
 
   it('refuses a master.key that others can read', async () => {
     const home = await sharedHome();
     await chmod(join(home, 'master.key'), 0o644);
-    const result = await keygate(['secret', 'list', '--home', home]);
+    const result = await runInProcess(['secret', 'list', '--home', home]);
     await chmod(join(home, 'master.key'), 0o600);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('chmod 600');
@@ -163,17 +169,20 @@ describe('keygate secret', () => {
 
   it('tells a second process which process holds the embedded store, and takes over a stale lock', async () => {
     const home = await sharedHome();
-    const holder = spawn(process.execPath, [join(ROOT, 'test/fixtures/hold-store.mjs'), home], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
-    const blocked = await keygate(['secret', 'list', '--home', home]);
-    expect(blocked.code).toBe(1);
-    expect(blocked.stderr).toContain(`in use by process ${holder.pid} (hold-store fixture`);
-    expect(blocked.stderr).toContain('[store.locked]');
-    holder.kill('SIGKILL');
-    await new Promise((resolve) => holder.once('exit', resolve));
-    expect((await keygate(['secret', 'list', '--home', home])).code).toBe(0);
+    const holder = startChild(process.execPath, [join(ROOT, 'test/fixtures/hold-store.mjs'), home]);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.process.stdout?.once('data', () => resolve());
+        void holder.exited.then(() => reject(new Error(`the holder exited: ${holder.stderr()}`)));
+      });
+      const blocked = await runInProcess(['secret', 'list', '--home', home]);
+      expect(blocked.code).toBe(1);
+      expect(blocked.stderr).toContain(`in use by process ${holder.pid} (hold-store fixture`);
+      expect(blocked.stderr).toContain('[store.locked]');
+    } finally {
+      await holder.stop('SIGKILL');
+    }
+    expect((await runInProcess(['secret', 'list', '--home', home])).code).toBe(0);
   });
 });
 
@@ -184,19 +193,19 @@ describe('keygate serve and policy check on a broken policy', () => {
     const good = await readFile(policyFile, 'utf8');
     await writeFile(policyFile, `${good.replace('agents: {}', '')}agents:\n  a:\n    tools: [nope_tool]\n`);
     try {
-      const serve = await keygate(['serve', '--port', '0', '--home', home]);
+      const serve = await runInProcess(['serve', '--port', '0', '--home', home]);
       expect(serve.code).toBe(1);
       expect(serve.stderr.trim().split('\n')).toHaveLength(1);
       expect(serve.stderr).toMatch(
         /agents\.a\.tools\[0\] \(line \d+\): nope_tool matches no tool .*\[policy\.invalid\]/,
       );
-      const check = await keygate(['policy', 'check', '--home', home, '--json']);
+      const check = await runInProcess(['policy', 'check', '--home', home, '--json']);
       expect(check.code).toBe(1);
       expect(JSON.parse(check.stdout).problems[0]).toMatchObject({ path: 'agents.a.tools[0]' });
     } finally {
       await writeFile(policyFile, good);
     }
-    expect((await keygate(['policy', 'check', '--home', home])).code).toBe(0);
+    expect((await runInProcess(['policy', 'check', '--home', home])).code).toBe(0);
   }, 60_000);
 
   it('refuses a port that is in use, in one line, and exits', async () => {
@@ -206,7 +215,7 @@ describe('keygate serve and policy check on a broken policy', () => {
     await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
     const port = (holder.address() as { port: number }).port;
     try {
-      const serve = await keygate(['serve', '--port', String(port), '--home', home]);
+      const serve = await runInProcess(['serve', '--port', String(port), '--home', home]);
       expect(serve.code).toBe(1);
       expect(serve.stderr.trim()).toBe(
         `keygate: cannot listen on 127.0.0.1:${port}: the address is in use (another keygate serve? choose --port) [daemon.unavailable]`,
@@ -220,9 +229,9 @@ describe('keygate serve and policy check on a broken policy', () => {
 describe('keygate vault rotate-key', () => {
   it('re-wraps every secret under a new master.key', async () => {
     const home = await sharedHome();
-    await keygate(['secret', 'set', 'github', '--home', home], { input: CANARY });
+    await runInProcess(['secret', 'set', 'github', '--home', home], { input: CANARY });
     const oldKey = (await readMasterKeyFile(join(home, 'master.key')))!;
-    const rotated = await keygate(['vault', 'rotate-key', '--home', home, '--json']);
+    const rotated = await runInProcess(['vault', 'rotate-key', '--home', home, '--json']);
     expect(rotated.code).toBe(0);
     const newKey = (await readMasterKeyFile(join(home, 'master.key')))!;
     expect(JSON.parse(rotated.stdout)).toEqual({
@@ -243,48 +252,51 @@ describe('keygate vault rotate-key', () => {
     const oldKey = MasterKey.generate();
     const newKey = MasterKey.generate();
     const env = { KEYGATE_MASTER_KEY: oldKey.toBase64() };
-    const init = await keygate(['init', '--home', home, '--json'], { env });
+    const init = await runInProcess(['init', '--home', home, '--json'], { env });
     expect(JSON.parse(init.stdout)).toMatchObject({ keySource: 'environment', keyId: oldKey.id });
     expect((await readdir(home)).includes('master.key')).toBe(false);
-    await keygate(['secret', 'set', 'github', '--home', home], { env, input: CANARY });
-    const usage = await keygate(['vault', 'rotate-key', '--home', home], { env });
+    await runInProcess(['secret', 'set', 'github', '--home', home], { env, input: CANARY });
+    const usage = await runInProcess(['vault', 'rotate-key', '--home', home], { env });
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('--from-stdin');
-    const rotated = await keygate(['vault', 'rotate-key', '--from-stdin', '--home', home], {
+    const rotated = await runInProcess(['vault', 'rotate-key', '--from-stdin', '--home', home], {
       env,
       input: newKey.toBase64(),
     });
     expect(rotated.code).toBe(0);
-    expect((await keygate(['secret', 'list', '--home', home], { env })).stderr).toContain(
+    expect((await runInProcess(['secret', 'list', '--home', home], { env })).stderr).toContain(
       '[vault.wrong_master_key]',
     );
     expect(
-      (await keygate(['secret', 'list', '--home', home], { env: { KEYGATE_MASTER_KEY: newKey.toBase64() } }))
-        .code,
+      (
+        await runInProcess(['secret', 'list', '--home', home], {
+          env: { KEYGATE_MASTER_KEY: newKey.toBase64() },
+        })
+      ).code,
     ).toBe(0);
   });
 
   it('with a passphrase: derives the key, refuses a wrong passphrase, rotates to a new one', async () => {
     const home = await newHome();
-    const init = await keygate(['init', '--passphrase', '--from-stdin', '--home', home, '--json'], {
+    const init = await runInProcess(['init', '--passphrase', '--from-stdin', '--home', home, '--json'], {
       input: 'first passphrase 1\n',
     });
     expect(JSON.parse(init.stdout)).toMatchObject({ keySource: 'passphrase' });
     const env = { KEYGATE_PASSPHRASE: 'first passphrase 1' };
-    await keygate(['secret', 'set', 'github', '--home', home], { env, input: CANARY });
-    const wrong = await keygate(['secret', 'list', '--home', home], {
+    await runInProcess(['secret', 'set', 'github', '--home', home], { env, input: CANARY });
+    const wrong = await runInProcess(['secret', 'list', '--home', home], {
       env: { KEYGATE_PASSPHRASE: 'second guess' },
     });
     expect(wrong.stderr).toContain('KEYGATE_PASSPHRASE does not open this vault [vault.wrong_passphrase]');
-    const rotated = await keygate(['vault', 'rotate-key', '--from-stdin', '--home', home], {
+    const rotated = await runInProcess(['vault', 'rotate-key', '--from-stdin', '--home', home], {
       env,
       input: 'second passphrase 2',
     });
     expect(rotated.code).toBe(0);
-    expect((await keygate(['secret', 'list', '--home', home], { env })).code).toBe(1);
-    const after = await keygate(['secret', 'list', '--home', home, '--json'], {
+    expect((await runInProcess(['secret', 'list', '--home', home], { env })).code).toBe(1);
+    const after = await runInProcess(['secret', 'list', '--home', home, '--json'], {
       env: { KEYGATE_PASSPHRASE: 'second passphrase 2' },
     });
     expect(JSON.parse(after.stdout).secrets).toHaveLength(1);
-  }, 120_000); // seven processes, each deriving a scrypt key: over a minute on a busy machine
+  }, 120_000); // seven commands, each deriving a scrypt key: most of a minute on a busy machine
 });

@@ -1,6 +1,11 @@
-/** Runs ./bin/keygate as a user would, with a clean environment, and keeps every output. */
-import { spawn } from 'node:child_process';
+/**
+ * The CLI as tests run it: in this process through the CLI's own entry (`runInProcess`, the
+ * default), or as ./bin/keygate in a child process (`keygate`, for the few end-to-end cases that
+ * prove the real binary). Both get the same clean environment and stdin, and keep every output.
+ */
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { cleanEnv, runChild } from './child.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -10,44 +15,38 @@ export interface CliResult {
   readonly stderr: string;
 }
 
+export interface CliOptions {
+  /** Standard input, closed after it (empty by default, as a pipe with nothing in it). */
+  readonly input?: string;
+  /** Variables besides PATH and HOME (the environment is otherwise empty, not this process's). */
+  readonly env?: Record<string, string>;
+}
+
 /** Everything any command printed in this test file, to check for leaked secrets at the end. */
 export const transcript: string[] = [];
 
-export function keygate(
-  args: readonly string[],
-  options: { input?: string; env?: Record<string, string> } = {},
-): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(`${ROOT}bin/keygate`, args, {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      transcript.push(stdout, stderr);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-    child.stdin.end(options.input ?? '');
+/** Runs ./bin/keygate as a user would, in a child process killed if it outlives its bound. */
+export async function keygate(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
+  const result = await runChild(`${ROOT}bin/keygate`, args, {
+    cwd: ROOT,
+    env: cleanEnv(options.env),
+    input: options.input ?? '',
   });
+  transcript.push(result.stdout, result.stderr);
+  return result;
 }
 
 /**
  * Runs a command line in this process through the CLI's own entry (no child process, no build):
- * the same parsing, command and error mapping as ./bin/keygate, in milliseconds. Commands that
- * read stdin or need a terminal still go through `keygate`. Pass `--home` explicitly.
+ * the same parsing, command and error mapping as ./bin/keygate, in milliseconds, with the
+ * environment and stdin `keygate` would give the child. Pass `--home` explicitly.
  */
-export async function runInProcess(args: readonly string[]): Promise<CliResult> {
+export async function runInProcess(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
   const { runCli } = await import('../../src/cli/run.js');
-  const result = await runCli(args);
+  const result = await runCli(args, {
+    env: cleanEnv(options.env),
+    stdin: Readable.from([Buffer.from(options.input ?? '')]),
+  });
   transcript.push(result.stdout, result.stderr);
   return result;
 }

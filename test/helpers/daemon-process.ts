@@ -1,16 +1,20 @@
 /** `keygate serve` as a child process on loopback, as a user starts it, with its log kept. */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client, type ClientOptions, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { cleanEnv, startChild } from './child.js';
 import { ROOT } from './cli.js';
+
+/** How long a daemon may run: a whole test file's worth; past it, it is killed. */
+const DAEMON_LIFETIME_MS = 10 * 60_000;
 
 export interface DaemonProcess {
   readonly url: string;
   readonly child: ChildProcess;
   /** Everything it printed so far. */
   log(): string;
-  /** SIGTERM, and the exit code. */
+  /** SIGTERM, and the exit code (SIGKILL when it has not exited 20 s later). */
   stop(): Promise<number | null>;
 }
 
@@ -20,35 +24,30 @@ export async function startDaemonProcess(
   env: Record<string, string> = {},
 ): Promise<DaemonProcess> {
   await rm(join(home, 'daemon.json'), { force: true });
-  const child = spawn(join(ROOT, 'bin/keygate'), ['serve', '--port', '0', '--home', home], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const child = startChild(join(ROOT, 'bin/keygate'), ['serve', '--port', '0', '--home', home], {
+    env: cleanEnv(env),
+    timeoutMs: DAEMON_LIFETIME_MS,
   });
-  let log = '';
-  child.stdout!.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  const log = () => child.stdout() + child.stderr();
   const deadline = Date.now() + 60_000;
   let url = '';
   for (;;) {
     const info = await readFile(join(home, 'daemon.json'), 'utf8').catch(() => '');
     url = info ? (JSON.parse(info) as { url: string }).url : '';
     if (url && (await fetch(`${url}/healthz`).catch(() => undefined))?.status === 200) break;
-    if (Date.now() > deadline || child.exitCode !== null) {
-      child.kill('SIGKILL');
-      throw new Error(`the daemon did not start:\n${log}`);
+    const exitCode = child.process.exitCode;
+    if (Date.now() > deadline || exitCode !== null) {
+      await child.stop('SIGKILL');
+      const why = exitCode === null ? 'no answer within 60 s; killed' : `it exited with code ${exitCode}`;
+      throw new Error(`the daemon did not start (${why}):\n${log()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return {
     url,
-    child,
-    log: () => log,
-    stop: async () => {
-      if (child.exitCode !== null) return child.exitCode;
-      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      return exited;
-    },
+    child: child.process,
+    log,
+    stop: async () => (await child.stop('SIGTERM', 20_000)).code,
   };
 }
 

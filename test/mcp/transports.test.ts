@@ -3,9 +3,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMcpHttpHandler, type McpHttpHandler } from '../../src/mcp/index.js';
+import { stdioTransport } from '../helpers/child.js';
 import { assertNoSecrets, CANARY, type Harness, startHarness } from '../helpers/harness.js';
 import { createToolServer } from '../helpers/tool-server.js';
 
@@ -160,7 +160,7 @@ describe('MCP transports', () => {
     ['a 2025-era', {}],
     ['a 2026-07-28', { versionNegotiation: { mode: { pin: '2026-07-28' } } }],
   ])('serves %s client over stdio', async (_era, options) => {
-    const transport = new StdioClientTransport({
+    const transport = stdioTransport({
       command: process.execPath,
       args: [fileURLToPath(new URL('../fixtures/stdio-tools-server.mjs', import.meta.url))],
       env: {

@@ -11,7 +11,7 @@ import type { Client } from '@modelcontextprotocol/client';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.js';
-import { keygate } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/cli.js';
 import { connectAgent, type DaemonProcess, startDaemonProcess } from '../helpers/daemon-process.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -28,14 +28,14 @@ describe.skipIf(!existsSync(CHROMIUM))(`the approval page in Chromium (skipped: 
   beforeAll(async () => {
     fake = await startFakeUpstream('github', SECRET);
     home = join(await mkdtemp(join(tmpdir(), 'keygate-page-')), 'home');
-    await keygate(['init', '--home', home]);
+    await runInProcess(['init', '--home', home]);
     await writeFile(
       join(home, 'keygate.yaml'),
       `services:\n  github: { spec: builtin:github, credential: github, base_url: "${fake.url}" }\ndefaults:\n  approval_wait: 1s\nagents:\n  writer:\n    tools: [github_issue_create]\n    approval: { github_issue_create: out-of-band }\n`,
     );
-    await keygate(['secret', 'set', 'github', '--home', home], { input: SECRET });
+    await runInProcess(['secret', 'set', 'github', '--home', home], { input: SECRET });
     const { token } = JSON.parse(
-      (await keygate(['agent', 'add', 'writer', '--json', '--home', home])).stdout,
+      (await runInProcess(['agent', 'add', 'writer', '--json', '--home', home])).stdout,
     );
     daemon = await startDaemonProcess(home);
     client = await connectAgent(daemon.url, token, 'page-test');

@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { Client } from '@modelcontextprotocol/client';
-import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.js';
-import { keygate, ROOT, transcript } from '../helpers/cli.js';
+import { stdioTransport } from '../helpers/child.js';
+import { ROOT, runInProcess, transcript } from '../helpers/cli.js';
 import { connectAgent, type DaemonProcess, startDaemonProcess } from '../helpers/daemon-process.js';
 
 const SECRET = 'ghp_CANARYapprovals0000000000000000000e5';
@@ -102,7 +102,7 @@ agents:
   /** The id of the pending approval of the call with this title, once it exists. */
   async function pendingWithTitle(title: string): Promise<string> {
     for (let i = 0; i < 100; i++) {
-      const listed = JSON.parse((await keygate(['approvals', '--json', '--home', home])).stdout)
+      const listed = JSON.parse((await runInProcess(['approvals', '--json', '--home', home])).stdout)
         .approvals as {
         id: string;
         argsRedacted: { title: string };
@@ -121,7 +121,7 @@ agents:
     expect(reloaded.status).toBe(200);
   }
   async function pendingIds(): Promise<string[]> {
-    const listed = await keygate(['approvals', '--json', '--home', home]);
+    const listed = await runInProcess(['approvals', '--json', '--home', home]);
     expect(listed.code).toBe(0);
     return JSON.parse(listed.stdout).approvals.map((a: { id: string }) => a.id);
   }
@@ -129,10 +129,12 @@ agents:
   beforeAll(async () => {
     fake = await startFakeUpstream('github', SECRET);
     home = join(await mkdtemp(join(tmpdir(), 'keygate-approvals-')), 'home');
-    expect((await keygate(['init', '--home', home])).code).toBe(0);
+    expect((await runInProcess(['init', '--home', home])).code).toBe(0);
     await writeFile(join(home, 'keygate.yaml'), policy('1s'));
-    expect((await keygate(['secret', 'set', 'github', '--home', home], { input: SECRET })).code).toBe(0);
-    token = JSON.parse((await keygate(['agent', 'add', 'writer', '--home', home, '--json'])).stdout).token;
+    expect((await runInProcess(['secret', 'set', 'github', '--home', home], { input: SECRET })).code).toBe(0);
+    token = JSON.parse(
+      (await runInProcess(['agent', 'add', 'writer', '--home', home, '--json'])).stdout,
+    ).token;
     adminToken = (await readFile(join(home, 'admin.token'), 'utf8')).trim();
     daemon = await startDaemonProcess(home);
   }, 120_000);
@@ -154,12 +156,12 @@ agents:
     // Said as it runs here: the daemon's cwd is the checkout, and its home is not ./vault.
     expect(held.content[0]!.text).toContain(`./bin/keygate approvals approve ${id} --home ${home}`);
 
-    const text = await keygate(['approvals', 'list', '--home', home]);
+    const text = await runInProcess(['approvals', 'list', '--home', home]);
     expect(text.code).toBe(0);
     expect(text.stdout).toContain(id);
     expect(text.stdout).toContain('POST /repos/{owner}/{repo}/issues');
     expect(text.stdout).toContain('title: from the CLI');
-    const listed = JSON.parse((await keygate(['approvals', '--json', '--home', home])).stdout).approvals;
+    const listed = JSON.parse((await runInProcess(['approvals', '--json', '--home', home])).stdout).approvals;
     expect(listed).toHaveLength(1);
     expect(listed[0]).toMatchObject({
       id,
@@ -171,10 +173,10 @@ agents:
     });
     expect(listed[0].args).toBeUndefined(); // only the redacted copy is ever shown
 
-    const approved = await keygate(['approvals', 'approve', id, '--home', home]);
+    const approved = await runInProcess(['approvals', 'approve', id, '--home', home]);
     expect(approved.code).toBe(0);
     expect(approved.stdout).toContain(`approved ${id}: github_issue_create for writer`);
-    const again = await keygate(['approvals', 'approve', id, '--home', home]);
+    const again = await runInProcess(['approvals', 'approve', id, '--home', home]);
     expect(again.code).not.toBe(0);
     expect(again.stderr).toContain(`approval ${id} is already approved`);
 
@@ -194,7 +196,7 @@ agents:
     const waiting = call(client, issue('deny me'));
     const ids = [await pendingWithTitle('deny me')];
     expect(ids).toHaveLength(1);
-    const denied = await keygate([
+    const denied = await runInProcess([
       'approvals',
       'deny',
       ids[0]!,
@@ -273,12 +275,12 @@ agents:
     expect(held.content[0]!.text).toContain(`keygate approvals show ${id}`);
     expect(held.content[0]!.text).toContain(`${daemon.url}/approvals/${id}`);
 
-    const shown = await keygate(['approvals', 'show', id, '--home', home]);
+    const shown = await runInProcess(['approvals', 'show', id, '--home', home]);
     expect(shown.code).toBe(0);
     expect(shown.stdout).toContain(`  body: ${body}`);
     expect(shown.stdout).toContain('Operation:      POST /repos/{owner}/{repo}/issues');
     expect(shown.stdout).toMatch(/Policy version: +\S+/);
-    const asJson = await keygate(['approvals', 'show', id, '--json', '--home', home]);
+    const asJson = await runInProcess(['approvals', 'show', id, '--json', '--home', home]);
     expect(JSON.parse(asJson.stdout)).toMatchObject({
       id,
       agent: 'writer',
@@ -313,7 +315,7 @@ agents:
       return answers.shift() as never;
     });
     await client.connect(
-      new StdioClientTransport({
+      stdioTransport({
         command: join(ROOT, 'bin/keygate'),
         args: ['stdio', '--home', home],
         env: { PATH: process.env.PATH ?? '', KEYGATE_TOKEN: token },
@@ -357,7 +359,7 @@ agents:
     for (const c of clients.splice(0)) await c.close().catch(() => undefined);
     logs.push(daemon.log());
     expect(await daemon.stop()).toBe(0);
-    const offline = await keygate(['approvals', 'approve', id, '--home', home]);
+    const offline = await runInProcess(['approvals', 'approve', id, '--home', home]);
     expect(offline.code).toBe(0);
     expect(offline.stdout).toContain("writer's next identical call runs once");
     daemon = await startDaemonProcess(home);
@@ -369,12 +371,12 @@ agents:
     expect(fake.requests).toHaveLength(1);
 
     const audit = JSON.parse(
-      (await keygate(['audit', 'query', '--json', '--limit', '10000', '--home', home])).stdout,
+      (await runInProcess(['audit', 'query', '--json', '--limit', '10000', '--home', home])).stdout,
     ).events;
     const trail = audit
       .filter((e: { approvalId: string }) => e.approvalId === id)
       .map((e: { decision: string }) => e.decision);
     expect(trail).toEqual(['approval_pending', 'approval_approved', 'approval_used', 'allowed', 'completed']);
-    expect((await keygate(['audit', 'verify', '--home', home])).code).toBe(0);
+    expect((await runInProcess(['audit', 'verify', '--home', home])).code).toBe(0);
   }, 120_000);
 });

@@ -10,7 +10,7 @@ import type { Client } from '@modelcontextprotocol/client';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.js';
-import { keygate, transcript } from '../helpers/cli.js';
+import { runInProcess, transcript } from '../helpers/cli.js';
 import { connectAgent, type DaemonProcess, startDaemonProcess } from '../helpers/daemon-process.js';
 import { POSTGRES_SKIP_REASON, POSTGRES_URL } from '../helpers/stores.js';
 
@@ -41,7 +41,7 @@ describe.skipIf(!POSTGRES_URL)(
     async function pendingOn(home: string, count: number): Promise<string> {
       for (let i = 0; i < 100; i++) {
         const listed = JSON.parse(
-          (await keygate(['approvals', '--json', '--home', home], { env })).stdout,
+          (await runInProcess(['approvals', '--json', '--home', home], { env })).stdout,
         ).approvals;
         if (listed.length >= count) return listed[0].id as string;
         await new Promise((resolve) => setTimeout(resolve, 100));
@@ -53,7 +53,7 @@ describe.skipIf(!POSTGRES_URL)(
       fake = await startFakeUpstream('github', SECRET);
       const root = await mkdtemp(join(tmpdir(), 'keygate-replicas-'));
       homes = [join(root, 'a'), join(root, 'b')];
-      expect((await keygate(['init', '--home', homes[0]], { env })).code).toBe(0);
+      expect((await runInProcess(['init', '--home', homes[0]], { env })).code).toBe(0);
       await writeFile(
         join(homes[0], 'keygate.yaml'),
         `services:\n  github: { spec: builtin:github, credential: github, base_url: "${fake.url}" }\ndefaults:\n  approval_wait: 30s\nagents:\n  writer:\n    tools: [github_issue_create]\n`,
@@ -63,10 +63,10 @@ describe.skipIf(!POSTGRES_URL)(
       for (const file of ['master.key', 'admin.token', 'keygate.yaml'])
         await copyFile(join(homes[0], file), join(homes[1], file));
       expect(
-        (await keygate(['secret', 'set', 'github', '--home', homes[0]], { env, input: SECRET })).code,
+        (await runInProcess(['secret', 'set', 'github', '--home', homes[0]], { env, input: SECRET })).code,
       ).toBe(0);
       token = JSON.parse(
-        (await keygate(['agent', 'add', 'writer', '--json', '--home', homes[0]], { env })).stdout,
+        (await runInProcess(['agent', 'add', 'writer', '--json', '--home', homes[0]], { env })).stdout,
       ).token;
       daemons = await Promise.all(homes.map((home) => startDaemonProcess(home, env)));
     }, 120_000);
@@ -87,7 +87,7 @@ describe.skipIf(!POSTGRES_URL)(
       const [a] = daemons;
       const waiting = create(await connect(a!), 'woken across replicas');
       const id = await pendingOn(homes[1], 1);
-      const approved = await keygate(['approvals', 'approve', id, '--home', homes[1]], { env });
+      const approved = await runInProcess(['approvals', 'approve', id, '--home', homes[1]], { env });
       expect(approved.code).toBe(0);
       const result = await waiting;
       expect(result.isError).toBeFalsy();
@@ -104,12 +104,12 @@ describe.skipIf(!POSTGRES_URL)(
       ];
       const id = await pendingOn(homes[0], 1);
       await new Promise((resolve) => setTimeout(resolve, 1000)); // all four are waiting on the one record
-      expect((await keygate(['approvals', 'approve', id, '--home', homes[0]], { env })).code).toBe(0);
+      expect((await runInProcess(['approvals', 'approve', id, '--home', homes[0]], { env })).code).toBe(0);
       const results = await Promise.all(calls);
       expect(results.filter((r) => !r.isError)).toHaveLength(1);
       expect(results.filter((r) => r.structuredContent?.error.code === 'approval.refused')).toHaveLength(3);
       expect(fake.requests).toHaveLength(1);
-      expect((await keygate(['audit', 'verify', '--home', homes[1]], { env })).code).toBe(0);
+      expect((await runInProcess(['audit', 'verify', '--home', homes[1]], { env })).code).toBe(0);
     });
   },
 );

@@ -6,10 +6,10 @@ import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
-import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.js';
-import { keygate, ROOT, transcript } from '../helpers/cli.js';
+import { stdioTransport } from '../helpers/child.js';
+import { keygate, ROOT, runInProcess, transcript } from '../helpers/cli.js';
 import { connectAgent, type DaemonProcess, startDaemonProcess } from '../helpers/daemon-process.js';
 
 const SECRET = {
@@ -92,13 +92,16 @@ describe('keygate serve end to end', () => {
       notion: await startFakeUpstream('notion', SECRET.notion),
     };
     home = join(await mkdtemp(join(tmpdir(), 'keygate-e2e-')), 'home');
+    // The real binary end to end once: init, a secret piped on its stdin, serve, calls. The
+    // other commands run in-process (the same code, without a process start each).
     expect((await keygate(['init', '--home', home])).code).toBe(0);
     await writeFile(join(home, 'keygate.yaml'), policy(fakes));
     for (const [name, value] of Object.entries(SECRET)) {
-      expect((await keygate(['secret', 'set', name, '--home', home], { input: value })).code).toBe(0);
+      const cli = name === 'github' ? keygate : runInProcess;
+      expect((await cli(['secret', 'set', name, '--home', home], { input: value })).code).toBe(0);
     }
     for (const agent of ['triage-bot', 'billing-bot']) {
-      const added = await keygate(['agent', 'add', agent, '--home', home, '--json']);
+      const added = await runInProcess(['agent', 'add', agent, '--home', home, '--json']);
       tokens[agent] = JSON.parse(added.stdout).token;
     }
     daemon = await startDaemonProcess(home);
@@ -137,7 +140,7 @@ describe('keygate serve end to end', () => {
     const result = await call(triage, 'github_issue_get', { owner: 'acme', repo: 'api', issue_number: 7 });
     expect(result.content[0]!.text).toBe('{"number":7,"title":"Bug"}');
     expect(fakes.github.requests[0]!.headers.authorization).toBe(`Bearer ${SECRET.github}`);
-    const audit = await keygate([
+    const audit = await runInProcess([
       'audit',
       'query',
       '--agent',
@@ -188,7 +191,7 @@ describe('keygate serve end to end', () => {
     expect(result.structuredContent?.error.code).toBe('policy.denied');
     expect(result.content[0]!.text).toContain(reason);
     nothingSent();
-    const audit = JSON.parse((await keygate(['audit', 'tail', '--json', '--home', home])).stdout).events;
+    const audit = JSON.parse((await runInProcess(['audit', 'tail', '--json', '--home', home])).stdout).events;
     expect(audit.at(-1)).toMatchObject({ agent, tool, decision: 'denied' });
     expect(audit.at(-1).reason).toContain(reason);
   });
@@ -249,7 +252,7 @@ describe('keygate serve end to end', () => {
 
   it('refuses a short-lived token once it expires, and a revoked token at once, open session included', async () => {
     const short = JSON.parse(
-      (await keygate(['agent', 'token', 'triage-bot', '--ttl', '2s', '--json', '--home', home])).stdout,
+      (await runInProcess(['agent', 'token', 'triage-bot', '--ttl', '2s', '--json', '--home', home])).stdout,
     );
     const shortClient = await connect(short.token);
     expect((await shortClient.listTools()).tools.length).toBeGreaterThan(0);
@@ -258,7 +261,7 @@ describe('keygate serve end to end', () => {
 
     const task = JSON.parse(
       (
-        await keygate([
+        await runInProcess([
           'agent',
           'token',
           'triage-bot',
@@ -272,7 +275,7 @@ describe('keygate serve end to end', () => {
     );
     const taskClient = await connect(task.token);
     expect((await taskClient.listTools()).tools.map((t) => t.name)).toEqual(['github_issue_get']);
-    const revoked = await keygate(['agent', 'revoke', task.tokenId, '--home', home]);
+    const revoked = await runInProcess(['agent', 'revoke', task.tokenId, '--home', home]);
     expect(revoked.stdout).toContain('revoked 1 token(s)');
     await expect(taskClient.listTools()).rejects.toThrow();
   });
@@ -332,7 +335,7 @@ describe('keygate serve end to end', () => {
   it('serves a client through keygate stdio with the agent token', async () => {
     const client = new Client({ name: 'stdio-e2e', version: '1' });
     await client.connect(
-      new StdioClientTransport({
+      stdioTransport({
         command: join(ROOT, 'bin/keygate'),
         args: ['stdio', '--home', home],
         env: { PATH: process.env.PATH ?? '', KEYGATE_TOKEN: tokens['triage-bot']! },
@@ -351,14 +354,14 @@ describe('keygate serve end to end', () => {
   });
 
   it('serves the CLI through the admin API while it holds the store', async () => {
-    const list = await keygate(['secret', 'list', '--json', '--home', home]);
+    const list = await runInProcess(['secret', 'list', '--json', '--home', home]);
     expect(list.code).toBe(0);
     expect(JSON.parse(list.stdout).secrets.map((s: { name: string }) => s.name)).toEqual([
       'github',
       'notion',
       'stripe',
     ]);
-    const verify = await keygate(['audit', 'verify', '--home', home]);
+    const verify = await runInProcess(['audit', 'verify', '--home', home]);
     expect(verify.stdout).toMatch(/audit chain intact: \d+ rows/);
   });
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.js';
-import { keygate } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/cli.js';
 import { connectAgent, type DaemonProcess, startDaemonProcess } from '../helpers/daemon-process.js';
 
 const SECRET = 'ghp_CANARYkill0000000000000000000000000000k1';
@@ -23,15 +23,15 @@ describe('keygate serve killed mid-call', () => {
   it('keeps the intent row of the call that was in flight', async () => {
     fake = await startFakeUpstream('github', SECRET);
     const home = join(await mkdtemp(join(tmpdir(), 'keygate-kill-')), 'home');
-    expect((await keygate(['init', '--home', home])).code).toBe(0);
+    expect((await runInProcess(['init', '--home', home])).code).toBe(0);
     await writeFile(
       join(home, 'keygate.yaml'),
       `services:\n  github: { spec: builtin:github, credential: github, base_url: "${fake.url}" }\n` +
         'agents:\n  reader:\n    tools: [github_repo_get]\n',
     );
-    expect((await keygate(['secret', 'set', 'github', '--home', home], { input: SECRET })).code).toBe(0);
+    expect((await runInProcess(['secret', 'set', 'github', '--home', home], { input: SECRET })).code).toBe(0);
     const token = JSON.parse(
-      (await keygate(['agent', 'add', 'reader', '--home', home, '--json'])).stdout,
+      (await runInProcess(['agent', 'add', 'reader', '--home', home, '--json'])).stdout,
     ).token;
     const running = await startDaemonProcess(home);
     daemon = running;
@@ -55,10 +55,10 @@ describe('keygate serve killed mid-call', () => {
     expect(fake.requests).toHaveLength(1);
 
     const { events } = JSON.parse(
-      (await keygate(['audit', 'query', '--agent', 'reader', '--json', '--home', home])).stdout,
+      (await runInProcess(['audit', 'query', '--agent', 'reader', '--json', '--home', home])).stdout,
     ) as { events: { tool: string; decision: string }[] };
     expect(events.map((row) => [row.tool, row.decision])).toEqual([['github_repo_get', 'allowed']]);
-    const verified = await keygate(['audit', 'verify', '--json', '--home', home]);
+    const verified = await runInProcess(['audit', 'verify', '--json', '--home', home]);
     expect(JSON.parse(verified.stdout)).toMatchObject({ ok: true });
   }, 120_000);
 });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.js';
-import { keygate } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/cli.js';
 import { connectAgent, type DaemonProcess, startDaemonProcess } from '../helpers/daemon-process.js';
 
 const SECRET = 'ghp_CANARYedges0000000000000000000000000e1';
@@ -44,7 +44,7 @@ describe('the daemon over HTTP: clear 4xx, own-property names, 401 reasons, GET 
   beforeAll(async () => {
     github = await startFakeUpstream('github', SECRET);
     home = join(await mkdtemp(join(tmpdir(), 'keygate-edges-')), 'home');
-    expect((await keygate(['init', '--home', home])).code).toBe(0);
+    expect((await runInProcess(['init', '--home', home])).code).toBe(0);
     await writeFile(
       join(home, 'keygate.yaml'),
       `services:

@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { keygate } from '../helpers/cli.js';
+import { runInProcess } from '../helpers/cli.js';
 import { type DaemonProcess, startDaemonProcess } from '../helpers/daemon-process.js';
 
 describe('keygate serve on SIGHUP', () => {
@@ -18,7 +18,7 @@ describe('keygate serve on SIGHUP', () => {
   it('reloads a policy change that only a SIGHUP announces', async () => {
     const root = await mkdtemp(join(tmpdir(), 'keygate-sighup-'));
     const home = join(root, 'home');
-    expect((await keygate(['init', '--home', home])).code).toBe(0);
+    expect((await runInProcess(['init', '--home', home])).code).toBe(0);
     const deployed = join(root, 'deployed');
     await mkdir(deployed);
     const target = join(deployed, 'keygate.yaml');

@@ -2,20 +2,19 @@
  * `keygate stdio` starts a daemon when none answers; two clients starting at once share one; a
  * daemon that cannot start, a refused token and another home's daemon are reported at once.
  */
-import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
-import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, describe, expect, it } from 'vitest';
-import { keygate, ROOT } from '../helpers/cli.js';
+import { runChild, startChild, stdioTransport } from '../helpers/child.js';
+import { ROOT, runInProcess } from '../helpers/cli.js';
 
 /** A client of `keygate stdio` with a clean environment; what it printed on stderr is kept. */
 function stdioClient(home: string, env: Record<string, string>, stderr: string[]) {
-  const transport = new StdioClientTransport({
+  const transport = stdioTransport({
     command: join(ROOT, 'bin/keygate'),
     args: ['stdio', '--home', home],
     env: { PATH: process.env.PATH ?? '', ...env },
@@ -45,15 +44,15 @@ describe('keygate stdio starting the daemon', () => {
 
   it('starts one daemon for two clients that start at once', async () => {
     home = join(await mkdtemp(join(tmpdir(), 'keygate-autostart-')), 'home');
-    await keygate(['init', '--home', home]);
+    await runInProcess(['init', '--home', home]);
     await writeFile(
       join(home, 'keygate.yaml'),
       'services:\n  github: { spec: builtin:github, credential: github }\nagents:\n  bot:\n    tools: [github_repo_get]\n',
     );
-    token = JSON.parse((await keygate(['agent', 'add', 'bot', '--home', home, '--json'])).stdout).token;
+    token = JSON.parse((await runInProcess(['agent', 'add', 'bot', '--home', home, '--json'])).stdout).token;
     const stderr: string[] = [];
     const start = async () => {
-      const transport = new StdioClientTransport({
+      const transport = stdioTransport({
         command: join(ROOT, 'bin/keygate'),
         args: ['stdio', '--home', home],
         env: { PATH: process.env.PATH ?? '', KEYGATE_TOKEN: token, KEYGATE_PORT: '0' },
@@ -70,15 +69,16 @@ describe('keygate stdio starting the daemon', () => {
     expect(b).toEqual(['github_repo_get']);
     expect(stderr.join('')).toContain('started keygate serve');
     const pid = JSON.parse(await readFile(join(home, 'daemon.json'), 'utf8')).pid as number;
-    const serving = () =>
-      execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
+    const serving = async () =>
+      (await runChild('ps', ['-eo', 'pid,args'], { timeoutMs: 10_000 })).stdout
         .split('\n')
         .filter((line) => line.includes(`serve --home ${home}`) && !line.includes('ps -eo'))
         .map((line) => Number(line.trim().split(/\s+/)[0]));
     // The daemon that lost the race for the store exits by itself; on a loaded machine it may
     // still be on its way out when both clients are already served by the winner.
-    for (let i = 0; i < 100 && serving().length > 1; i++) await new Promise((r) => setTimeout(r, 100));
-    expect(serving()).toEqual([pid]);
+    for (let i = 0; i < 100 && (await serving()).length > 1; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(await serving()).toEqual([pid]);
     // init and two cold daemon starts: over a minute on a loaded machine.
   }, 180_000);
 
@@ -89,7 +89,7 @@ describe('keygate stdio starting the daemon', () => {
     const port = (squatter.address() as AddressInfo).port;
     try {
       const other = join(await mkdtemp(join(tmpdir(), 'keygate-busy-')), 'home');
-      await keygate(['init', '--home', other]);
+      await runInProcess(['init', '--home', other]);
       const stderr: string[] = [];
       const { client, transport } = stdioClient(
         other,
@@ -125,25 +125,21 @@ describe('keygate stdio starting the daemon', () => {
   }, 60_000);
 
   it('exits 0, without a stack trace, when stdin closes right after initialize', async () => {
-    const child = spawn(join(ROOT, 'bin/keygate'), ['stdio', '--home', home], {
+    const child = startChild(join(ROOT, 'bin/keygate'), ['stdio', '--home', home], {
       env: { PATH: process.env.PATH ?? '', KEYGATE_TOKEN: token },
-      stdio: ['pipe', 'pipe', 'pipe'],
-      timeout: 30_000,
+      input: INITIALIZE,
+      timeoutMs: 30_000,
     });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.stdin.end(INITIALIZE);
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-    expect(stderr).not.toMatch(/Error|\n\s+at /);
+    const { code } = await child.exited;
+    expect(child.timedOut()).toBe(false);
+    expect(child.stderr()).not.toMatch(/Error|\n\s+at /);
     expect(code).toBe(0);
   }, 60_000);
 
   it("refuses another home's daemon answering where this home's daemon.json points", async () => {
     const { url } = JSON.parse(await readFile(join(home, 'daemon.json'), 'utf8')) as { url: string };
     const other = join(await mkdtemp(join(tmpdir(), 'keygate-foreign-')), 'home');
-    await keygate(['init', '--home', other]);
+    await runInProcess(['init', '--home', other]);
     // A daemon.json left by a daemon of this home that died; another home's daemon now answers there.
     await writeFile(join(other, 'daemon.json'), JSON.stringify({ url, pid: 1, instance: 'gone' }));
     const stderr: string[] = [];

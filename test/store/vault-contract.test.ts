@@ -2,7 +2,6 @@
  * The store and vault contract, run on PGlite and on PostgreSQL: the checks HashiCorp Vault runs
  * on its barrier (tamper detection, nonce freshness, wrong key, rotation), plus storage hygiene.
  */
-import { execFileSync } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import { isKeygateError } from '../../src/errors/index.js';
 import type { OutgoingRequest } from '../../src/executor/index.js';
 import type { Store } from '../../src/store/index.js';
 import { MasterKey, unwrapDataKey, Vault } from '../../src/vault/index.js';
+import { runChild } from '../helpers/child.js';
 import {
   type Backend,
   PGLITE_BACKEND,
@@ -227,15 +227,13 @@ function contract(backend: Backend) {
       expect(haystacks.length).toBeGreaterThan(10);
       store = await t.reopen();
     } else {
-      const dump = execFileSync(
+      const dump = await runChild(
         'pg_dump',
         ['--dbname', POSTGRES_URL!, '--schema', t.schema!, '--data-only', '--inserts'],
-        {
-          maxBuffer: 64 * 1024 * 1024,
-        },
+        { env: process.env },
       );
-      expect(dump.toString()).toContain('INSERT INTO');
-      haystacks.push(dump);
+      expect(dump.stdout).toContain('INSERT INTO');
+      haystacks.push(Buffer.from(dump.stdout));
     }
     for (const haystack of haystacks) {
       for (const form of forms) expect(haystack.includes(Buffer.from(form))).toBe(false);

@@ -2,14 +2,14 @@
  * `vault rotate-key` killed with SIGKILL at different points of its transaction: afterwards
  * every secret is readable under exactly one of the two keys, and the vault opens again.
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, open, stat } from 'node:fs/promises';
+import { cp, mkdtemp, open, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { homePaths } from '../../src/config/index.js';
 import { openStore } from '../../src/store/index.js';
 import { MasterKey, readMasterKeyFile, unseal, unwrapDataKey, Vault } from '../../src/vault/index.js';
+import { startChild } from '../helpers/child.js';
 import { ROOT } from '../helpers/cli.js';
 
 const SECRETS = 150;
@@ -21,8 +21,8 @@ async function writeKey(file: string, key: MasterKey) {
   await handle.close();
 }
 
-/** Makes a home with SECRETS secrets under a master.key file. */
-async function makeHome(): Promise<string> {
+/** Builds a home with SECRETS secrets under a master.key file. */
+async function buildHome(): Promise<string> {
   const home = await mkdtemp(join(tmpdir(), 'keygate-crash-'));
   const key = MasterKey.generate();
   await writeKey(join(home, 'master.key'), key);
@@ -34,26 +34,37 @@ async function makeHome(): Promise<string> {
   return home;
 }
 
+/** Built once (a new database and 150 writes take seconds); each test rotates its own copy. */
+let template: Promise<string> | undefined;
+
+/** A home with SECRETS secrets under a master.key file, of its own. */
+async function makeHome(): Promise<string> {
+  template ??= buildHome();
+  const home = await mkdtemp(join(tmpdir(), 'keygate-crash-'));
+  await cp(await template, home, { recursive: true });
+  return home;
+}
+
 /** Runs rotate-key and kills it when `shouldKill` says so, given the progress count seen. */
-function rotateAndKill(
+async function rotateAndKill(
   home: string,
   shouldKill: (done: number) => boolean,
 ): Promise<{ killed: boolean; lastSeen: number }> {
-  return new Promise((resolve) => {
-    const child = spawn(join(ROOT, 'bin/keygate'), ['vault', 'rotate-key', '--verbose', '--home', home], {
-      env: { PATH: process.env.PATH ?? '' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let lastSeen = 0;
-    let killed = false;
-    child.stderr.on('data', (chunk: Buffer) => {
-      for (const match of chunk.toString().matchAll(/re-wrapped (\d+)\//g)) lastSeen = Number(match[1]);
-      if (!killed && shouldKill(lastSeen)) {
-        killed = child.kill('SIGKILL');
-      }
-    });
-    child.on('exit', () => resolve({ killed, lastSeen }));
+  const child = startChild(join(ROOT, 'bin/keygate'), ['vault', 'rotate-key', '--verbose', '--home', home], {
+    env: { PATH: process.env.PATH ?? '' },
+    timeoutMs: 100_000,
   });
+  let lastSeen = 0;
+  let killed = false;
+  child.process.stderr?.on('data', (chunk: Buffer) => {
+    for (const match of chunk.toString().matchAll(/re-wrapped (\d+)\//g)) lastSeen = Number(match[1]);
+    if (!killed && shouldKill(lastSeen)) {
+      killed = child.process.kill('SIGKILL');
+    }
+  });
+  await child.exited;
+  if (child.timedOut()) throw new Error(`vault rotate-key did not exit within 100 s:\n${child.stderr()}`);
+  return { killed, lastSeen };
 }
 
 /** Which key opens each row: every row must open with the same one of the candidates. */
