@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
-import { envValue, homePaths, PACKAGE_ROOT, resolveHome } from '../config/index.js';
+import { currentEnvironment, envValue, homePaths, PACKAGE_ROOT, resolveHome } from '../config/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
 import { daemonUrl } from './daemon-url.js';
 import type { CommandOutput } from './output.js';
@@ -89,7 +89,8 @@ async function startDaemon(home: string, signal: AbortSignal): Promise<string> {
   const child = spawn(process.execPath, [join(PACKAGE_ROOT, 'bin', 'keygate'), 'serve', '--home', home], {
     detached: true,
     stdio: ['ignore', logFile, logFile],
-    env: process.env,
+    // The daemon sees the command's environment (an in-process run's own, not this process's).
+    env: currentEnvironment(),
   });
   let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   child.once('exit', (code, signal) => {

@@ -2,6 +2,7 @@
 
 export { isDuration, parseDuration } from './duration.js';
 export {
+  currentEnvironment,
   ENVIRONMENT,
   type EnvironmentName,
   envValue,
