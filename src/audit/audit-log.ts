@@ -240,8 +240,15 @@ export class AuditLog {
    * hash, and the last one must be the recorded head.
    */
   async verify(): Promise<{ ok: boolean; rows: number; problem?: string }> {
-    const head = await this.store.db.selectFrom('audit_head').selectAll().executeTakeFirstOrThrow();
-    const rows = await this.store.db.selectFrom('audit_events').selectAll().orderBy('seq').execute();
+    // One snapshot: read apart, a row another daemon appends between the two reads would look
+    // like the head fell behind, i.e. like rows were removed from an intact chain.
+    const { head, rows } = await this.store.db
+      .transaction()
+      .setIsolationLevel('repeatable read')
+      .execute(async (trx) => ({
+        head: await trx.selectFrom('audit_head').selectAll().executeTakeFirstOrThrow(),
+        rows: await trx.selectFrom('audit_events').selectAll().orderBy('seq').execute(),
+      }));
     let prev = '0'.repeat(64);
     for (const row of rows) {
       const { seq, prev_hash, hash, ...content } = row;
