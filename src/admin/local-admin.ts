@@ -171,7 +171,7 @@ export class LocalAdmin implements AdminOperations {
     const policy = await this.parts.policy();
     // A registered agent without policy may call nothing (an empty list); a name that is
     // neither registered nor in the policy is a mistake worth saying.
-    if (agent && !policy.agentPolicy(agent) && !(await (await this.parts.agents()).has(agent)))
+    if (agent && !policy.listsAgent(agent) && !(await (await this.parts.agents()).has(agent)))
       throw new KeygateError(
         'agent.not_found',
         `no agent named ${agent} (not registered, not in the policy)`,

@@ -57,6 +57,11 @@ export class PolicyEngine {
     return Object.hasOwn(agents, name) ? (agents[name] ?? undefined) : undefined;
   }
 
+  /** Whether the file names agent `name`, even with an empty entry (which grants nothing). */
+  listsAgent(name: string): boolean {
+    return Object.hasOwn(this.policy.file.agents, name);
+  }
+
   /** The policy file's entry for service `name`, by own property. */
   private serviceEntry(name: string): PolicyFile['services'][string] | undefined {
     const services = this.policy.file.services;

@@ -28,6 +28,7 @@ defaults:
 agents:
   triage-bot:
     tools: ["github_issue_*", "github_pull_list"]
+  listed-only:
 `;
 
 /** A fresh home with the policy above and one pending approval, as each implementation starts. */
@@ -139,6 +140,8 @@ function contract(name: string, open: () => Promise<Subject>, close: () => Promi
       const create = mine.tools.find((tool) => tool.name === 'github_issue_create')!;
       expect(create).toMatchObject({ approval: 'required', aliases: expect.any(Array) });
       expect(await codeOf(admin.listTools({ agent: 'stranger' }))).toBe('agent.not_found');
+      // Named by the policy with an empty entry, not registered: no tools, and no error.
+      expect(await admin.listTools({ agent: 'listed-only' })).toMatchObject({ tools: [] });
     });
 
     it('queries and verifies the audit log, refusing a bad duration', async () => {
