@@ -80,7 +80,7 @@ export interface AuditVerification {
 }
 
 export interface ApprovalListRequest {
-  /** One of APPROVAL_STATUSES; default `pending`. */
+  /** One of APPROVAL_FILTERS; default `pending`. */
   readonly status?: string;
   readonly agent?: string;
 }

@@ -9,12 +9,11 @@ export type {
   DecideRequest,
   MintedToken,
   MintTokenRequest,
-  SecretValue,
   SetSecretRequest,
   ToolList,
   ToolListRequest,
 } from './admin-operations.js';
 export { type DaemonClient, findDaemon } from './daemon-client.js';
-export { type AdminParts, APPROVAL_STATUSES, LocalAdmin, type OpenAdminParts } from './local-admin.js';
+export { type AdminParts, APPROVAL_FILTERS, LocalAdmin } from './local-admin.js';
 export { RemoteAdmin } from './remote-admin.js';
 export { type ToolJson, toolJson } from './tool-json.js';

@@ -4,7 +4,13 @@
  * it at /api; the CLI uses it directly when no daemon runs.
  */
 import type { AgentRegistry } from '../agents/index.js';
-import { type ApprovalBook, type ApprovalStatus, approvalView, noApproval } from '../approvals/index.js';
+import {
+  APPROVAL_STATUSES,
+  type ApprovalBook,
+  type ApprovalStatus,
+  approvalView,
+  noApproval,
+} from '../approvals/index.js';
 import type { AuditLog } from '../audit/index.js';
 import type { Catalog } from '../catalog/index.js';
 import { parseDuration } from '../config/index.js';
@@ -23,16 +29,8 @@ import type {
 } from './admin-operations.js';
 import { toolJson } from './tool-json.js';
 
-/** The statuses an approval listing can filter on (`all`: every one). */
-export const APPROVAL_STATUSES: readonly (ApprovalStatus | 'all')[] = [
-  'pending',
-  'approved',
-  'denied',
-  'expired',
-  'cancelled',
-  'used',
-  'all',
-];
+/** What an approval listing can filter on: a status, or `all`. */
+export const APPROVAL_FILTERS: readonly (ApprovalStatus | 'all')[] = [...APPROVAL_STATUSES, 'all'];
 
 /** The longest reason kept with a decision. */
 const REASON_LIMIT = 500;
@@ -206,8 +204,8 @@ export class LocalAdmin implements AdminOperations {
 
   async listApprovals(request: ApprovalListRequest) {
     const status = request.status ?? 'pending';
-    if (!(APPROVAL_STATUSES as readonly string[]).includes(status))
-      throw invalid(`status must be one of ${APPROVAL_STATUSES.join(', ')}`);
+    if (!(APPROVAL_FILTERS as readonly string[]).includes(status))
+      throw invalid(`status must be one of ${APPROVAL_FILTERS.join(', ')}`);
     const approvals = await (await this.parts.approvals()).list({
       status: status as ApprovalStatus | 'all',
       ...(request.agent ? { agent: request.agent } : {}),

@@ -9,47 +9,8 @@ import { type Selectable, sql } from 'kysely';
 import { type AuditDecision, type AuditLog, canonicalJson, argsHash as hashOf } from '../audit/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
 import type { ApprovalsTable, Store } from '../store/index.js';
+import type { Approval, ApprovalRequest, ApprovalStatus, CallIdentity, Verdict } from './approval.js';
 import { noApproval, POLICY_CHANGED, type Refusal, useVerdict } from './approval-rule.js';
-
-export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'cancelled' | 'used';
-
-export interface Approval {
-  readonly id: string;
-  readonly agent: string;
-  readonly tokenId: string;
-  readonly tool: string;
-  /** The arguments that run if this is approved: the ones the human saw, not newer ones. */
-  readonly args: Record<string, unknown>;
-  readonly argsHash: string;
-  /** The arguments with sensitive values replaced: what people are shown. */
-  readonly argsRedacted: unknown;
-  readonly policyVersion: string;
-  readonly status: ApprovalStatus;
-  readonly createdAt: string;
-  readonly expiresAt: string;
-  readonly decidedAt: string | null;
-  readonly decidedBy: string | null;
-  readonly reason: string | null;
-  readonly usedAt: string | null;
-}
-
-/** One exact call: what an approval is for. */
-export interface CallIdentity {
-  readonly agent: string;
-  readonly tokenId: string;
-  readonly tool: string;
-  readonly argsHash: string;
-  readonly policyVersion: string;
-}
-
-export interface ApprovalRequest extends CallIdentity {
-  readonly args: Record<string, unknown>;
-  readonly argsRedacted: unknown;
-  /** How long the record stays open (`approval_timeout`). */
-  readonly timeoutMs: number;
-}
-
-export type Verdict = 'approved' | 'denied' | 'cancelled';
 
 /** Told after every change to a record, so waiters (here or on another daemon) look again. */
 export type ChangeNotifier = (id: string) => Promise<void>;

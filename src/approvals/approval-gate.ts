@@ -8,7 +8,8 @@
 import type { ToolDefinition } from '../catalog/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
 import type { ApprovalMode } from '../policy/index.js';
-import type { Approval, ApprovalBook, CallIdentity } from './approval-book.js';
+import type { Approval, CallIdentity } from './approval.js';
+import type { ApprovalBook } from './approval-book.js';
 import { bindingRefusal, noApproval, useVerdict } from './approval-rule.js';
 import { describeCall, type KeygateCommand } from './call-summary.js';
 import type { ApprovalChannel, ApprovalQuestion, CallExchange, ChannelStep, PendingCall } from './channel.js';

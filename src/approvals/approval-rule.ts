@@ -5,7 +5,7 @@
  * been decided; so every check, and the words an agent is told, exist here once.
  */
 import { KeygateError } from '../errors/index.js';
-import type { Approval, CallIdentity } from './approval-book.js';
+import type { Approval, CallIdentity } from './approval.js';
 import { type KeygateCommand, seeEverythingHint, showCommand } from './call-summary.js';
 
 /** What an approval, and the signed request state naming one, are bound to. */

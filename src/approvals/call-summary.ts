@@ -14,7 +14,7 @@
  */
 import { canonicalJson, REDACTED_VALUE } from '../audit/index.js';
 import type { ToolDefinition } from '../catalog/index.js';
-import type { Approval } from './approval-book.js';
+import type { Approval } from './approval.js';
 
 export interface SummarisedCall {
   readonly id: string;

@@ -5,7 +5,7 @@
  * (`src/mcp/approval-questions.ts`) turns those into the SDK's types and back.
  */
 import type { ApprovalMode } from '../policy/index.js';
-import type { Approval } from './approval-book.js';
+import type { Approval } from './approval.js';
 import type { RequestStateCodec } from './request-state.js';
 
 /** What the calling client declared it can do. */

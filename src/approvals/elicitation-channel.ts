@@ -4,7 +4,8 @@
  * signed request state; for a 2025-era client the SDK sends a real `elicitation/create` on the
  * request's own stream and re-enters the handler with the answer.
  */
-import type { Approval, ApprovalBook } from './approval-book.js';
+import type { Approval } from './approval.js';
+import type { ApprovalBook } from './approval-book.js';
 import {
   type ApprovalChannel,
   type CallExchange,

@@ -1,23 +1,15 @@
 /** Public surface of approvals: records, the rule for using one, the gate of the call pipeline and its channels. */
 export {
+  APPROVAL_STATUSES,
   type Approval,
-  ApprovalBook,
   type ApprovalRequest,
   type ApprovalStatus,
   type CallIdentity,
   type Verdict,
-} from './approval-book.js';
+} from './approval.js';
+export { ApprovalBook } from './approval-book.js';
 export { ApprovalGate, type GatedCall, type GateOutcome } from './approval-gate.js';
-export {
-  type Binding,
-  bindingRefusal,
-  type DecisionHints,
-  noApproval,
-  POLICY_CHANGED,
-  type Refusal,
-  type UseVerdict,
-  useVerdict,
-} from './approval-rule.js';
+export { bindingRefusal, noApproval, useVerdict } from './approval-rule.js';
 export { ApprovalSignals } from './approval-signals.js';
 export {
   type ApprovalView,

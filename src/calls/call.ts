@@ -4,13 +4,13 @@
  * becomes a second variant of `CallRequest` and `Call` with a `CallKind` of its own, and the
  * pipeline does not change.
  */
-import type { GatedCall, GateOutcome } from '../approvals/index.js';
-import type { ToolDefinition } from '../catalog/index.js';
+import type { ApprovalGate, GatedCall, GateOutcome } from '../approvals/index.js';
+import type { AuditLog } from '../audit/index.js';
+import type { Catalog, ToolDefinition } from '../catalog/index.js';
 import type { KeygateError } from '../errors/index.js';
-import type { CallContext, CallResult, Scrubber } from '../executor/index.js';
-import type { CallerIdentity, Decision, PolicyEngine, RateLimitRule } from '../policy/index.js';
+import type { CallContext, CallResult, Executor, Scrubber } from '../executor/index.js';
+import type { CallerIdentity, Decision, PolicyEngine, RateLimiter, RateLimitRule } from '../policy/index.js';
 import type { ArgumentsIdentity } from './call-identity.js';
-import type { PipelineDeps } from './pipeline.js';
 
 /** A tools/call as the agent sent it: nothing about it is checked yet. */
 export interface ToolCallRequest {
@@ -68,3 +68,15 @@ export type CallOutcome =
   | { readonly kind: 'failed'; readonly error: unknown; readonly scrubber: Scrubber }
   /** A question for the client (an approval) before the call can go on. */
   | Extract<GateOutcome, { kind: 'ask' }>;
+
+/** What the pipeline runs every call with. */
+export interface PipelineDeps {
+  readonly catalog: Catalog;
+  /** The policy in force now (it may be reloaded between calls). */
+  readonly policy: () => PolicyEngine;
+  readonly rateLimiter: RateLimiter;
+  readonly audit: AuditLog;
+  readonly executor: Executor;
+  /** Where calls that need a human's approval wait for one. */
+  readonly approvals: ApprovalGate;
+}

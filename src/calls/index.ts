@@ -3,6 +3,6 @@
  * policy → rate limit → approval → audit intent → execute → audit outcome), the calls it takes,
  * and their identity (arguments hash and redacted form).
  */
-export type { Call, CallOutcome, CallRequest, ToolCall, ToolCallRequest } from './call.js';
+export type { Call, CallOutcome, CallRequest, PipelineDeps, ToolCall, ToolCallRequest } from './call.js';
 export { type ArgumentsIdentity, redactArguments, toolCallIdentity } from './call-identity.js';
-export { type PipelineDeps, PLAIN_EXCHANGE, runCall } from './pipeline.js';
+export { PLAIN_EXCHANGE, runCall } from './pipeline.js';

@@ -6,26 +6,14 @@
  * the protocol adapter's business (`src/mcp/tool-result.ts`).
  */
 import { randomUUID } from 'node:crypto';
-import type { ApprovalGate, CallExchange } from '../approvals/index.js';
+import type { CallExchange } from '../approvals/index.js';
 import type { AuditLog } from '../audit/index.js';
-import type { Catalog } from '../catalog/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
-import { type Executor, Scrubber } from '../executor/index.js';
-import type { CallerIdentity, PolicyEngine, RateLimiter } from '../policy/index.js';
-import type { Call, CallKind, CallOutcome, CallRequest } from './call.js';
+import { Scrubber } from '../executor/index.js';
+import type { CallerIdentity } from '../policy/index.js';
+import type { Call, CallKind, CallOutcome, CallRequest, PipelineDeps } from './call.js';
 import type { ArgumentsIdentity } from './call-identity.js';
 import { toolCalls } from './tool-call.js';
-
-export interface PipelineDeps {
-  readonly catalog: Catalog;
-  /** The policy in force now (it may be reloaded between calls). */
-  readonly policy: () => PolicyEngine;
-  readonly rateLimiter: RateLimiter;
-  readonly audit: AuditLog;
-  readonly executor: Executor;
-  /** Where calls that need a human's approval wait for one. */
-  readonly approvals: ApprovalGate;
-}
 
 /** A request that cannot be asked anything: only out-of-band approval reaches its human. */
 export const PLAIN_EXCHANGE: CallExchange = { client: { form: false, url: false } };

@@ -4,7 +4,7 @@
  */
 
 export { hasArgumentPath } from './argument-path.js';
-export { ArgumentValidator, coerceJsonStrings } from './argument-validator.js';
+export { coerceJsonStrings } from './argument-validator.js';
 export {
   BUILTIN_SERVICES,
   Catalog,

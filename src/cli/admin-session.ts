@@ -14,7 +14,7 @@ import { AgentRegistry } from '../agents/index.js';
 import { ApprovalBook } from '../approvals/index.js';
 import { AuditLog } from '../audit/index.js';
 import { type Catalog, loadCatalog } from '../catalog/index.js';
-import { homePaths, resolveHome } from '../config/index.js';
+import { homePaths, resolveHome, VERSION } from '../config/index.js';
 import { KeygateError } from '../errors/index.js';
 import { loadPolicy, type PolicyEngine } from '../policy/index.js';
 import type { Store } from '../store/index.js';
@@ -63,7 +63,6 @@ export function openLocalAdmin(home: string | undefined, command: string): Admin
       );
     },
     status: async () => {
-      const { VERSION } = await import('../server/index.js');
       return {
         status: 'ok',
         version: VERSION,

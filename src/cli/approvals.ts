@@ -2,7 +2,7 @@
  * `keygate approvals [list] | show ID | approve ID | deny ID [--reason R]`: the humans' side of
  * approvals.
  */
-import { APPROVAL_STATUSES } from '../admin/index.js';
+import { APPROVAL_FILTERS } from '../admin/index.js';
 import { keygateCommand } from '../config/index.js';
 import { KeygateError } from '../errors/index.js';
 import { withAdmin } from './admin-session.js';
@@ -16,8 +16,8 @@ function until(iso: string): string {
 
 export async function approvalsListCommand(options: { home?: string; status?: string; agent?: string }) {
   const status = options.status ?? 'pending';
-  if (!(APPROVAL_STATUSES as readonly string[]).includes(status))
-    throw new KeygateError('cli.usage', `--status must be one of ${APPROVAL_STATUSES.join(', ')}`);
+  if (!(APPROVAL_FILTERS as readonly string[]).includes(status))
+    throw new KeygateError('cli.usage', `--status must be one of ${APPROVAL_FILTERS.join(', ')}`);
   const { approvals } = await withAdmin(options.home, 'keygate approvals', (admin) =>
     admin.listApprovals({ status, ...(options.agent ? { agent: options.agent } : {}) }),
   );

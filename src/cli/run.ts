@@ -1,12 +1,5 @@
-/**
- * Running one command line: find the command in the table, check its flags, run it, and turn the
- * result or the error into what to print. Prints nothing itself (main.ts does), so tests can run
- * commands in-process.
- */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ENVIRONMENT, PACKAGE_ROOT, withEnvironment } from '../config/index.js';
+import { ENVIRONMENT, VERSION, withEnvironment } from '../config/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
 import { COMMANDS, type CommandSpec } from './commands.js';
 import { type StandardInput, withStandardInput } from './secret-input.js';
@@ -17,11 +10,6 @@ export interface CliResult {
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;
-}
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
-  return pkg.version;
 }
 
 function helpText(): string {
@@ -123,7 +111,7 @@ async function execute(input: string[]): Promise<{ code: number; stdout: string 
   if (argv.length === 0 || argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h') {
     return { code: argv.length === 0 ? 1 : 0, stdout: helpText() };
   }
-  if (argv[0] === '--version' || argv[0] === '-v') return { code: 0, stdout: version() };
+  if (argv[0] === '--version' || argv[0] === '-v') return { code: 0, stdout: VERSION };
   const found = findCommand(argv);
   const group = argv[0]!;
   if (subcommandsOf(group).length > 0 && (!found || found.spec.words.length === 1)) {

@@ -3,8 +3,7 @@ import { envValue, homePaths, keygateCommand, resolveHome } from '../config/inde
 import { isKeygateError, KeygateError } from '../errors/index.js';
 import { startDaemon } from '../server/index.js';
 import type { CommandOutput } from './output.js';
-import { promptHidden } from './secret-input.js';
-import { requireInitializedHome } from './vault-session.js';
+import { masterKeySources, requireInitializedHome, storeLocation } from './vault-session.js';
 
 export interface ServeOptions {
   readonly home?: string;
@@ -44,21 +43,14 @@ export async function serveCommand(options: ServeOptions): Promise<CommandOutput
   }
   const command = keygateCommand(home);
   // The command reads the environment; the daemon is given values.
-  const databaseUrl = envValue('DATABASE_URL');
-  const schema = envValue('KEYGATE_DB_SCHEMA');
-  const masterKey = envValue('KEYGATE_MASTER_KEY');
-  const passphrase = envValue('KEYGATE_PASSPHRASE');
   const daemon = await startDaemon({
     home,
     port,
     host,
     log,
     command,
-    ...(databaseUrl ? { databaseUrl } : {}),
-    ...(schema ? { schema } : {}),
-    ...(masterKey ? { masterKey } : {}),
-    ...(passphrase ? { passphrase } : {}),
-    ...(process.stdin.isTTY ? { askPassphrase: () => promptHidden('Vault passphrase: ') } : {}),
+    ...storeLocation(),
+    ...masterKeySources(),
   });
   log(`listening on ${daemon.url} (home ${homePaths(home).root})`);
   log(

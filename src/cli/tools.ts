@@ -1,6 +1,6 @@
 /** `keygate tools [--agent NAME] [--service S] [--json]`: what an agent can call, with risk class. */
 import { type ToolJson, toolJson } from '../admin/index.js';
-import { type Catalog, loadCatalog } from '../catalog/index.js';
+import { loadCatalog } from '../catalog/index.js';
 import { homePaths, resolveHome } from '../config/index.js';
 import { KeygateError } from '../errors/index.js';
 import { withAdmin } from './admin-session.js';
@@ -13,12 +13,10 @@ export interface ToolsOptions {
   readonly agent?: string;
   readonly home?: string;
   readonly json?: boolean;
-  /** Injected by tests; loaded from specs/ otherwise. */
-  readonly catalog?: Catalog;
 }
 
 export async function toolsCommand(options: ToolsOptions): Promise<CommandOutput> {
-  const catalog = options.catalog ?? (await loadCatalog());
+  const catalog = await loadCatalog();
   if (options.service && !catalog.services.has(options.service)) {
     const known = [...catalog.services.keys()].join(', ');
     throw new KeygateError('catalog.unknown', `no service named ${options.service} (known: ${known})`);

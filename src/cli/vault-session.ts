@@ -43,16 +43,11 @@ export async function requireInitializedHome(paths: HomePaths): Promise<void> {
 export async function openHomeStore(options: SessionOptions): Promise<{ store: Store; paths: HomePaths }> {
   const paths = homePaths(resolveHome(options.home));
   if (!options.create) await requireInitializedHome(paths);
-  const databaseUrl = envValue('DATABASE_URL');
-  const schema = envValue('KEYGATE_DB_SCHEMA');
-  const store = await openStore({
-    home: paths.root,
-    command: options.command,
-    ...(databaseUrl ? { databaseUrl } : {}),
-    ...(schema ? { schema } : {}),
-  }).catch((error: unknown) => {
-    throw isKeygateError(error, 'store.locked') ? lockedAdvice(error, options, paths) : error;
-  });
+  const store = await openStore({ home: paths.root, command: options.command, ...storeLocation() }).catch(
+    (error: unknown) => {
+      throw isKeygateError(error, 'store.locked') ? lockedAdvice(error, options, paths) : error;
+    },
+  );
   return { store, paths };
 }
 
@@ -80,15 +75,30 @@ function lockedAdvice(error: KeygateError, options: SessionOptions, paths: HomeP
 
 /** Opens the vault of an open home store with the master key from the environment, file or prompt. */
 export function unsealHome(store: Store, paths: HomePaths): Promise<Unsealed> {
+  return unseal(store, { paths, ...masterKeySources() });
+}
+
+/** Where the store is, from the environment: PostgreSQL with DATABASE_URL, else the home's PGlite. */
+export function storeLocation(): { databaseUrl?: string; schema?: string } {
+  const databaseUrl = envValue('DATABASE_URL');
+  const schema = envValue('KEYGATE_DB_SCHEMA');
+  return { ...(databaseUrl ? { databaseUrl } : {}), ...(schema ? { schema } : {}) };
+}
+
+/** How the master key may be had, from the environment, else a prompt when there is a terminal. */
+export function masterKeySources(): {
+  masterKey?: string;
+  passphrase?: string;
+  askPassphrase?: () => Promise<string>;
+} {
   const masterKey = envValue('KEYGATE_MASTER_KEY');
   const passphrase = envValue('KEYGATE_PASSPHRASE');
-  return unseal(store, {
-    paths,
+  return {
     ...(masterKey ? { masterKey } : {}),
     ...(passphrase ? { passphrase } : {}),
-    // Without a terminal, unseal says to set KEYGATE_PASSPHRASE (no flag of these commands can help).
+    // Without a terminal, unseal says to set KEYGATE_PASSPHRASE (no flag can help).
     ...(process.stdin.isTTY ? { askPassphrase: () => promptHidden('Vault passphrase: ') } : {}),
-  });
+  };
 }
 
 /** Runs `work` with the unsealed vault, always closing the store. */

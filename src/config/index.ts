@@ -14,3 +14,4 @@ export {
   withEnvironment,
 } from './env.js';
 export { type HomePaths, homePaths } from './home.js';
+export { VERSION } from './version.js';

@@ -3,10 +3,9 @@
  * constraint patterns), the engine that decides under one loaded policy (visible tools,
  * constraints, approval modes, rate limits), and the holder that keeps it in force and reloads it.
  */
-export { compileConstraintPattern, PATTERN_VALUE_LIMIT } from './constraint-pattern.js';
 export { constraintViolation } from './constraints.js';
 export { type CallerIdentity, type Decision, PolicyEngine, type RateLimitRule } from './engine.js';
-export { invalidPolicy, loadPolicy } from './load.js';
+export { loadPolicy } from './load.js';
 export { PolicyHolder, type ReloadResult } from './policy-holder.js';
 export {
   agentTools,

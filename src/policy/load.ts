@@ -15,7 +15,7 @@ export async function loadPolicy(file: string, catalog: Catalog): Promise<Policy
   return new PolicyEngine(result.policy, catalog);
 }
 
-export function invalidPolicy(file: string, problems: readonly PolicyProblem[]): KeygateError {
+function invalidPolicy(file: string, problems: readonly PolicyProblem[]): KeygateError {
   return new KeygateError('policy.invalid', `${file} is invalid: ${formatProblems(problems, '; ')}`, {
     details: { problems },
   });

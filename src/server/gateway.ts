@@ -4,16 +4,14 @@
  * it a listener, and tests build it the same way behind their own.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { join } from 'node:path';
 import { LocalAdmin } from '../admin/index.js';
 import { type AgentIdentity, AgentRegistry, type TokenRefusal } from '../agents/index.js';
 import { type Approvals, startApprovals } from '../approvals/index.js';
 import { AuditLog } from '../audit/index.js';
 import type { PipelineDeps } from '../calls/index.js';
 import type { Catalog } from '../catalog/index.js';
-import { type KeygateCommand, PACKAGE_ROOT } from '../config/index.js';
+import { type KeygateCommand, VERSION } from '../config/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
 import { type CredentialProvider, Executor, type ExecutorOptions } from '../executor/index.js';
 import {
@@ -32,9 +30,7 @@ import { sendHomePage } from './home-page.js';
 import { sendError, sendJson } from './http-errors.js';
 import { allowedHostnames, bearerToken, guardRequest } from './request-guard.js';
 
-export const VERSION = (
-  JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }
-).version;
+export { VERSION };
 
 /** The policy in force and how to read it again: the home's file (`PolicyHolder`), or a test's. */
 export interface PolicySource {
