@@ -30,6 +30,8 @@ export interface GuardOptions {
   readonly lookup?: (host: string) => Promise<readonly ResolvedAddress[]>;
   /** Time to open the TCP/TLS connection (default 10 s). */
   readonly connectTimeoutMs?: number;
+  /** Certificate authorities to trust instead of Node's (a private CA; tests): verification stays on. */
+  readonly ca?: string | Buffer | readonly (string | Buffer)[];
   /** Extra undici Agent options (timeouts); `connect` is the guard's own. */
   readonly agent?: Omit<Agent.Options, 'connect'>;
 }
@@ -121,7 +123,10 @@ async function checkedAddresses(
  * (the next one if it cannot be reached), with TLS verifying the certificate for the host name.
  */
 export function guardedDispatcher(options: GuardOptions): Dispatcher {
-  const base = buildConnector({ timeout: options.connectTimeoutMs ?? 10_000 });
+  const base = buildConnector({
+    timeout: options.connectTimeoutMs ?? 10_000,
+    ...(options.ca === undefined ? {} : { ca: options.ca as string | Buffer | (string | Buffer)[] }),
+  });
   const connect = (opts: ConnectOptions, callback: ConnectCallback): void => {
     const port = Number(opts.port) || (opts.protocol === 'https:' ? 443 : 80);
     const hostname = opts.hostname;
