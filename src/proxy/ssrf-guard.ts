@@ -7,7 +7,7 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { Agent, buildConnector, type Dispatcher } from 'undici';
+import { Agent, buildConnector, type Dispatcher, errors } from 'undici';
 import { KeygateError } from '../errors/index.js';
 import { addressRefusal, formatIp, parseIp, unmapped } from './address-classes.js';
 
@@ -87,6 +87,22 @@ function isSelf(
   });
 }
 
+/** The lookup, bounded by the connect timeout: resolving is part of connecting. */
+async function bounded<T>(lookup: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new errors.ConnectTimeoutError('resolving the host timed out')),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([lookup, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Resolves `hostname` once and returns the addresses a connection may use, all checked, in the
  * resolver's order. Throws `egress.refused` if any answer is refused: one private answer among
@@ -104,7 +120,9 @@ async function checkedAddresses(
   const literal = parseIp(hostname);
   const addresses = literal
     ? [formatIp(literal)]
-    : (await (options.lookup ?? systemLookup)(hostname)).map((answer) => answer.address.replace(/%.*$/, ''));
+    : (await bounded((options.lookup ?? systemLookup)(hostname), options.connectTimeoutMs ?? 10_000)).map(
+        (answer) => answer.address.replace(/%.*$/, ''),
+      );
   if (addresses.length === 0) throw refused(hostname, 'the name resolved to no address');
   const selves = options.selfAddresses?.() ?? [];
   for (const address of addresses) {

@@ -1,8 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { type Dispatcher, request } from 'undici';
+import { type Dispatcher, interceptors, request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isKeygateError } from '../../src/errors/index.js';
 import { type GuardOptions, guardedDispatcher, type ResolvedAddress } from '../../src/proxy/index.js';
@@ -19,11 +24,16 @@ interface Fake {
   readonly seen: { host: string | undefined; url: string | undefined }[];
 }
 
-async function listen(server: Server, host: string, port = 0): Promise<Fake> {
+async function listen(
+  server: Server,
+  host: string,
+  port = 0,
+  reply: (res: ServerResponse) => void = (res) => res.end(`hello from ${host}`),
+): Promise<Fake> {
   const seen: Fake['seen'] = [];
   server.on('request', (req: IncomingMessage, res) => {
     seen.push({ host: req.headers.host, url: req.url });
-    res.end(`hello from ${host}`);
+    reply(res);
   });
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   return { server, port: (server.address() as AddressInfo).port, seen };
@@ -189,6 +199,16 @@ describe('guardedDispatcher allowPrivateHosts', () => {
 });
 
 describe('guardedDispatcher pins the address it checked', () => {
+  it('gives up on a resolver that does not answer within the connect timeout', async () => {
+    const dispatcher = guard({
+      allowPrivateHosts: [],
+      connectTimeoutMs: 50,
+      lookup: () => new Promise(() => undefined),
+    });
+    const error = await refusal(`http://slow.test:${upstream.port}/`, dispatcher);
+    expect((error as { code?: string }).code).toBe('UND_ERR_CONNECT_TIMEOUT');
+  });
+
   it('resolves once per connection and connects to the first answer, not a second lookup', async () => {
     // Two fakes on the same port: one on 127.0.0.1 (the first answer), one on 127.0.0.2.
     const second = await listen(createHttpServer(), '127.0.0.2', upstream.port).catch(() => undefined);
@@ -219,6 +239,38 @@ describe('guardedDispatcher pins the address it checked', () => {
     const answer = await get(`http://multi.test:${upstream.port}/`, dispatcher);
     expect(answer.body).toBe('hello from 127.0.0.1');
     expect(resolver.questions).toEqual(['multi.test']);
+  });
+});
+
+describe('guardedDispatcher and redirects', () => {
+  // keygate never follows a redirect to another host; should anything ever follow one (undici's
+  // redirect interceptor here), the new connection is checked like the first.
+  it.each([
+    'http://127.0.0.1:{other}/',
+    'http://localhost:{other}/',
+    'http://169.254.169.254/latest/meta-data/',
+    'http://[::ffff:169.254.169.254]/',
+    'http://2852039166/',
+    'http://0x7f.1:{other}/',
+    'http://[::1]:{other}/',
+    'http://10.0.0.1/',
+    'http://[fd00:ec2::254]/',
+    'http://metadata.internal/',
+  ])('refuses a redirect to %s', async (target) => {
+    const other = await listen(createHttpServer(), '127.0.0.1');
+    fakes.push(other);
+    const location = target.replace('{other}', String(other.port));
+    const redirecting = await listen(createHttpServer(), '127.0.0.1', 0, (res) => {
+      res.writeHead(302, { location }).end();
+    });
+    fakes.push(redirecting);
+    const dispatcher = guard({
+      allowPrivateHosts: [`127.0.0.1:${redirecting.port}`],
+      lookup: stub(['169.254.169.254']).lookup,
+    }).compose(interceptors.redirect({ maxRedirections: 3 }));
+    const error = await refusal(`http://127.0.0.1:${redirecting.port}/start`, dispatcher);
+    expect(isKeygateError(error, 'egress.refused')).toBe(true);
+    expect(other.seen).toEqual([]);
   });
 });
 
