@@ -67,7 +67,10 @@ function isLocal(bytes: Uint8Array): boolean {
   if (/^(127\.|0\.0\.0\.0$)/.test(text) || text === '::1' || text === '::') return true;
   return Object.values(networkInterfaces())
     .flat()
-    .some((iface) => iface && formatIp(unmapped(parseIp(iface.address) ?? new Uint8Array())) === text);
+    .some((iface) => {
+      const own = iface && parseIp(iface.address);
+      return own !== undefined && formatIp(unmapped(own)) === text;
+    });
 }
 
 function isSelf(

@@ -154,6 +154,19 @@ describe('guardedDispatcher allowPrivateHosts', () => {
     expect((await get(`http://127.0.0.1:${upstream.port}/`, dispatcher)).status).toBe(200);
   });
 
+  it('matches an IPv6 host in brackets, with its port', async () => {
+    const v6 = await listen(createHttpServer(), '::1');
+    fakes.push(v6);
+    const allowedHere = guard({ allowPrivateHosts: [`[::1]:${v6.port}`] });
+    expect((await get(`http://[::1]:${v6.port}/`, allowedHere)).body).toBe('hello from ::1');
+    const otherPort = guard({ allowPrivateHosts: [`[::1]:${v6.port + 1}`] });
+    expect(isKeygateError(await refusal(`http://[::1]:${v6.port}/`, otherPort), 'egress.refused')).toBe(true);
+    const unbracketed = guard({ allowPrivateHosts: [`::1:${v6.port}`] });
+    expect(isKeygateError(await refusal(`http://[::1]:${v6.port}/`, unbracketed), 'egress.refused')).toBe(
+      true,
+    );
+  });
+
   it('matches the host exactly: another name for the same address is refused', async () => {
     const dispatcher = guard({ allowPrivateHosts: [`localhost:${upstream.port}`] });
     const error = await refusal(`http://127.0.0.1:${upstream.port}/x`, dispatcher);
