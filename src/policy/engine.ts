@@ -4,6 +4,7 @@ import { parseDuration } from '../config/index.js';
 import { constraintViolation } from './constraints.js';
 import type { LoadedPolicy } from './policy-loader.js';
 import type { AgentPolicy, ApprovalMode, PolicyFile } from './policy-schema.js';
+import { anyRouteMatches } from './proxy-route.js';
 import { shapeViolation } from './shape-pin.js';
 import { allowedBy, globMatches } from './tool-pattern.js';
 
@@ -18,6 +19,30 @@ export interface CallerIdentity {
 export type Decision =
   | { readonly allowed: true; readonly approval: ApprovalMode }
   | { readonly allowed: false; readonly reason: string };
+
+/** A raw-HTTP proxy service as the policy declares it (`services.<name>.proxy`). */
+export interface ProxyServiceConfig {
+  readonly name: string;
+  readonly baseUrl: string;
+  /** The secret's name; its kind decides how the credential is injected. */
+  readonly credential: string;
+  /** Routes (`"METHOD /path-glob"`) any agent may be granted. */
+  readonly allow: readonly string[];
+  /** Approval mode by method, `*` for the others (`{ GET: never, HEAD: never, "*": required }` by default). */
+  readonly approval: Readonly<Record<string, ApprovalMode>>;
+  /** Exact `host[:port]` literals allowed to resolve to private addresses. */
+  readonly privateOk: readonly string[];
+}
+
+/** The tool name a proxied request to `service` has in audit rows, rate limits and task tokens. */
+export function proxyToolName(service: string): string {
+  return `proxy:${service}`;
+}
+
+/** The approval mode of a method when a service's map names neither it nor `*`: a non-GET is a write. */
+function defaultProxyApproval(method: string): ApprovalMode {
+  return method === 'GET' || method === 'HEAD' ? 'never' : 'required';
+}
 
 /** A rate limit that applies to one call, with the counter key it is kept under. */
 export interface RateLimitRule {
@@ -114,8 +139,12 @@ export class PolicyEngine {
     return this.policy.file.defaults.approval[tool.risk];
   }
 
-  /** Rate limits on this call: the agent's, and the tool's own when set. */
-  rateLimitsFor(agent: string, tool: ToolDefinition): RateLimitRule[] {
+  /**
+   * Rate limits on this call: the agent's, and those of `rate_limit.tools` whose pattern matches
+   * the tool's name. A proxied request's name is `proxy:<service>` (see `proxyToolName`).
+   */
+  rateLimitsFor(agent: string, tool: ToolDefinition | string): RateLimitRule[] {
+    const name = typeof tool === 'string' ? tool : tool.name;
     const limit = this.agentPolicy(agent)?.rate_limit;
     if (!limit) return [];
     const rules: RateLimitRule[] = [
@@ -127,7 +156,7 @@ export class PolicyEngine {
       },
     ];
     for (const [pattern, toolLimit] of Object.entries(limit.tools ?? {})) {
-      if (!globMatches(pattern, tool.name)) continue;
+      if (!globMatches(pattern, name)) continue;
       rules.push({
         key: `agent:${agent}:tool:${pattern}`,
         calls: toolLimit.calls,
@@ -138,16 +167,116 @@ export class PolicyEngine {
     return rules;
   }
 
-  /** The secret name holding the credential of `service`. */
+  /** The secret name holding the credential of `service` (a catalog or a proxy service). */
   credentialFor(service: string): string | undefined {
     const entry = this.serviceEntry(service);
-    return entry && 'spec' in entry ? entry.credential : undefined;
+    if (!entry) return undefined;
+    return 'spec' in entry ? entry.credential : entry.proxy.credential;
   }
 
-  /** The `base_url` override of `service`, if the policy sets one. */
+  /** The `base_url` override of catalog service `service`, if the policy sets one. */
   baseUrlFor(service: string): string | undefined {
     const entry = this.serviceEntry(service);
     return entry && 'spec' in entry ? entry.base_url : undefined;
+  }
+
+  /** The proxy service `name`, if the policy declares one (own property). */
+  proxyService(name: string): ProxyServiceConfig | undefined {
+    const entry = this.serviceEntry(name);
+    if (!entry || !('proxy' in entry)) return undefined;
+    const proxy = entry.proxy;
+    return {
+      name,
+      baseUrl: proxy.base_url,
+      credential: proxy.credential,
+      allow: proxy.allow,
+      approval: proxy.approval,
+      privateOk: proxy.private_ok,
+    };
+  }
+
+  /** The names of the proxy services the policy declares. */
+  proxyServiceNames(): string[] {
+    return Object.entries(this.policy.file.services).flatMap(([name, entry]) =>
+      'proxy' in entry ? [name] : [],
+    );
+  }
+
+  /**
+   * Service → the routes agent `agent` is granted on it (`agents.<agent>.proxy`), for proxy
+   * services the policy declares; empty for an agent without grants or without policy.
+   */
+  proxyRoutesFor(agent: string): Readonly<Record<string, readonly string[]>> {
+    const grants = this.agentPolicy(agent)?.proxy ?? {};
+    const out: Record<string, readonly string[]> = {};
+    for (const [service, routes] of Object.entries(grants)) {
+      if (this.proxyService(service) && routes.length > 0) out[service] = routes;
+    }
+    return out;
+  }
+
+  /** The proxy routes `caller` may use: its agent's, or none on a service its task token leaves out. */
+  proxyRoutesForCaller(caller: CallerIdentity): Readonly<Record<string, readonly string[]>> {
+    const routes = this.proxyRoutesFor(caller.agent);
+    if (caller.tools === null) return routes;
+    // A task token's patterns narrow proxy services only through `proxy:` patterns.
+    const out: Record<string, readonly string[]> = {};
+    for (const [service, granted] of Object.entries(routes))
+      if (tokenCoversProxy(caller, service)) out[service] = granted;
+    return out;
+  }
+
+  /**
+   * Whether `caller` may send `method path` to proxy service `service`, and under what approval.
+   * Deny by default: the route must be within the service's `allow` and the agent's grant, and a
+   * narrowed task token must name `proxy:<service>`. `path` is the upstream path relative to the
+   * base URL, starting with `/`, without query (already checked by the SSRF guard).
+   */
+  decideProxy(caller: CallerIdentity, service: string, method: string, path: string): Decision {
+    const config = this.proxyService(service);
+    if (!config) {
+      const names = this.proxyServiceNames();
+      return {
+        allowed: false,
+        reason: `no proxy service named ${service}${names.length > 0 ? ` (proxy services: ${names.join(', ')})` : ''}`,
+      };
+    }
+    const route = `${method} ${path}`;
+    if (!/^[A-Z][A-Z0-9_-]{0,19}$/.test(method)) {
+      return {
+        allowed: false,
+        reason: `${JSON.stringify(method)} is not a method keygate proxies: write it in upper case (GET, POST, …)`,
+      };
+    }
+    if (!path.startsWith('/'))
+      return { allowed: false, reason: `the path ${JSON.stringify(path)} must start with /` };
+    if (!this.agentPolicy(caller.agent)) {
+      return { allowed: false, reason: `agent ${caller.agent} has no policy: it may call nothing` };
+    }
+    const granted = this.proxyRoutesFor(caller.agent)[service] ?? [];
+    if (!anyRouteMatches(granted, method, path)) {
+      return {
+        allowed: false,
+        reason:
+          granted.length === 0
+            ? `${caller.agent} has no routes on ${service}: an administrator grants them under agents.${caller.agent}.proxy.${service} in keygate.yaml`
+            : `${route} is not among ${caller.agent}'s routes for ${service}: ${granted.join(', ')}`,
+      };
+    }
+    // The grant is within allow by validation; checked again so that a decision never rests on it.
+    if (!anyRouteMatches(config.allow, method, path)) {
+      return {
+        allowed: false,
+        reason: `${route} is not among the routes ${service} allows: ${config.allow.join(', ')}`,
+      };
+    }
+    if (!tokenCoversProxy(caller, service)) {
+      return {
+        allowed: false,
+        reason: `${proxyToolName(service)} is outside this task token's tools (${caller.tools!.join(', ')}): ask for a token that covers it`,
+      };
+    }
+    return { allowed: true, approval: proxyApproval(config, method) };
   }
 
   /** Milliseconds a pending approval waits (`defaults.approval_timeout`). */
@@ -166,4 +295,23 @@ export class PolicyEngine {
     if (!allowedBy(patterns, tool.name)) return false;
     return caller.tools === null || allowedBy(caller.tools, tool.name);
   }
+}
+
+/**
+ * Whether `caller`'s token reaches proxy service `service`: a full token does; a narrowed task
+ * token only through its `proxy:` patterns (`proxy:openai`, `proxy:*`, `!proxy:openai`), so that
+ * a token narrowed to `github_*` or even `*` never gains raw HTTP.
+ */
+function tokenCoversProxy(caller: CallerIdentity, service: string): boolean {
+  if (caller.tools === null) return true;
+  const proxyPatterns = caller.tools.filter((pattern) => pattern.replace(/^!/, '').startsWith('proxy:'));
+  return allowedBy(proxyPatterns, proxyToolName(service));
+}
+
+/** A service's approval mode for `method`: its own key, then `*`, then GET/HEAD never and others required. */
+export function proxyApproval(config: ProxyServiceConfig, method: string): ApprovalMode {
+  const map = config.approval;
+  if (Object.hasOwn(map, method)) return map[method]!;
+  if (Object.hasOwn(map, '*')) return map['*']!;
+  return defaultProxyApproval(method);
 }

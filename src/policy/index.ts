@@ -1,10 +1,18 @@
 /**
  * Public surface of policy: the policy file (schema, staged loader, starter policy, tool and
- * constraint patterns), the engine that decides under one loaded policy (visible tools,
+ * constraint patterns, proxy routes), the engine that decides under one loaded policy (visible tools,
  * constraints, approval modes, rate limits), and the holder that keeps it in force and reloads it.
  */
 export { constraintViolation } from './constraints.js';
-export { type CallerIdentity, type Decision, PolicyEngine, type RateLimitRule } from './engine.js';
+export {
+  type CallerIdentity,
+  type Decision,
+  PolicyEngine,
+  type ProxyServiceConfig,
+  proxyApproval,
+  proxyToolName,
+  type RateLimitRule,
+} from './engine.js';
 export { loadPolicy } from './load.js';
 export { PolicyHolder, type ReloadResult } from './policy-holder.js';
 export {
@@ -18,6 +26,7 @@ export {
   policyVersion,
 } from './policy-loader.js';
 export type { AgentPolicy, ApprovalMode, Constraint, PolicyFile } from './policy-schema.js';
+export { anyRouteMatches, routeProblem } from './proxy-route.js';
 export { RateLimiter, type RateVerdict } from './rate-limiter.js';
 export { STARTER_POLICY } from './starter-policy.js';
 export { allowedBy, globMatches } from './tool-pattern.js';

@@ -102,7 +102,7 @@ export function parsePolicy(text: string, catalog: Catalog): PolicyResult {
   const rules = [...SERVICE_RULES, ...AGENT_RULES];
   if (dropped.some((part) => part.startsWith('services'))) {
     notChecked.push(
-      "the agents' tools, constraints and overrides against the catalog: a service does not match the schema",
+      "the agents' tools, constraints, overrides and proxy routes against the services: a service does not match the schema",
     );
   } else {
     rules.push(...AGENT_CATALOG_RULES);

@@ -4,7 +4,8 @@
  */
 import { type Catalog, hasArgumentPath, type ToolDefinition } from '../catalog/index.js';
 import { compileConstraintPattern } from './constraint-pattern.js';
-import type { PolicyFile } from './policy-schema.js';
+import type { PolicyFile, ProxyServiceEntry } from './policy-schema.js';
+import { parseRoute, routeCovers, routeProblem } from './proxy-route.js';
 import { allowedBy, globMatches } from './tool-pattern.js';
 
 export type Path = (string | number)[];
@@ -42,18 +43,136 @@ const servicesExist: Rule = (policy, catalog) =>
     return [];
   });
 
+/** The proxy services of the file, by name. */
+function proxyServices(policy: PolicyFile): [string, ProxyServiceEntry][] {
+  return Object.entries(policy.services).flatMap(([name, service]) =>
+    'proxy' in service ? [[name, service.proxy] as [string, ProxyServiceEntry]] : [],
+  );
+}
+
+/** The proxy service `name`, by own property. */
+function proxyServiceNamed(policy: PolicyFile, name: string): ProxyServiceEntry | undefined {
+  const service = Object.hasOwn(policy.services, name) ? policy.services[name] : undefined;
+  return service && 'proxy' in service ? service.proxy : undefined;
+}
+
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
+
 const baseUrlsSafe: Rule = (policy) =>
   Object.entries(policy.services).flatMap(([name, service]) => {
     const url = 'spec' in service ? service.base_url : service.proxy.base_url;
     if (url === undefined) return [];
     const parsed = new URL(url);
-    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname);
+    const loopback = LOOPBACK_HOSTS.includes(parsed.hostname);
     const path = ['services', name, ...('spec' in service ? ['base_url'] : ['proxy', 'base_url'])];
+    if ('proxy' in service) {
+      // The host of every proxied request comes from base_url alone: nothing else may hide in it.
+      if (parsed.username !== '' || parsed.password !== '')
+        return [{ path, message: 'a base URL carries no user or password: the credential is a secret' }];
+      if (parsed.search !== '' || parsed.hash !== '' || url.includes('?') || url.includes('#'))
+        return [{ path, message: 'a proxy base URL has no query or fragment' }];
+    }
     if (parsed.protocol === 'https:' || (parsed.protocol === 'http:' && loopback)) return [];
+    if (
+      'proxy' in service &&
+      parsed.protocol === 'http:' &&
+      (service.proxy.private_ok.includes(parsed.host) || service.proxy.private_ok.includes(parsed.hostname))
+    )
+      return [];
     return [
-      { path, message: 'credentials travel only over https (http is allowed for 127.0.0.1 and localhost)' },
+      {
+        path,
+        message:
+          'proxy' in service
+            ? `credentials travel only over https (http is allowed for 127.0.0.1, localhost, and a host private_ok names: ${parsed.host})`
+            : 'credentials travel only over https (http is allowed for 127.0.0.1 and localhost)',
+      },
     ];
   });
+
+/** A proxy service named like a catalog service would make `proxy:github` and `github_*` one service twice. */
+const proxyNamesFree: Rule = (policy, catalog) =>
+  proxyServices(policy).flatMap(([name]) =>
+    catalog.services.has(name)
+      ? [
+          {
+            path: ['services', name],
+            message: `${name} is a built-in service: name the proxy service otherwise (e.g. ${name}-raw), or use spec: builtin:${name}`,
+          },
+        ]
+      : [],
+  );
+
+/** `private_ok` holds exact host or host:port literals, as the SSRF guard compares them. */
+const privateOkLiterals: Rule = (policy) =>
+  proxyServices(policy).flatMap(([name, proxy]) =>
+    proxy.private_ok.flatMap((entry, i) => {
+      let host: string | undefined;
+      try {
+        host = new URL(`http://${entry}`).host;
+      } catch {
+        host = undefined;
+      }
+      // Lower case, no scheme, path, user, wildcard or default-port spelling: the literal as compared.
+      return host === entry && !entry.includes('*')
+        ? []
+        : [
+            {
+              path: ['services', name, 'proxy', 'private_ok', i],
+              message: `${JSON.stringify(entry)} is not an exact host or host:port (like internal.example:8080 or 10.0.0.5)`,
+            },
+          ];
+    }),
+  );
+
+/** Every route, in `allow` and in agents' grants, is well formed (proxy-route.ts says the form). */
+const proxyRoutesWellFormed: Rule = (policy) => [
+  ...proxyServices(policy).flatMap(([name, proxy]) =>
+    proxy.allow.flatMap((route, i) => {
+      const problem = routeProblem(route);
+      return problem ? [{ path: ['services', name, 'proxy', 'allow', i], message: problem }] : [];
+    }),
+  ),
+  ...Object.entries(policy.agents).flatMap(([agent, rules]) =>
+    Object.entries(rules?.proxy ?? {}).flatMap(([service, routes]) =>
+      routes.flatMap((route, i) => {
+        const problem = routeProblem(route);
+        return problem ? [{ path: ['agents', agent, 'proxy', service, i], message: problem }] : [];
+      }),
+    ),
+  ),
+];
+
+/** An agent's grant names a proxy service, and each of its routes lies within one of that service's `allow`. */
+const proxyGrantsCovered: Rule = (policy) =>
+  Object.entries(policy.agents).flatMap(([agent, rules]) =>
+    Object.entries(rules?.proxy ?? {}).flatMap(([service, routes]) => {
+      const proxy = proxyServiceNamed(policy, service);
+      if (!proxy) {
+        const names = proxyServices(policy).map(([name]) => name);
+        return [
+          {
+            path: ['agents', agent, 'proxy', service],
+            message: `no proxy service named ${service} (${names.length > 0 ? `proxy services: ${names.join(', ')}` : 'the file declares none: add one under services: with proxy:'})`,
+          },
+        ];
+      }
+      // Malformed routes are reported by proxyRoutesWellFormed; coverage is judged on the rest.
+      const allow = proxy.allow.filter((route) => routeProblem(route) === undefined).map(parseRoute);
+      return routes.flatMap((route, i) => {
+        if (routeProblem(route) !== undefined) return [];
+        const parsed = parseRoute(route);
+        return allow.some((outer) => routeCovers(outer, parsed))
+          ? []
+          : [
+              {
+                path: ['agents', agent, 'proxy', service, i],
+                message: `${route} is not within any one route of ${service}'s allow (${proxy.allow.join(', ')})`,
+              },
+            ];
+      });
+    }),
+  );
 
 const noUnknownTools: Rule = (policy, catalog) => {
   const tools = configuredTools(policy, catalog);
@@ -124,32 +243,43 @@ const overridesTargetTools: Rule = (policy, catalog) => {
   const tools = configuredTools(policy, catalog);
   return Object.entries(policy.agents).flatMap(([agent, rules]) => {
     const allowed = agentTools(rules?.tools ?? [], tools);
-    const check = (section: string, patterns: string[]) =>
+    // Proxied requests count under proxy:<service>, for each service the agent has routes on.
+    const proxied = Object.keys(rules?.proxy ?? {}).map((service) => `proxy:${service}`);
+    const check = (section: string, patterns: string[], names: readonly string[]) =>
       patterns.flatMap((pattern) =>
-        allowed.some((tool) => globMatches(pattern, tool.name))
+        allowed.some((tool) => globMatches(pattern, tool.name)) ||
+        names.some((name) => globMatches(pattern, name))
           ? []
           : [
               {
                 path: ['agents', agent, ...section.split('.'), pattern],
-                message: `${pattern} matches none of ${agent}'s tools`,
+                message: pattern.startsWith('proxy:')
+                  ? `${agent} has no routes on ${pattern.slice('proxy:'.length)} (give it some under proxy:)`
+                  : `${pattern} matches none of ${agent}'s tools`,
               },
             ],
       );
     return [
-      ...check('approval', Object.keys(rules?.approval ?? {})),
-      ...check('rate_limit.tools', Object.keys(rules?.rate_limit?.tools ?? {})),
+      ...check('approval', Object.keys(rules?.approval ?? {}), []),
+      ...check('rate_limit.tools', Object.keys(rules?.rate_limit?.tools ?? {}), proxied),
     ];
   });
 };
 
 /** Rules on services alone, in the order their problems are reported. */
-export const SERVICE_RULES: readonly Rule[] = [servicesExist, baseUrlsSafe];
+export const SERVICE_RULES: readonly Rule[] = [
+  servicesExist,
+  proxyNamesFree,
+  baseUrlsSafe,
+  privateOkLiterals,
+];
 
 /** Rules on agents that need no catalog. */
-export const AGENT_RULES: readonly Rule[] = [constraintsWellFormed];
+export const AGENT_RULES: readonly Rule[] = [constraintsWellFormed, proxyRoutesWellFormed];
 
-/** Rules on agents against the tools of the configured services. */
+/** Rules on agents against the configured services: their tools, and the proxy services' allow. */
 export const AGENT_CATALOG_RULES: readonly Rule[] = [
+  proxyGrantsCovered,
   noUnknownTools,
   constraintTargetsExist,
   overridesTargetTools,

@@ -33,40 +33,61 @@ export const constraintSchema = z.union([
 
 const rateLimit = z.object({ calls: z.number().int().positive(), per: duration }).strict();
 
+const secretName = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'a secret name');
+
 const specService = z
   .object({
     spec: z.string().regex(/^builtin:[a-z][a-z0-9]*$/, 'builtin:<service>'),
-    credential: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'a secret name'),
+    credential: secretName,
     base_url: z.url().optional(),
   })
   .strict();
 
+/** A proxy route, `"METHOD /path-glob"`; its form is checked by a named rule (proxy-route.ts). */
+const route = z.string().min(1);
+const serviceName = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'a service name (a-z 0-9 -)');
+/** What a proxy service's approval map is when the file gives none: a non-GET is a write. */
+export const DEFAULT_PROXY_APPROVAL = { GET: 'never', HEAD: 'never', '*': 'required' } as const;
+
+/**
+ * A raw-HTTP proxy service. The secret's kind decides how the credential is injected (bearer,
+ * basic, header, query), so the service names only the secret.
+ */
 const proxyService = z
   .object({
     proxy: z
       .object({
         base_url: z.url(),
-        credential: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/),
-        inject: z
-          .object({
-            header: z.string().optional(),
-            query: z.string().optional(),
-            format: z.string().optional(),
-          })
-          .strict(),
-        allow: z.array(z.string().regex(/^[A-Z]+ \/\S*$/, '"METHOD /path" with optional * globs')).min(1),
+        credential: secretName,
+        allow: z.array(route).min(1),
+        approval: z
+          .record(
+            z.string().regex(/^(\*|[A-Z][A-Z0-9_-]{0,19})$/, 'an HTTP method in upper case, or *'),
+            approvalMode,
+          )
+          .default({ ...DEFAULT_PROXY_APPROVAL }),
+        // Exact host or host:port literals allowed to resolve to private addresses.
+        private_ok: z.array(z.string().min(1).max(261)).default([]),
       })
       .strict(),
   })
   .strict();
+
+/** A rate-limit key: a tool pattern, or `proxy:<service>` for the requests proxied to a service. */
+const rateLimitKey = z.union([
+  toolPattern,
+  z.string().regex(/^proxy:[a-z][a-z0-9-]{0,31}$/, 'proxy:<service>'),
+]);
 
 const agent = z
   .object({
     tools: z.array(toolPattern).default([]),
     constraints: z.record(toolPattern, z.record(z.string(), constraintSchema)).default({}),
     approval: z.record(toolPattern, approvalMode).default({}),
+    // Routes per proxy service ("METHOD /path-glob"), each within the service's allow.
+    proxy: z.record(serviceName, z.array(route)).default({}),
     rate_limit: rateLimit
-      .extend({ tools: z.record(toolPattern, rateLimit).optional() })
+      .extend({ tools: z.record(rateLimitKey, rateLimit).optional() })
       .strict()
       .optional(),
   })
@@ -74,12 +95,7 @@ const agent = z
 
 export const policySchema = z
   .object({
-    services: z
-      .record(
-        z.string().regex(/^[a-z][a-z0-9]{0,15}$/, 'a service name (a-z 0-9)'),
-        z.union([specService, proxyService]),
-      )
-      .default({}),
+    services: z.record(serviceName, z.union([specService, proxyService])).default({}),
     defaults: z
       .object({
         approval: z
@@ -112,3 +128,4 @@ export type PolicyFile = z.infer<typeof policySchema>;
 export type AgentPolicy = z.infer<typeof agent>;
 export type Constraint = z.infer<typeof constraintSchema>;
 export type ApprovalMode = z.infer<typeof approvalMode>;
+export type ProxyServiceEntry = z.infer<typeof proxyService>['proxy'];

@@ -60,7 +60,7 @@ agents:
     expect(problems[1]).toContain('services.stripe.base_url@3: credentials travel only over https');
     expect(problems[2]).toContain('agents.a.constraints.github_repo_get.owner.pattern@8: "(a)\\\\1"');
     expect(notChecked).toContain(
-      "the agents' tools, constraints and overrides against the catalog: a service does not match the schema",
+      "the agents' tools, constraints, overrides and proxy routes against the services: a service does not match the schema",
     );
   });
 

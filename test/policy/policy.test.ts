@@ -73,9 +73,9 @@ describe('policy file validation', () => {
   stripe: { spec: builtin:stripe, credential: stripe-restricted }
   notion: { spec: builtin:notion, credential: notion }
   openai:                                  # raw proxy: no spec
-    proxy: { base_url: https://api.openai.com, credential: openai,
-             inject: { header: Authorization, format: "Bearer {secret}" },
-             allow: ["POST /v1/chat/completions", "GET /v1/models"] }
+    proxy: { base_url: https://api.openai.com/v1, credential: openai,
+             allow: ["POST /chat/completions", "GET /models"],
+             approval: { GET: never, "*": required }, private_ok: [] }
 defaults:
   approval: { read: never, write: required, destructive: required, payment: required }
   approval_timeout: 5m
