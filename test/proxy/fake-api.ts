@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 
 export const OPENAI_KEY = 'sk-proj-CANARYopenai00000000000000000000000001';
 export const GITHUB_KEY = 'ghp_CANARYgithubraw000000000000000000000002';
+export const QUERY_KEY = 'qk_CANARYsearch0000000000000000000000000003';
 
 export interface Received {
   readonly method: string;
@@ -75,6 +76,12 @@ export async function startFakeApi(): Promise<FakeApi> {
         if (auth !== `Bearer ${GITHUB_KEY}` && auth !== `token ${GITHUB_KEY}`)
           return send(json(401, { message: 'Bad credentials' }));
         return github(url, got);
+      }
+      // An API that takes its key as a query parameter (`?api_key=`).
+      if (url.pathname.startsWith('/q/')) {
+        if (url.searchParams.getAll('api_key').join() !== QUERY_KEY)
+          return send(json(401, { error: 'bad api_key' }));
+        return send(json(200, { results: [url.searchParams.get('q')] }));
       }
       send(json(404, { message: 'Not Found' }));
     });

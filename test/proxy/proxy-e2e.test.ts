@@ -12,12 +12,12 @@ import OpenAI from 'openai';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog/index.js';
-import { bearerCredential, staticCredentialProvider } from '../../src/executor/index.js';
+import { bearerCredential, redactedCredential, staticCredentialProvider } from '../../src/executor/index.js';
 import { PolicyEngine, parsePolicy } from '../../src/policy/index.js';
 import type { Gateway, PolicySource } from '../../src/server/index.js';
 import { buildTestGateway } from '../helpers/gateway.js';
 import { PGLITE_BACKEND, type TestStore } from '../helpers/stores.js';
-import { type FakeApi, GITHUB_KEY, OPENAI_KEY, startFakeApi } from './fake-api.js';
+import { type FakeApi, GITHUB_KEY, OPENAI_KEY, QUERY_KEY, startFakeApi } from './fake-api.js';
 
 const KEYS = [
   OPENAI_KEY,
@@ -57,12 +57,21 @@ services:
       credential: github-raw
       allow: ["GET /repos/*/*", "POST /repos/*/*/issues"]
       private_ok: ${ok}
+  search:
+    proxy:
+      base_url: ${api.origin}/q
+      credential: search
+      allow: ["GET /find"]
+      private_ok: ${ok}
 agents:
   coder:
     tools: []
     proxy:
       openai: ["GET /models", "POST /chat/completions", "GET /echo", "GET /redirect", "GET /error"]
       github-raw: ["GET /repos/*/*", "POST /repos/*/*/issues"]
+      search: ["GET /find"]
+  plain:
+    tools: []
   reader:
     tools: []
     proxy:
@@ -105,6 +114,11 @@ beforeAll(async () => {
     credentials: staticCredentialProvider({
       openai: bearerCredential('openai', OPENAI_KEY),
       'github-raw': bearerCredential('github-raw', GITHUB_KEY),
+      search: redactedCredential({
+        label: 'query search',
+        inject: (outgoing) => outgoing.url.searchParams.set('api_key', QUERY_KEY),
+        secretValues: () => [QUERY_KEY],
+      }),
     }),
   });
   server = createServer((req, res) => gateway.handle(req, res));
@@ -270,6 +284,14 @@ describe('the agent token slots and refusals, with plain undici', () => {
     expectNoAgentTokenUpstream();
   });
 
+  it('takes the token from the query parameter of a query credential, and sends the real key there', async () => {
+    const response = await request(`${url}/proxy/search/find?q=cats&api_key=${token}`);
+    expect(response.statusCode).toBe(200);
+    expect(await response.body.json()).toEqual({ results: ['cats'] });
+    expect(new URL(api.received[0]!.url, 'http://x').searchParams.getAll('api_key')).toEqual([QUERY_KEY]);
+    expectNoAgentTokenUpstream();
+  });
+
   it('answers 401 without a token or with a wrong one, and sends nothing', async () => {
     const none = await get('/models');
     expect(none.statusCode).toBe(401);
@@ -398,6 +420,23 @@ describe('keygate_http_request over MCP', () => {
     );
     return client;
   }
+
+  it('is not listed for an agent without a proxy grant, and names no tool for it', async () => {
+    const client = await connect((await gateway.admin.addAgent('plain')).token);
+    try {
+      const { tools } = await client.listTools();
+      expect(tools.map((tool) => tool.name)).not.toContain('keygate_http_request');
+      await expect(
+        client.callTool({
+          name: 'keygate_http_request',
+          arguments: { service: 'openai', method: 'GET', path: '/models' },
+        }),
+      ).rejects.toThrow(/Unknown tool/);
+      expect(api.received).toHaveLength(0);
+    } finally {
+      await client.close();
+    }
+  });
 
   it('is listed with the agent routes and runs under the same policy and scrubbing', async () => {
     const client = await connect(token);
