@@ -33,6 +33,10 @@ export const ERROR_CODES = {
   'executor.network': 'the upstream could not be reached',
   /** The upstream answered with a redirect to another host, which keygate never follows. */
   'executor.redirect_refused': 'a redirect to another host was refused',
+  /** A proxied path could change the upstream host or leave the base path (`//`, `..`, `%2f`, a backslash, …): nothing was sent. */
+  'proxy.refused': 'the proxied path is not allowed',
+  /** The upstream host is, or resolves to, a special-purpose address (loopback, private, metadata, …) or keygate itself. */
+  'egress.refused': 'the upstream address is not allowed',
   /** The upstream answered with an HTTP error status. */
   'upstream.error': 'the upstream answered with an error',
   /** The embedded store is held by another process (PGlite allows one); the message names it. */

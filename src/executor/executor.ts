@@ -19,6 +19,8 @@ export interface ExecutorOptions {
   /** Per-service base URL overrides (policy `base_url`); a function is asked on every call. */
   readonly baseUrls?: Readonly<Record<string, string>> | ((service: string) => string | undefined);
   readonly limits?: Partial<HttpLimits>;
+  /** Keygate's own listeners, which no upstream call may reach (the SSRF guard's `selfAddresses`). */
+  readonly selfAddresses?: () => readonly { address: string; port: number }[];
   /** Characters of response text returned at most (default 50,000). */
   readonly maxResultChars?: number;
   readonly userAgent?: string;
@@ -61,7 +63,15 @@ export class Executor {
     this.maxResultChars = options.maxResultChars ?? DEFAULT_MAX_RESULT_CHARS;
     // Read enough bytes to fill the text limit even with multi-byte characters.
     const maxResponseBytes = Math.max(this.maxResultChars * 4 + 4096, options.limits?.maxResponseBytes ?? 0);
-    this.http = new HttpClient({ ...DEFAULT_LIMITS, ...options.limits, maxResponseBytes });
+    // The hosts the admin configured (policy base_url overrides, the gateway's baseUrls) may be
+    // private; a default public host that redirects or resolves to a private address may not.
+    this.http = new HttpClient(
+      { ...DEFAULT_LIMITS, ...options.limits, maxResponseBytes },
+      {
+        allowPrivateHosts: () => this.configuredHosts(),
+        ...(options.selfAddresses ? { selfAddresses: options.selfAddresses } : {}),
+      },
+    );
     this.userAgent = options.userAgent ?? 'keygate';
   }
 
@@ -118,6 +128,22 @@ export class Executor {
 
   async close(): Promise<void> {
     await this.http.close();
+  }
+
+  /** The `host[:port]` of every base URL override, asked at each new connection (policy reloads). */
+  private configuredHosts(): string[] {
+    const { baseUrls, catalog } = this.options;
+    const urls =
+      typeof baseUrls === 'function'
+        ? [...catalog.services.keys()].map((service) => baseUrls(service))
+        : Object.values(baseUrls ?? {});
+    return urls.flatMap((url) => {
+      try {
+        return url ? [new URL(url).host] : [];
+      } catch {
+        return [];
+      }
+    });
   }
 
   private baseUrlFor(service: string): string | undefined {

@@ -1,6 +1,7 @@
 /** Sends one upstream request with undici: bounded in time and size, redirects kept on-host. */
-import { Agent, type Dispatcher, request } from 'undici';
+import { type Dispatcher, request } from 'undici';
 import { KeygateError } from '../errors/index.js';
+import { type GuardOptions, guardedDispatcher } from '../proxy/index.js';
 import type { OutgoingRequest } from './outgoing-request.js';
 
 export interface HttpLimits {
@@ -35,11 +36,18 @@ export interface UpstreamResponse {
 export class HttpClient {
   private readonly agent: Dispatcher;
 
-  constructor(readonly limits: HttpLimits = DEFAULT_LIMITS) {
-    this.agent = new Agent({
-      connect: { timeout: limits.connectTimeoutMs },
-      headersTimeout: limits.totalTimeoutMs,
-      bodyTimeout: limits.totalTimeoutMs,
+  /**
+   * Connections go through the SSRF guard: a special-purpose address (loopback, private,
+   * metadata, …) is refused unless its host is one `guard.allowPrivateHosts` names.
+   */
+  constructor(
+    readonly limits: HttpLimits = DEFAULT_LIMITS,
+    guard: Pick<GuardOptions, 'allowPrivateHosts' | 'selfAddresses'> = { allowPrivateHosts: [] },
+  ) {
+    this.agent = guardedDispatcher({
+      ...guard,
+      connectTimeoutMs: limits.connectTimeoutMs,
+      agent: { headersTimeout: limits.totalTimeoutMs, bodyTimeout: limits.totalTimeoutMs },
     });
   }
 
@@ -94,6 +102,8 @@ export class HttpClient {
         signal,
       });
     } catch (cause) {
+      // The guard's refusal says which address and why; it is not a network failure to retry.
+      if (cause instanceof KeygateError) throw cause;
       // Only the host and an error code: the URL may carry a query-parameter credential.
       const code = (cause as { code?: string }).code ?? (cause as Error).name;
       if (signal.aborted || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT') {

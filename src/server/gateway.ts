@@ -101,6 +101,18 @@ function unauthorized(reason: 'missing' | TokenRefusal, message: string): Keygat
   return new KeygateError('auth.unauthorized', message, { details: { reason } });
 }
 
+/** The gateway's own listener, from the URL it answers at (none before it listens). */
+function listenerOf(url: string): { address: string; port: number }[] {
+  try {
+    const { hostname, port, protocol } = new URL(url);
+    return [
+      { address: hostname.replace(/^\[|\]$/g, ''), port: Number(port) || (protocol === 'https:' ? 443 : 80) },
+    ];
+  } catch {
+    return [];
+  }
+}
+
 /** Wires the gateway; on failure whatever it started is stopped again. */
 export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   const { store, vault, catalog, log } = options;
@@ -117,6 +129,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     catalog,
     credentials,
     baseUrls: options.baseUrls ?? ((service) => policy.current.baseUrlFor(service)),
+    selfAddresses: () => listenerOf(options.publicUrl()),
     userAgent: `keygate/${VERSION}`,
   });
   const approvals = await startApprovals({

@@ -31,6 +31,9 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   'upstream.error': 502,
   'store.locked': 503,
   'audit.unavailable': 503,
+  'proxy.refused': 400,
+  // The caller asked for nothing wrong: the upstream it is configured with is not reachable safely.
+  'egress.refused': 502,
 };
 
 export function sendJson(
