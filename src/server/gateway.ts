@@ -144,7 +144,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     await executor.close();
     throw error;
   });
-  const dispatchers = proxyDispatchers(options.publicUrl);
+  const dispatchers = proxyDispatchers(() => listenerOf(options.publicUrl()));
   const forwarder = new HttpForwarder({
     credentials,
     dispatcherFor: dispatchers.dispatcherFor,
@@ -247,21 +247,14 @@ interface Routed {
 }
 
 /**
- * The SSRF guard's dispatchers, one per `private_ok` list (a policy reload may bring new ones);
- * each refuses keygate's own listener, found from the address it is reached at.
+ * The SSRF guard's dispatchers for proxied requests, one per `private_ok` list (a policy reload
+ * may bring new ones); each refuses keygate's own listener.
  */
-function proxyDispatchers(publicUrl: () => string): {
+function proxyDispatchers(selfAddresses: () => { address: string; port: number }[]): {
   dispatcherFor: (privateOk: readonly string[]) => Dispatcher;
   close: () => Promise<void>;
 } {
   const made = new Map<string, Dispatcher>();
-  const selfAddresses = () => {
-    const url = new URL(publicUrl());
-    const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    const hosts = host === 'localhost' ? ['127.0.0.1', '::1'] : [host];
-    return hosts.map((address) => ({ address, port }));
-  };
   return {
     dispatcherFor(privateOk) {
       const key = JSON.stringify([...privateOk].sort());

@@ -387,6 +387,32 @@ describe('the credential never reaches the agent', () => {
   });
 });
 
+describe("keygate's own listener", () => {
+  it('is refused as an upstream even when private_ok names it, so the proxy cannot call itself', async () => {
+    const own = new URL(url).host;
+    const parsed = parsePolicy(
+      policyYaml('1s')
+        .replace(`base_url: ${api.origin}/v1`, `base_url: ${url}/proxy/openai`)
+        .replace(`private_ok: ["127.0.0.1:${api.port}"]`, `private_ok: ["${own}"]`),
+      catalog,
+    );
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    const previous = engine;
+    engine = new PolicyEngine(parsed.policy, catalog);
+    try {
+      const response = await request(`${url}/proxy/openai/models`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      const text = await response.body.text();
+      expect(JSON.parse(text)).toMatchObject({ error: { code: 'egress.refused' } });
+      expectNoKeys(text);
+    } finally {
+      engine = previous;
+    }
+  });
+});
+
 describe('audit', () => {
   it('records a proxied request as proxy:<service> with its route, intent and outcome', async () => {
     const response = await request(`${url}/proxy/openai/models`, {
