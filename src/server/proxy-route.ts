@@ -110,8 +110,10 @@ export async function handleProxy(
   if (!target) throw new KeygateError('not_found', 'proxied requests go to /proxy/<service>/<path>');
   const { service, rest } = target;
   const proxied = deps.calls.policy().proxyService(service);
-  const param = proxied ? await queryParamOf(deps.credentials, service) : undefined;
-  const found = tokenOf(req, rest, param);
+  // The credential is asked for its query parameter only when no header carries a token.
+  const found =
+    tokenOf(req, rest, undefined) ??
+    (proxied ? tokenOf(req, rest, await queryParamOf(deps.credentials, service)) : undefined);
   if (!found)
     throw new KeygateError(
       'auth.unauthorized',
