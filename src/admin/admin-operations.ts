@@ -62,6 +62,11 @@ export interface ToolList {
   readonly agent: string | null;
   readonly policyVersion: string;
   readonly tools: ToolJson[];
+  /**
+   * Raw-HTTP proxy routes by service: the agent's grants, or with no agent every proxy service's
+   * `allow`. Filtered like the tools by `service`.
+   */
+  readonly proxy: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface AuditQueryRequest {

@@ -15,7 +15,7 @@ import type { AuditLog } from '../audit/index.js';
 import type { Catalog } from '../catalog/index.js';
 import { parseDuration } from '../config/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
-import { globMatches, type PolicyEngine, type ReloadResult } from '../policy/index.js';
+import { globMatches, type PolicyEngine, proxyToolName, type ReloadResult } from '../policy/index.js';
 import type { Vault } from '../vault/index.js';
 import type {
   AdminOperations,
@@ -82,6 +82,13 @@ export interface OpenAdminParts {
   readonly onRevoked: (tokenIds: readonly string[]) => Promise<void>;
 }
 
+/** Every proxy service's `allow`, by service: what a listing without an agent shows. */
+function allowRoutes(policy: PolicyEngine): Record<string, readonly string[]> {
+  return Object.fromEntries(
+    policy.proxyServiceNames().map((name) => [name, policy.proxyService(name)?.allow ?? []]),
+  );
+}
+
 export class LocalAdmin implements AdminOperations {
   constructor(private readonly parts: AdminParts) {}
 
@@ -143,12 +150,24 @@ export class LocalAdmin implements AdminOperations {
     return (await this.parts.agents()).mintTaskToken(request.agent, ttlMs, tools);
   }
 
-  /** A task token narrows the agent's tools: a pattern outside them is a mistake worth saying. */
+  /**
+   * A task token narrows the agent's tools and proxy services (`proxy:<service>`): a pattern
+   * outside them is a mistake worth saying.
+   */
   private async checkNarrowing(agent: string, tools: readonly string[]): Promise<void> {
-    const allowed = (await this.parts.policy()).toolsFor({ agent, tokenId: '', tools: null });
+    const policy = await this.parts.policy();
+    const allowed = policy.toolsFor({ agent, tokenId: '', tools: null }).map((tool) => tool.name);
+    const proxied = Object.keys(policy.proxyRoutesFor(agent)).map(proxyToolName);
     for (const pattern of tools) {
-      if (!allowed.some((tool) => globMatches(pattern.replace(/^!/, ''), tool.name)))
-        throw invalid(`${pattern} matches none of ${agent}'s tools`);
+      const glob = pattern.replace(/^!/, '');
+      // Proxy patterns narrow only proxy services (engine.ts), tool patterns only tools.
+      const names = glob.startsWith('proxy:') ? proxied : allowed;
+      if (!names.some((name) => globMatches(glob, name)))
+        throw invalid(
+          glob.startsWith('proxy:')
+            ? `${pattern} matches none of ${agent}'s proxy services`
+            : `${pattern} matches none of ${agent}'s tools`,
+        );
     }
   }
 
@@ -177,12 +196,14 @@ export class LocalAdmin implements AdminOperations {
     const tools = agent
       ? policy.toolsFor({ agent, tokenId: '', tools: null })
       : (await this.parts.catalog()).tools;
+    const routes = agent ? policy.proxyRoutesFor(agent) : allowRoutes(policy);
     return {
       agent: agent ?? null,
       policyVersion: policy.version,
       tools: tools
         .filter((tool) => !service || tool.service === service)
         .map((tool) => toolJson(tool, agent ? policy.approvalFor(agent, tool) : undefined)),
+      proxy: Object.fromEntries(Object.entries(routes).filter(([name]) => !service || name === service)),
     };
   }
 

@@ -29,7 +29,8 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     words: ['tools'],
     usage: 'keygate tools [--agent NAME] [--service S] [--home DIR] [--json]',
-    summary: 'what an agent can call (or the whole catalog), with risk class and approval',
+    summary:
+      'what an agent can call (or the whole catalog), with risk class and approval, and its raw-HTTP proxy routes',
     options: { agent: { type: 'string' }, service: { type: 'string' }, home, json },
     positionals: 0,
     run: async (values) =>
@@ -151,7 +152,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     words: ['agent', 'token'],
     usage: 'keygate agent token NAME [--ttl 1h|never] [--tools PATTERN…] [--home DIR] [--json]',
     summary:
-      "mint a short-lived token (--ttl never: one valid until revoked), optionally narrowed to some of the agent's tools",
+      "mint a short-lived token (--ttl never: one valid until revoked), optionally narrowed to some of the agent's tools (proxy:SERVICE for a proxy service)",
     options: { ttl: { type: 'string' }, tools: { type: 'string', multiple: true }, home, json },
     positionals: 99,
     run: async (values, [name, ...more]) =>

@@ -9,9 +9,26 @@ export async function policyCheckCommand(options: { home?: string; file?: string
   const result = await loadPolicyFile(file, await loadCatalog());
   if (result.ok) {
     const agents = Object.keys(result.policy.file.agents);
+    // Each agent's raw-HTTP proxy routes, by service: what its kg_ token may send where.
+    const proxy = Object.fromEntries(
+      agents.flatMap((agent) => {
+        const grants = Object.entries(result.policy.file.agents[agent]?.proxy ?? {}).filter(
+          ([, routes]) => routes.length > 0,
+        );
+        return grants.length > 0 ? [[agent, Object.fromEntries(grants)]] : [];
+      }),
+    ) as Record<string, Record<string, string[]>>;
+    const lines = Object.entries(proxy).flatMap(([agent, grants]) =>
+      Object.entries(grants).map(
+        ([service, routes]) => `  ${agent} → proxy ${service}: ${routes.join(', ')}`,
+      ),
+    );
     return {
-      json: { ok: true, file, version: result.policy.version, agents },
-      text: `${file} is valid (version ${result.policy.version}, ${agents.length} agent(s))`,
+      json: { ok: true, file, version: result.policy.version, agents, proxy },
+      text: [
+        `${file} is valid (version ${result.policy.version}, ${agents.length} agent(s))`,
+        ...(lines.length > 0 ? ['proxy routes:', ...lines] : []),
+      ].join('\n'),
     };
   }
   const notChecked = result.notChecked ?? [];

@@ -4,7 +4,7 @@ import { parseDuration } from '../config/index.js';
 import { constraintViolation } from './constraints.js';
 import type { LoadedPolicy } from './policy-loader.js';
 import type { AgentPolicy, ApprovalMode, PolicyFile } from './policy-schema.js';
-import { anyRouteMatches } from './proxy-route.js';
+import { anyRouteMatches, requestPathProblem } from './proxy-route.js';
 import { shapeViolation } from './shape-pin.js';
 import { allowedBy, globMatches } from './tool-pattern.js';
 
@@ -248,8 +248,13 @@ export class PolicyEngine {
         reason: `${JSON.stringify(method)} is not a method keygate proxies: write it in upper case (GET, POST, …)`,
       };
     }
-    if (!path.startsWith('/'))
-      return { allowed: false, reason: `the path ${JSON.stringify(path)} must start with /` };
+    const pathProblem = requestPathProblem(path);
+    if (pathProblem) {
+      return {
+        allowed: false,
+        reason: `the path ${JSON.stringify(path)} is not one routes can judge: ${pathProblem}`,
+      };
+    }
     if (!this.agentPolicy(caller.agent)) {
       return { allowed: false, reason: `agent ${caller.agent} has no policy: it may call nothing` };
     }

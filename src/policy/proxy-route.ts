@@ -109,6 +109,24 @@ export function routeMatches(route: ParsedRoute, method: string, path: string): 
   );
 }
 
+/**
+ * Why a request path cannot be judged by routes at all, or undefined. The SSRF guard refuses
+ * these before policy is asked; refusing them here too means a decision never rests on that:
+ * `**` would otherwise absorb a `..` segment (`/files/**` matching `/files/../admin`).
+ */
+export function requestPathProblem(path: string): string | undefined {
+  if (!path.startsWith('/')) return 'it must start with /';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+  if (/[\u0000-\u001f\u007f?#\\]/.test(path)) return 'it holds a control character, ?, # or \\';
+  if (/%(2e|2f|5c|00)/i.test(path)) return 'it holds an encoded ., / or \\';
+  const segments = path.slice(1).split('/');
+  for (const [i, segment] of segments.entries()) {
+    if (segment === '.' || segment === '..') return `it has a ${segment} segment`;
+    if (segment === '' && i < segments.length - 1) return 'it has an empty segment (//)';
+  }
+  return undefined;
+}
+
 /** Whether some route of `routes` (well-formed) matches the request. */
 export function anyRouteMatches(routes: readonly string[], method: string, path: string): boolean {
   return routes.some((route) => routeMatches(parseRoute(route), method, path));

@@ -23,11 +23,14 @@ const POLICY = `services:
   github: { spec: builtin:github, credential: github }
   stripe: { spec: builtin:stripe, credential: stripe }
   notion: { spec: builtin:notion, credential: notion }
+  openai:
+    proxy: { base_url: "https://api.openai.com/v1", credential: openai, allow: ["GET /models", "POST /chat/completions"] }
 defaults:
   approval: { read: never, write: required, destructive: required, payment: required }
 agents:
   triage-bot:
     tools: ["github_issue_*", "github_pull_list"]
+    proxy: { openai: ["GET /models"] }
   listed-only:
 `;
 
@@ -100,6 +103,15 @@ function contract(name: string, open: () => Promise<Subject>, close: () => Promi
         'request.invalid',
       );
       expect(await codeOf(admin.mintToken({ agent: 'triage-bot', ttl: 'soon' }))).toBe('request.invalid');
+      // Proxy services are narrowed by proxy: patterns, checked against the agent's grants.
+      const proxied = await admin.mintToken({
+        agent: 'triage-bot',
+        tools: ['github_issue_get', 'proxy:openai'],
+      });
+      expect(proxied.tools).toEqual(['github_issue_get', 'proxy:openai']);
+      expect(await codeOf(admin.mintToken({ agent: 'triage-bot', tools: ['proxy:linear'] }))).toBe(
+        'request.invalid',
+      );
       expect(await codeOf(admin.mintToken({ agent: 'nobody', ttl: '1h' }))).toBe('agent.not_found');
     });
 
@@ -141,7 +153,17 @@ function contract(name: string, open: () => Promise<Subject>, close: () => Promi
       expect(create).toMatchObject({ approval: 'required', aliases: expect.any(Array) });
       expect(await codeOf(admin.listTools({ agent: 'stranger' }))).toBe('agent.not_found');
       // Named by the policy with an empty entry, not registered: no tools, and no error.
-      expect(await admin.listTools({ agent: 'listed-only' })).toMatchObject({ tools: [] });
+      expect(await admin.listTools({ agent: 'listed-only' })).toMatchObject({ tools: [], proxy: {} });
+    });
+
+    it('lists proxy routes: the agent’s grants, or every service’s allow, filtered by service', async () => {
+      expect((await admin.listTools({ agent: 'triage-bot' })).proxy).toEqual({ openai: ['GET /models'] });
+      expect((await admin.listTools({ agent: 'triage-bot', service: 'github' })).proxy).toEqual({});
+      const openai = await admin.listTools({ agent: 'triage-bot', service: 'openai' });
+      expect(openai).toMatchObject({ tools: [], proxy: { openai: ['GET /models'] } });
+      expect((await admin.listTools({})).proxy).toEqual({
+        openai: ['GET /models', 'POST /chat/completions'],
+      });
     });
 
     it('queries and verifies the audit log, refusing a bad duration', async () => {
@@ -218,6 +240,7 @@ describe('the CLI, offline and through a daemon', () => {
     ['tools', '--json'],
     ['tools', '--agent', 'triage-bot', '--json'],
     ['tools', '--agent', 'triage-bot', '--service', 'github', '--json'],
+    ['tools', '--agent', 'triage-bot', '--service', 'openai', '--json'],
   ];
   let home: string;
   let served: Daemon | undefined;
@@ -259,12 +282,25 @@ describe('the CLI, offline and through a daemon', () => {
       const online = await runInProcess([...args, '--home', home]);
       expect(online.code).toBe(0);
       expect(online.stdout).toBe(offline[i]);
-      const tools = (JSON.parse(online.stdout) as { tools: { aliases?: unknown }[] }).tools;
-      expect(tools.length).toBeGreaterThan(0);
-      expect(tools.every((tool) => Array.isArray(tool.aliases))).toBe(true);
+      const listing = JSON.parse(online.stdout) as { tools: { aliases?: unknown }[]; proxy?: unknown };
+      expect(listing.tools.length + Object.keys(listing.proxy ?? {}).length).toBeGreaterThan(0);
+      expect(listing.tools.every((tool) => Array.isArray(tool.aliases))).toBe(true);
+      // An agent's listing has its proxy routes (a --service other than openai filters them out).
+      if (args.includes('--agent'))
+        expect(listing.proxy).toEqual(args.includes('github') ? {} : { openai: ['GET /models'] });
     }
-    // The two --agent listings asked the daemon; the whole catalog needs no home.
-    expect(throughDaemon).toHaveBeenCalledTimes(2);
+    // The three --agent listings asked the daemon; the whole catalog needs no home.
+    expect(throughDaemon).toHaveBeenCalledTimes(3);
     throughDaemon.mockRestore();
+    const text = await runInProcess([
+      'tools',
+      '--agent',
+      'triage-bot',
+      '--service',
+      'openai',
+      '--home',
+      home,
+    ]);
+    expect(text.stdout).toBe('PROXY SERVICE  ROUTE\nopenai         GET /models\n');
   }, 120_000);
 });

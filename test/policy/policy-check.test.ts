@@ -191,4 +191,34 @@ describe('keygate policy check', () => {
       notChecked: ['the rules against the catalog for agents.broken: it does not match the schema'],
     });
   });
+
+  it("lists each agent's proxy routes, in text and in JSON", async () => {
+    const file = join(dir, 'proxy.yaml');
+    await writeFile(
+      file,
+      `${SERVICES}  openai:
+    proxy: { base_url: "https://api.openai.com/v1", credential: openai, allow: ["GET /models", "POST /chat/**"] }
+  internal:
+    proxy: { base_url: "http://127.0.0.1:9000", credential: internal, allow: ["* /**"] }
+agents:
+  coder:
+    tools: [github_repo_get]
+    proxy: { openai: ["GET /models", "POST /chat/completions"], internal: ["GET /jobs/*"] }
+  triage:
+    tools: [github_repo_get]
+`,
+    );
+    const output = await policyCheckCommand({ file });
+    expect(output.exitCode).toBeUndefined();
+    expect((output.text ?? '').split('\n').slice(1)).toEqual([
+      'proxy routes:',
+      '  coder → proxy openai: GET /models, POST /chat/completions',
+      '  coder → proxy internal: GET /jobs/*',
+    ]);
+    expect(output.json).toMatchObject({
+      ok: true,
+      agents: ['coder', 'triage'],
+      proxy: { coder: { openai: ['GET /models', 'POST /chat/completions'], internal: ['GET /jobs/*'] } },
+    });
+  });
 });

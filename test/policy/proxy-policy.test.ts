@@ -515,8 +515,28 @@ agents:
     },
   );
 
-  it('denies a path that does not start with /', () => {
-    expect(engine.decideProxy(coder, 'internal', 'GET', 'x').allowed).toBe(false);
+  it.each([
+    ['x', 'it must start with /'],
+    ['/files/../admin', 'it has a .. segment'],
+    ['/files/./a', 'it has a . segment'],
+    ['/files//a', 'it has an empty segment (//)'],
+    ['/files/%2e%2e/admin', 'it holds an encoded ., / or \\'],
+    ['/files/a%2Fb', 'it holds an encoded ., / or \\'],
+    ['/files/a%5cb', 'it holds an encoded ., / or \\'],
+    ['/files/a\\b', 'it holds a control character, ?, # or \\'],
+    ['/files/a?b', 'it holds a control character, ?, # or \\'],
+    ['/files/a#b', 'it holds a control character, ?, # or \\'],
+    ['/files/a\nb', 'it holds a control character, ?, # or \\'],
+  ])('denies the path %j, which ** would otherwise absorb', (path, problem) => {
+    expect(engine.decideProxy(coder, 'openai', 'GET', path)).toEqual({
+      allowed: false,
+      reason: `the path ${JSON.stringify(path)} is not one routes can judge: ${problem}`,
+    });
+  });
+
+  it('still allows percent-escapes that change nothing structural under **', () => {
+    expect(engine.decideProxy(coder, 'openai', 'GET', '/files/a%20b/c').allowed).toBe(true);
+    expect(engine.decideProxy(coder, 'openai', 'GET', '/files/').allowed).toBe(true);
   });
 });
 
