@@ -1,15 +1,21 @@
 /**
  * What the call pipeline runs: a call an agent makes through keygate, and what the pipeline needs
- * to know about each kind of call. Only catalog tool calls exist today; a proxied HTTP request
- * becomes a second variant of `CallRequest` and `Call` with a `CallKind` of its own, and the
- * pipeline does not change.
+ * to know about each kind of call: a catalog tool call, or a proxied HTTP request (raw-HTTP proxy
+ * mode and `keygate_http_request`), each with a `CallKind` of its own.
  */
 import type { ApprovalGate, GatedCall, GateOutcome } from '../approvals/index.js';
 import type { AuditLog } from '../audit/index.js';
 import type { Catalog, ToolDefinition } from '../catalog/index.js';
 import type { KeygateError } from '../errors/index.js';
-import type { CallContext, CallResult, Executor, Scrubber } from '../executor/index.js';
-import type { CallerIdentity, Decision, PolicyEngine, RateLimiter, RateLimitRule } from '../policy/index.js';
+import type { CallContext, CallResult, Executor, HttpForwarder, Scrubber } from '../executor/index.js';
+import type {
+  CallerIdentity,
+  Decision,
+  PolicyEngine,
+  ProxyServiceConfig,
+  RateLimiter,
+  RateLimitRule,
+} from '../policy/index.js';
 import type { ArgumentsIdentity } from './call-identity.js';
 
 /** A tools/call as the agent sent it: nothing about it is checked yet. */
@@ -19,8 +25,29 @@ export interface ToolCallRequest {
   readonly args: Record<string, unknown>;
 }
 
+/**
+ * A request for a proxy service as the agent sent it (through `/proxy/<service>/…` or
+ * `keygate_http_request`): nothing about it is checked yet.
+ */
+export interface HttpCallRequest {
+  readonly kind: 'http';
+  readonly service: string;
+  readonly method: string;
+  /** The raw path and query after `/proxy/<service>` (checked by the SSRF guard's path check). */
+  readonly path: string;
+  /** The agent's headers, lower-case names (the forwarder drops its credentials and hop-by-hop ones). */
+  readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
+  readonly body?: Uint8Array;
+  /** `stream`: the answer streams back (the proxy route); `text`: read whole, bounded (MCP). */
+  readonly mode: 'stream' | 'text';
+  /** Query parameters that carried the agent's token. */
+  readonly dropParams?: readonly string[];
+  /** The agent's token: no header or parameter carrying it is sent upstream. */
+  readonly dropValues?: readonly string[];
+}
+
 /** What an agent asks keygate to do. */
-export type CallRequest = ToolCallRequest;
+export type CallRequest = ToolCallRequest | HttpCallRequest;
 
 /** A call of a catalog tool, with arguments the catalog has validated (and coerced). */
 export interface ToolCall {
@@ -29,8 +56,28 @@ export interface ToolCall {
   readonly args: Record<string, unknown>;
 }
 
+/** A proxied request whose route the guard has checked, to a declared proxy service. */
+export interface HttpCall {
+  readonly kind: 'http';
+  readonly service: ProxyServiceConfig;
+  /** Upper case. */
+  readonly method: string;
+  /** The checked upstream path relative to the base URL, starting with `/`, without query. */
+  readonly path: string;
+  /** The checked query, without `?`. */
+  readonly query: string;
+  readonly headers: HttpCallRequest['headers'];
+  readonly body: Uint8Array;
+  readonly bodySha256: string;
+  readonly mode: HttpCallRequest['mode'];
+  /** Where a client reaches the service (`/proxy/<service>`), for redirects pointing under it. */
+  readonly proxyPrefix: string;
+  readonly dropParams: readonly string[];
+  readonly dropValues: readonly string[];
+}
+
 /** A request the pipeline has resolved: what it names, and whether its input is valid. */
-export type Call = ToolCall;
+export type Call = ToolCall | HttpCall;
 
 /** What a request names, under the name audit rows give it. */
 export type Resolution<C extends Call> =
@@ -38,7 +85,8 @@ export type Resolution<C extends Call> =
   | { readonly kind: 'unknown'; readonly name: string; readonly reason: string }
   /** Something keygate offers, asked for with input it refuses (audited without arguments). */
   | { readonly kind: 'invalid'; readonly name: string; readonly error: KeygateError }
-  | { readonly kind: 'call'; readonly name: string; readonly call: C };
+  /** `route`: the proxied request's `METHOD /path`, kept in audit rows' route column. */
+  | { readonly kind: 'call'; readonly name: string; readonly route?: string; readonly call: C };
 
 /** What the pipeline asks of one kind of call; it never looks inside a call itself. */
 export interface CallKind<R extends CallRequest, C extends Call> {
@@ -77,6 +125,8 @@ export interface PipelineDeps {
   readonly rateLimiter: RateLimiter;
   readonly audit: AuditLog;
   readonly executor: Executor;
+  /** Sends proxied requests; without it, proxied requests fail closed. */
+  readonly forwarder?: HttpForwarder;
   /** Where calls that need a human's approval wait for one. */
   readonly approvals: ApprovalGate;
 }

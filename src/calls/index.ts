@@ -3,6 +3,16 @@
  * policy → rate limit → approval → audit intent → execute → audit outcome), the calls it takes,
  * and their identity (arguments hash and redacted form).
  */
-export type { Call, CallOutcome, CallRequest, PipelineDeps, ToolCall, ToolCallRequest } from './call.js';
+export type {
+  Call,
+  CallOutcome,
+  CallRequest,
+  HttpCall,
+  HttpCallRequest,
+  PipelineDeps,
+  ToolCall,
+  ToolCallRequest,
+} from './call.js';
 export { type ArgumentsIdentity, redactArguments, toolCallIdentity } from './call-identity.js';
+export { MAX_HTTP_TEXT, proxyToolName } from './http-call.js';
 export { PLAIN_EXCHANGE, runCall } from './pipeline.js';

@@ -13,6 +13,7 @@ import { Scrubber } from '../executor/index.js';
 import type { CallerIdentity } from '../policy/index.js';
 import type { Call, CallKind, CallOutcome, CallRequest, PipelineDeps } from './call.js';
 import type { ArgumentsIdentity } from './call-identity.js';
+import { httpCalls } from './http-call.js';
 import { toolCalls } from './tool-call.js';
 
 /** A request that cannot be asked anything: only out-of-band approval reaches its human. */
@@ -23,6 +24,8 @@ interface AuditBase {
   readonly agent: string;
   readonly tokenId: string;
   readonly tool: string;
+  /** A proxied request's `METHOD /path`. */
+  readonly route?: string;
   readonly policyVersion: string;
 }
 
@@ -36,6 +39,8 @@ export function runCall(
   switch (request.kind) {
     case 'tool':
       return run(toolCalls, deps, caller, request, exchange);
+    case 'http':
+      return run(httpCalls, deps, caller, request, exchange);
   }
 }
 
@@ -49,7 +54,7 @@ async function run<R extends CallRequest, C extends Call>(
   const policy = deps.policy();
   try {
     const found = kind.resolve(deps, request);
-    const base: AuditBase = {
+    let base: AuditBase = {
       agent: caller.agent,
       tokenId: caller.tokenId,
       tool: found.name,
@@ -61,6 +66,7 @@ async function run<R extends CallRequest, C extends Call>(
     }
     if (found.kind === 'invalid') return await refuse(deps, base, found.error, 'denied');
     const { call } = found;
+    if (found.route) base = { ...base, route: found.route };
     const identity = kind.identify(call);
     const decision = kind.decide(policy, caller, call);
     if (!decision.allowed)
@@ -140,11 +146,29 @@ async function execute<R extends CallRequest, C extends Call>(
         scrubber = used;
       },
     });
-    recordOutcome(
-      deps,
-      { ...recorded, decision: 'completed', upstreamStatus: result.status, bytes: result.bytes },
-      started,
-    );
+    if (result.stream) {
+      // A streamed answer is over when its body has passed: only then are its bytes known.
+      void result.stream.finished.then(({ bytes, truncated }) =>
+        recordOutcome(
+          deps,
+          truncated
+            ? {
+                ...recorded,
+                decision: 'failed',
+                reason: 'upstream.error',
+                upstreamStatus: result.status,
+                bytes,
+              }
+            : { ...recorded, decision: 'completed', upstreamStatus: result.status, bytes },
+          started,
+        ),
+      );
+    } else
+      recordOutcome(
+        deps,
+        { ...recorded, decision: 'completed', upstreamStatus: result.status, bytes: result.bytes },
+        started,
+      );
     return { kind: 'done', result, scrubber };
   } catch (error) {
     const status = isKeygateError(error) ? (error.details.status as number | undefined) : undefined;

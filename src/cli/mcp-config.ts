@@ -5,7 +5,7 @@ import { homePaths, keygateCommand, PACKAGE_ROOT, resolveHome } from '../config/
 import { KeygateError } from '../errors/index.js';
 import { daemonUrl } from './daemon-url.js';
 import type { CommandOutput } from './output.js';
-import { requirePolicyAgent } from './policy-agents.js';
+import { proxyServicesOf, requirePolicyAgent } from './policy-agents.js';
 
 export const CLIENTS = ['claude-desktop', 'claude-code', 'cursor', 'vscode'] as const;
 
@@ -45,9 +45,33 @@ export async function mcpConfigCommand(options: {
     home,
     taskToken: keygateCommand(options.home)(`agent token ${agent} --ttl 8h`),
   });
+  // An SDK reaches a proxy service through its base URL, with the agent's token as its key.
+  const proxy = Object.fromEntries(
+    (await proxyServicesOf(homePaths(home), agent)).map((service) => [
+      service,
+      { baseUrl: `${daemon.url}/proxy/${service}`, apiKey: '<the kg_ token of this agent>' },
+    ]),
+  );
+  const proxyLines = Object.entries(proxy).map(([service, { baseUrl }]) => {
+    const prefix = service.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
+    return `#   ${prefix}_BASE_URL=${baseUrl} ${prefix}_API_KEY=kg_…`;
+  });
   return {
-    json: { client, agent, file: where, config },
-    text: [`# ${where}`, JSON.stringify(config, null, 2), '', `# ${note}`].join('\n'),
+    json: { client, agent, file: where, config, ...(proxyLines.length > 0 ? { proxy } : {}) },
+    text: [
+      `# ${where}`,
+      JSON.stringify(config, null, 2),
+      '',
+      `# ${note}`,
+      ...(proxyLines.length > 0
+        ? [
+            '',
+            '# Raw-HTTP proxy: point an SDK at its service through keygate, the agent token as its API key',
+            '# (e.g. OPENAI_BASE_URL and OPENAI_API_KEY for the openai client):',
+            ...proxyLines,
+          ]
+        : []),
+    ].join('\n'),
   };
 }
 

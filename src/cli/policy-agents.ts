@@ -43,3 +43,20 @@ export async function requirePolicyAgent(paths: HomePaths, agent: string): Promi
     { details: { agent } },
   );
 }
+
+/**
+ * The proxy services agent `agent` has routes on (`agents.<agent>.proxy`), as `keygate.yaml`
+ * says; empty when it has none or the file does not parse (the policy checks say why).
+ */
+export async function proxyServicesOf(paths: HomePaths, agent: string): Promise<string[]> {
+  try {
+    const doc = parse(await readFile(paths.policy, 'utf8')) as {
+      agents?: Record<string, { proxy?: Record<string, unknown> } | null>;
+    } | null;
+    const entry = doc?.agents && Object.hasOwn(doc.agents, agent) ? doc.agents[agent] : undefined;
+    const proxy = entry?.proxy;
+    return proxy && typeof proxy === 'object' ? Object.keys(proxy) : [];
+  } catch {
+    return [];
+  }
+}

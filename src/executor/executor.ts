@@ -8,6 +8,7 @@ import type { Catalog, ToolDefinition } from '../catalog/index.js';
 import { KeygateError } from '../errors/index.js';
 import type { Credential, CredentialProvider } from './credential.js';
 import { DEFAULT_LIMITS, HttpClient, type HttpLimits, type UpstreamResponse } from './http-client.js';
+import type { ForwardedResponse } from './http-forwarder.js';
 import type { OutgoingRequest } from './outgoing-request.js';
 import { buildRequest } from './request-builder.js';
 import { Scrubber } from './scrubber.js';
@@ -44,6 +45,11 @@ export interface CallResult {
   /** Bytes of the upstream body (as far as known). */
   readonly bytes: number;
   readonly truncated: boolean;
+  /**
+   * A proxied answer that streams (raw-HTTP proxy mode): `text` is empty, the body is read from
+   * here, already scrubbed chunk by chunk, and `finished` says when it has passed.
+   */
+  readonly stream?: ForwardedResponse;
 }
 
 export const DEFAULT_MAX_RESULT_CHARS = 50_000;

@@ -16,6 +16,18 @@ export {
 } from './executor.js';
 export { encodeForm, flattenFormValue } from './form-encoder.js';
 export { DEFAULT_LIMITS, type HttpLimits } from './http-client.js';
+export {
+  DEFAULT_FORWARD_LIMITS,
+  type ForwardContext,
+  type ForwardedResponse,
+  type ForwardLimits,
+  type ForwardRequest,
+  HttpForwarder,
+  type HttpForwarderOptions,
+  outgoingHeaders,
+  upstreamUrl,
+} from './http-forwarder.js';
 export type { OutgoingRequest } from './outgoing-request.js';
 export { buildRequest } from './request-builder.js';
 export { REDACTED, Scrubber } from './scrubber.js';
+export { StreamScrubber } from './stream-scrubber.js';

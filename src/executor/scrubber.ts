@@ -181,6 +181,14 @@ export class Scrubber {
     return redact(text, this.#ranges(text));
   }
 
+  /**
+   * Where forms of a secret occur in `text`, as sorted and merged `[start, end)` ranges of its
+   * characters (what `scrub` replaces): the streaming scrubber decides from them what is safe to send.
+   */
+  matches(text: string): [number, number][] {
+    return merge(this.#ranges(text));
+  }
+
   /** Whether `text` holds a form of a secret. */
   finds(text: string): boolean {
     return this.#ranges(text).length > 0;
@@ -517,6 +525,18 @@ function collect(text: string, form: string, ranges: [number, number][], chain: 
     for (let i = chain.length - 1; i >= 0; i--) range = chain[i]!.original(range[0], range[1]);
     ranges.push(range);
   }
+}
+
+/** `ranges` sorted, with overlapping ones joined. */
+function merge(ranges: [number, number][]): [number, number][] {
+  ranges.sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const [start, end] of ranges) {
+    const last = merged[merged.length - 1];
+    if (last && start < last[1]) last[1] = Math.max(last[1], end);
+    else merged.push([start, end]);
+  }
+  return merged;
 }
 
 function redact(text: string, ranges: [number, number][]): string {

@@ -5,6 +5,7 @@
 
 export { agentToolHandlers, runToolCall } from './agent-tools.js';
 export { answersOf, inputRequiredResult } from './approval-questions.js';
+export { HTTP_REQUEST_TOOL, httpRequestTool, runHttpRequestTool } from './http-request-tool.js';
 export {
   createMcpHttpHandler,
   MAX_SESSIONS_PER_TOKEN,

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
 import { LocalAdmin } from '../admin/index.js';
 import { type AgentIdentity, AgentRegistry, type TokenRefusal } from '../agents/index.js';
 import { type Approvals, startApprovals } from '../approvals/index.js';
@@ -13,7 +14,13 @@ import type { PipelineDeps } from '../calls/index.js';
 import type { Catalog } from '../catalog/index.js';
 import { type KeygateCommand, VERSION } from '../config/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
-import { type CredentialProvider, Executor, type ExecutorOptions } from '../executor/index.js';
+import {
+  type CredentialProvider,
+  Executor,
+  type ExecutorOptions,
+  type ForwardLimits,
+  HttpForwarder,
+} from '../executor/index.js';
 import {
   agentToolHandlers,
   createMcpHttpHandler,
@@ -22,12 +29,14 @@ import {
   type McpHttpOptions,
 } from '../mcp/index.js';
 import { type PolicyEngine, PolicyHolder, RateLimiter, type ReloadResult } from '../policy/index.js';
+import { guardedDispatcher } from '../proxy/index.js';
 import type { Store } from '../store/index.js';
 import type { Vault } from '../vault/index.js';
 import { handleAdmin } from './admin-api.js';
 import { sendApprovalPage } from './approval-page.js';
 import { sendHomePage } from './home-page.js';
 import { sendError, sendJson } from './http-errors.js';
+import { handleProxy } from './proxy-route.js';
 import { allowedHostnames, bearerToken, guardRequest } from './request-guard.js';
 
 export { VERSION };
@@ -59,6 +68,8 @@ export interface GatewayOptions {
   readonly baseUrls?: ExecutorOptions['baseUrls'];
   /** How long a call without a progress token waits out of band for a decision. */
   readonly silentWaitMs?: number;
+  /** Bounds of proxied requests (defaults: DEFAULT_FORWARD_LIMITS). */
+  readonly proxyLimits?: Partial<ForwardLimits>;
   /** Limits and clock of the /mcp sessions (defaults: the daemon's). */
   readonly mcp?: McpHttpOptions;
 }
@@ -112,10 +123,11 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   const policy: PolicySource = holder ?? (options.policy as PolicySource);
   const audit = new AuditLog(store);
   const agents = new AgentRegistry(store);
+  const credentials =
+    options.credentials ?? vault.credentialProvider(({ service }) => policy.current.credentialFor(service));
   const executor = new Executor({
     catalog,
-    credentials:
-      options.credentials ?? vault.credentialProvider(({ service }) => policy.current.credentialFor(service)),
+    credentials,
     baseUrls: options.baseUrls ?? ((service) => policy.current.baseUrlFor(service)),
     selfAddresses: () => listenerOf(options.publicUrl()),
     userAgent: `keygate/${VERSION}`,
@@ -132,12 +144,19 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     await executor.close();
     throw error;
   });
+  const dispatchers = proxyDispatchers(() => listenerOf(options.publicUrl()));
+  const forwarder = new HttpForwarder({
+    credentials,
+    dispatcherFor: dispatchers.dispatcherFor,
+    ...(options.proxyLimits ? { limits: options.proxyLimits } : {}),
+  });
   const calls: PipelineDeps = {
     catalog,
     policy: () => policy.current,
     rateLimiter: new RateLimiter(store),
     audit,
     executor,
+    forwarder,
     approvals: approvals.gate,
   };
   const mcp = createMcpHttpHandler<AgentIdentity>(
@@ -165,7 +184,15 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   });
 
   const instance = randomUUID();
-  const route = router({ allowed: allowedHostnames(options.host), instance, policy, agents, mcp, admin });
+  const route = router({
+    allowed: allowedHostnames(options.host),
+    instance,
+    policy,
+    agents,
+    mcp,
+    admin,
+    proxy: { agents, calls, credentials },
+  });
   holder?.watch();
   const pruner = setInterval(() => void calls.rateLimiter.prune().catch(() => undefined), 3_600_000);
   pruner.unref();
@@ -201,6 +228,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
         await mcp.close();
         await audit.drain();
         await executor.close();
+        await dispatchers.close();
       })();
       return closing;
     },
@@ -215,10 +243,37 @@ interface Routed {
   readonly agents: AgentRegistry;
   readonly mcp: McpHttpHandler<AgentIdentity>;
   readonly admin: LocalAdmin;
+  readonly proxy: Parameters<typeof handleProxy>[2];
+}
+
+/**
+ * The SSRF guard's dispatchers for proxied requests, one per `private_ok` list (a policy reload
+ * may bring new ones); each refuses keygate's own listener.
+ */
+function proxyDispatchers(selfAddresses: () => { address: string; port: number }[]): {
+  dispatcherFor: (privateOk: readonly string[]) => Dispatcher;
+  close: () => Promise<void>;
+} {
+  const made = new Map<string, Dispatcher>();
+  return {
+    dispatcherFor(privateOk) {
+      const key = JSON.stringify([...privateOk].sort());
+      let dispatcher = made.get(key);
+      if (!dispatcher) {
+        dispatcher = guardedDispatcher({ allowPrivateHosts: privateOk, selfAddresses });
+        made.set(key, dispatcher);
+      }
+      return dispatcher;
+    },
+    async close() {
+      await Promise.all([...made.values()].map((dispatcher) => dispatcher.close()));
+      made.clear();
+    },
+  };
 }
 
 /** The routes: /healthz, the home page, approval pages, /mcp (agent token), /api/… (admin token). */
-function router({ allowed, instance, policy, agents, mcp, admin }: Routed) {
+function router({ allowed, instance, policy, agents, mcp, admin, proxy }: Routed) {
   return async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const refused = guardRequest(req, allowed);
     if (refused) throw new KeygateError('forbidden', refused);
@@ -235,6 +290,8 @@ function router({ allowed, instance, policy, agents, mcp, admin }: Routed) {
     // The approval page holds nothing: it asks for the admin token and then uses /api.
     if (req.method === 'GET' && url.pathname.startsWith('/approvals/'))
       return sendApprovalPage(res, url.pathname);
+    // The proxy finds the agent's token in whichever slot its SDK puts the upstream key.
+    if (url.pathname.startsWith('/proxy/')) return handleProxy(req, res, proxy);
     const token = bearerToken(req);
     if (url.pathname === '/mcp') {
       if (!token) throw unauthorized('missing', 'an agent token is required (Authorization: Bearer kg_...)');

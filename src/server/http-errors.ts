@@ -17,6 +17,18 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   'approval.not_pending': 409,
   'approval.expired': 409,
   'auth.unauthorized': 401,
+  // Outcomes of proxied requests (raw-HTTP proxy mode), answered as HTTP statuses SDKs know.
+  'policy.denied': 403,
+  'policy.rate_limited': 429,
+  'approval.pending': 428,
+  'approval.denied': 403,
+  'approval.refused': 403,
+  'executor.bad_request': 400,
+  'executor.no_credential': 502,
+  'executor.network': 502,
+  'executor.redirect_refused': 502,
+  'executor.timeout': 504,
+  'upstream.error': 502,
   'store.locked': 503,
   'audit.unavailable': 503,
   'proxy.refused': 400,
@@ -60,7 +72,11 @@ export function sendError(res: ServerResponse, error: unknown): void {
       res,
       status,
       { error: { code: error.code, message: error.message, ...error.details } },
-      status === 401 ? { 'www-authenticate': bearerChallenge(error) } : {},
+      status === 401
+        ? { 'www-authenticate': bearerChallenge(error) }
+        : status === 429 && typeof error.details.retryAfterMs === 'number'
+          ? { 'retry-after': String(Math.ceil(error.details.retryAfterMs / 1000)) }
+          : {},
     );
     return;
   }

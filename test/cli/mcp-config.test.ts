@@ -44,7 +44,8 @@ async function config(flags: McpConfigFlags, env: Record<string, string> = {}): 
 async function policyHome(): Promise<string> {
   const home = await mkdtemp(join(tmpdir(), 'keygate-mcp-config-'));
   const agents = ['bot', 'triage-bot', 'billing-bot'].map((name) => `  ${name}:\n    tools: []\n`).join('');
-  await writeFile(join(home, 'keygate.yaml'), `agents:\n${agents}`);
+  const proxied = '  coder:\n    proxy:\n      openai: ["GET /models"]\n';
+  await writeFile(join(home, 'keygate.yaml'), `agents:\n${agents}${proxied}`);
   return home;
 }
 
@@ -52,6 +53,26 @@ describe('keygate mcp-config', () => {
   let home: string;
   beforeAll(async () => {
     home = await policyHome();
+  });
+
+  it("shows the base URL and key an SDK needs for each of the agent's proxy services", async () => {
+    const { code, stdout } = await mcpConfig(
+      { client: 'claude-code', agent: 'coder', home },
+      { KEYGATE_PORT: '9123' },
+      false,
+    );
+    expect(code).toBe(0);
+    expect(stdout).toContain('OPENAI_BASE_URL=http://127.0.0.1:9123/proxy/openai OPENAI_API_KEY=kg_…');
+    const json = await mcpConfig({ client: 'claude-code', agent: 'coder', home }, { KEYGATE_PORT: '9123' });
+    expect(JSON.parse(json.stdout).proxy).toEqual({
+      openai: { baseUrl: 'http://127.0.0.1:9123/proxy/openai', apiKey: '<the kg_ token of this agent>' },
+    });
+    const plain = await mcpConfig(
+      { client: 'claude-code', agent: 'bot', home },
+      { KEYGATE_PORT: '9123' },
+      false,
+    );
+    expect(plain.stdout).not.toContain('/proxy/');
   });
 
   it('uses KEYGATE_PORT when no daemon runs', async () => {

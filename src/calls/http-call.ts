@@ -1,0 +1,222 @@
+/**
+ * Proxied HTTP requests (raw-HTTP proxy mode and `keygate_http_request`): the service's base URL
+ * replaces the catalog, the checked route replaces the schema. A request is known — to policy,
+ * audit and approvals — by its method, path, query and the SHA-256 of its body: an approval binds
+ * to exactly those, so a changed body needs a new one. The body itself is never in an audit row.
+ */
+import { createHash } from 'node:crypto';
+import { argsHash, REDACTED_VALUE } from '../audit/index.js';
+import type { ToolDefinition } from '../catalog/index.js';
+import { isKeygateError, KeygateError } from '../errors/index.js';
+import type { CallResult, ForwardedResponse } from '../executor/index.js';
+import { checkProxyPath } from '../proxy/index.js';
+import type { CallKind, HttpCall, HttpCallRequest } from './call.js';
+
+/** Methods a proxied request may use (CONNECT and TRACE never: they are not API calls). */
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+/** Body characters an approver is shown in the approval's arguments (the hash binds all of it). */
+const BODY_SHOWN = 4000;
+/** Text a `keygate_http_request` result shows at most. */
+export const MAX_HTTP_TEXT = 50_000;
+const SENSITIVE_PARAM =
+  /(token|secret|passw(or)?d|api[_-]?key|key|authorization|credential|signature|sig|auth)/i;
+
+/** The name audit rows and rate limits give calls to `service`'s proxy. */
+export function proxyToolName(service: string): string {
+  return `proxy:${service}`;
+}
+
+/**
+ * What an approver is shown, and what approvals and audit rows are bound to: a ToolDefinition
+ * naming the route, so the approval summary says "service: METHOD /path (risk)".
+ */
+function routeDefinition(service: string, method: string, path: string): ToolDefinition {
+  const read = method === 'GET' || method === 'HEAD';
+  return {
+    name: proxyToolName(service),
+    aliases: [],
+    service,
+    description: `${method} ${path} through keygate's proxy`,
+    risk: read ? 'read' : 'write',
+    annotations: {
+      readOnlyHint: read,
+      destructiveHint: method === 'DELETE',
+      idempotentHint: read,
+      openWorldHint: true,
+    },
+    operation: { method: method.toLowerCase(), path, operationId: `${method} ${path}` },
+    inputSchema: { type: 'object', properties: {} },
+    bindings: [],
+    headers: {},
+    bodyEncoding: 'none',
+    sensitiveArguments: [],
+    unions: new Map(),
+  };
+}
+
+/**
+ * The arguments an approval of `call` stores and binds to, and whose hash is its identity:
+ * method, path, query and the body's SHA-256, plus the body as an approver reads it (a function
+ * of the body, so it adds nothing to bind to, but the human sees what is sent).
+ */
+function bound(call: HttpCall): Record<string, unknown> {
+  const shown = bodyShown(call.body);
+  return {
+    method: call.method,
+    path: call.path,
+    query: call.query,
+    body_sha256: call.bodySha256,
+    ...(shown === undefined ? {} : { body: shown }),
+  };
+}
+
+/** The query with the values of parameters whose names look secret replaced. */
+function redactedQuery(query: string): string {
+  return query
+    .split('&')
+    .filter((pair) => pair.length > 0)
+    .map((pair) => {
+      const at = pair.indexOf('=');
+      const name = at < 0 ? pair : pair.slice(0, at);
+      return at >= 0 && SENSITIVE_PARAM.test(name) ? `${name}=${REDACTED_VALUE}` : pair;
+    })
+    .join('&');
+}
+
+/** The body as an approver reads it: text up to BODY_SHOWN characters, else a note. */
+function bodyShown(body: Uint8Array): string | undefined {
+  if (body.length === 0) return undefined;
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(body);
+  if (text.includes('\uFFFD')) return `(${body.length} bytes of binary data)`;
+  return text.length <= BODY_SHOWN ? text : `${text.slice(0, BODY_SHOWN)}… [cut: ${text.length} characters]`;
+}
+
+export const httpCalls: CallKind<HttpCallRequest, HttpCall> = {
+  resolve(deps, request) {
+    const name = proxyToolName(request.service);
+    const service = deps.policy().proxyService(request.service);
+    if (!service) return { kind: 'unknown', name, reason: `no proxy service ${request.service}` };
+    try {
+      const method = request.method.toUpperCase();
+      if (!METHODS.has(method))
+        throw new KeygateError('request.invalid', `method ${request.method} cannot be proxied`);
+      const { path, query } = checkProxyPath(request.path);
+      const body = request.body ?? new Uint8Array();
+      const call: HttpCall = {
+        kind: 'http',
+        service,
+        method,
+        path,
+        query,
+        headers: request.headers,
+        body,
+        bodySha256: createHash('sha256').update(body).digest('hex'),
+        mode: request.mode,
+        proxyPrefix: `/proxy/${request.service}`,
+        dropParams: request.dropParams ?? [],
+        dropValues: request.dropValues ?? [],
+      };
+      return { kind: 'call', name, route: `${method} ${path}`, call };
+    } catch (error) {
+      if (!isKeygateError(error)) throw error;
+      return { kind: 'invalid', name, error };
+    }
+  },
+  identify: (call) => ({
+    argsHash: argsHash(bound(call)),
+    argsRedacted: {
+      method: call.method,
+      path: call.path,
+      query: redactedQuery(call.query),
+      body_sha256: call.bodySha256,
+      body_bytes: call.body.length,
+    },
+  }),
+  decide: (policy, caller, call) => policy.decideProxy(caller, call.service.name, call.method, call.path),
+  rateLimits: (policy, caller, call) => policy.rateLimitsFor(caller.agent, proxyToolName(call.service.name)),
+  approvalSubject: (call) => ({
+    definition: routeDefinition(call.service.name, call.method, call.path),
+    args: bound(call),
+  }),
+  // The approval is bound to this call's hash (method, path, query, body hash): the call in hand
+  // is the one approved, byte for byte, so it runs as it is.
+  approved: (call) => call,
+  async execute(deps, call, context) {
+    // A gateway without a forwarder (tests of tool calls only) proxies nothing: fail closed.
+    if (!deps.forwarder) throw new KeygateError('internal', 'this gateway has no proxy forwarder');
+    const response = await deps.forwarder.send(
+      {
+        method: call.method,
+        baseUrl: call.service.baseUrl,
+        path: call.path,
+        query: call.query,
+        headers: call.headers,
+        body: call.body,
+        proxyPrefix: call.proxyPrefix,
+        dropParams: call.dropParams,
+        dropValues: call.dropValues,
+      },
+      {
+        service: call.service.name,
+        tool: proxyToolName(call.service.name),
+        privateOk: call.service.privateOk,
+        ...(context.agent ? { agent: context.agent } : {}),
+        ...(context.onScrubber ? { onScrubber: context.onScrubber } : {}),
+      },
+    );
+    return call.mode === 'stream' ? streamed(response) : await asText(response);
+  },
+};
+
+/** A streaming result: the pipeline records its outcome once the body has passed. */
+function streamed(response: ForwardedResponse): CallResult {
+  return {
+    status: response.status,
+    text: '',
+    bytes: 0,
+    truncated: false,
+    stream: response,
+  };
+}
+
+/** The whole answer as text for a tool result, bounded; an upstream error status is a failure. */
+async function asText(response: ForwardedResponse): Promise<CallResult> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let truncated = false;
+  const iterator = response.body[Symbol.asyncIterator]();
+  try {
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+      chunks.push(next.value);
+      size += next.value.length;
+      if (size > MAX_HTTP_TEXT * 4) {
+        truncated = true;
+        break;
+      }
+    }
+  } finally {
+    await iterator.return?.(undefined);
+  }
+  const { bytes } = await response.finished;
+  let text = Buffer.concat(chunks).toString('utf8');
+  if (truncated || text.length > MAX_HTTP_TEXT) {
+    truncated = true;
+    text = `${text.slice(0, MAX_HTTP_TEXT)}\n\n[keygate: response truncated at ${MAX_HTTP_TEXT} characters]`;
+  }
+  if (response.status >= 400) {
+    throw new KeygateError(
+      'upstream.error',
+      `the upstream answered HTTP ${response.status}: ${text.slice(0, 500)}`,
+      {
+        details: { status: response.status },
+      },
+    );
+  }
+  const type = response.headers['content-type'];
+  return {
+    status: response.status,
+    text: `HTTP ${response.status}${type ? ` (${type})` : ''}\n\n${text}`,
+    bytes,
+    truncated,
+  };
+}

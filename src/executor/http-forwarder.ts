@@ -1,0 +1,355 @@
+/**
+ * The raw-HTTP proxy's executor step: one proxied request, already authorised, sent to the
+ * service's base URL with the real credential and none of the agent's, through the dispatcher
+ * its caller gives (the SSRF guard's), and its answer streamed back scrubbed.
+ *
+ * Request hygiene: the agent's credentials (Authorization, Proxy-Authorization, x-api-key,
+ * Cookie, X-Keygate-Token, the token's query parameter, and any header or parameter carrying the
+ * agent's token), hop-by-hop headers (Connection and the ones it names, Keep-Alive, TE, Trailer,
+ * Transfer-Encoding, Upgrade, Proxy-*), Host, Forwarded, X-Forwarded-* and X-Real-IP are dropped;
+ * `Accept-Encoding: identity` is asked for so scrubbing sees plain bytes (a compressed answer
+ * anyway is decoded here). Response hygiene: hop-by-hop headers, Content-Length (scrubbing may
+ * change the length) and Set-Cookie (a session upstream is keygate's credential's, never the
+ * agent's) are dropped; every other header value is scrubbed. Redirects are never followed: the
+ * caller gets them, with `Location` scrubbed, and rewritten to the proxy when it points under the
+ * base URL (so a client following it comes back through keygate, not to the upstream with its
+ * keygate token).
+ */
+import type { Readable } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { type Dispatcher, request } from 'undici';
+import { KeygateError } from '../errors/index.js';
+import type { Credential, CredentialProvider } from './credential.js';
+import type { OutgoingRequest } from './outgoing-request.js';
+import { Scrubber } from './scrubber.js';
+import { StreamScrubber } from './stream-scrubber.js';
+
+/** Bounds of one proxied exchange. */
+export interface ForwardLimits {
+  /** Bytes of request body accepted at most. */
+  readonly maxRequestBytes: number;
+  /** Bytes of (decoded) response body passed at most; beyond it the response is cut off. */
+  readonly maxResponseBytes: number;
+  /** Time until the upstream's response headers. */
+  readonly headersTimeoutMs: number;
+  /** Longest silence between two chunks of the response body. */
+  readonly idleTimeoutMs: number;
+  /** Time for the whole exchange, streamed body included. */
+  readonly totalTimeoutMs: number;
+}
+
+export const DEFAULT_FORWARD_LIMITS: ForwardLimits = {
+  maxRequestBytes: 10 * 1024 * 1024,
+  maxResponseBytes: 50 * 1024 * 1024,
+  headersTimeoutMs: 60_000,
+  idleTimeoutMs: 120_000,
+  // LLM streams can run for minutes; the idle bound catches a stalled one first.
+  totalTimeoutMs: 600_000,
+};
+
+/** One proxied request, after policy: where it goes and what the agent sent. */
+export interface ForwardRequest {
+  readonly method: string;
+  /** The service's `base_url`: the only source of the host. */
+  readonly baseUrl: string;
+  /** The checked upstream path relative to the base URL, starting with `/`. */
+  readonly path: string;
+  /** The checked query, without `?` (may be empty). */
+  readonly query: string;
+  /** The agent's headers, lower-case names. */
+  readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
+  readonly body?: Uint8Array;
+  /** The prefix a client reaches this service at (`/proxy/<service>`), for rewritten redirects. */
+  readonly proxyPrefix: string;
+  /** Query parameters that carried the agent's token (dropped). */
+  readonly dropParams?: readonly string[];
+  /** Values (the agent's token) that no header or parameter sent upstream may contain. */
+  readonly dropValues?: readonly string[];
+}
+
+/** The upstream's answer, streaming: headers cleaned and scrubbed, body scrubbed as it passes. */
+export interface ForwardedResponse {
+  readonly status: number;
+  readonly headers: Record<string, string | string[]>;
+  readonly body: AsyncIterable<Buffer>;
+  /** Resolves once the body has been passed on (or stopped): bytes read from upstream. */
+  readonly finished: Promise<{ readonly bytes: number; readonly truncated: boolean }>;
+}
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+/** The agent's credentials and what names its network position: never sent upstream. */
+const DROPPED_REQUEST = new Set([
+  'host',
+  'authorization',
+  'cookie',
+  'x-api-key',
+  'x-keygate-token',
+  'forwarded',
+  'x-real-ip',
+  'content-length',
+  'accept-encoding',
+  // undici refuses it, and keygate buffers the body anyway.
+  'expect',
+]);
+const DROPPED_RESPONSE = new Set(['content-length', 'set-cookie', 'set-cookie2']);
+
+/** Headers named by `Connection` (hop-by-hop too, RFC 9110 section 7.6.1). */
+function connectionNamed(value: string | readonly string[] | undefined): Set<string> {
+  const text = Array.isArray(value) ? value.join(',') : ((value as string | undefined) ?? '');
+  return new Set(
+    text
+      .split(',')
+      .map((name) => name.trim().toLowerCase())
+      .filter(Boolean),
+  );
+}
+
+function isHopByHop(name: string, named: Set<string>): boolean {
+  return HOP_BY_HOP.has(name) || named.has(name) || name.startsWith('proxy-');
+}
+
+/** The headers sent upstream: the agent's, without anything the module comment lists. */
+export function outgoingHeaders(
+  incoming: ForwardRequest['headers'],
+  dropValues: readonly string[] = [],
+): Record<string, string> {
+  const named = connectionNamed(incoming.connection);
+  const out: Record<string, string> = {};
+  for (const [raw, value] of Object.entries(incoming)) {
+    const name = raw.toLowerCase();
+    if (value === undefined || DROPPED_REQUEST.has(name) || isHopByHop(name, named)) continue;
+    if (name.startsWith('x-forwarded-')) continue;
+    const joined = Array.isArray(value) ? value.join(', ') : (value as string);
+    if (dropValues.some((secret) => secret.length > 0 && joined.includes(secret))) continue;
+    out[name] = joined;
+  }
+  out['accept-encoding'] = 'identity';
+  return out;
+}
+
+/** The upstream URL: base URL + checked path + the query without the agent's token. */
+export function upstreamUrl(
+  request: Pick<ForwardRequest, 'baseUrl' | 'path' | 'query' | 'dropParams' | 'dropValues'>,
+): URL {
+  const base = new URL(request.baseUrl);
+  const basePath = base.pathname.replace(/\/+$/, '');
+  if (!request.path.startsWith('/'))
+    throw new KeygateError('executor.bad_request', 'the proxied path must start with /');
+  const drop = new Set(request.dropParams ?? []);
+  const pairs = request.query
+    .split('&')
+    .filter((pair) => pair.length > 0)
+    .filter((pair) => {
+      const name = decodeParam(pair.split('=')[0] ?? '');
+      const value = decodeParam(pair.slice(pair.indexOf('=') + 1));
+      return (
+        !drop.has(name) &&
+        !(request.dropValues ?? []).some((secret) => secret.length > 0 && value.includes(secret))
+      );
+    });
+  const url = new URL(
+    `${base.origin}${basePath}${request.path}${pairs.length > 0 ? `?${pairs.join('&')}` : ''}`,
+  );
+  // Defence in depth: the route checked the path; the host and base path cannot have moved.
+  if (url.origin !== base.origin || !`${url.pathname}/`.startsWith(`${basePath}/`))
+    throw new KeygateError('executor.bad_request', 'the proxied path leaves the base URL');
+  return url;
+}
+
+function decodeParam(text: string): string {
+  try {
+    return decodeURIComponent(text.replaceAll('+', ' '));
+  } catch {
+    return text;
+  }
+}
+
+export interface HttpForwarderOptions {
+  readonly credentials: CredentialProvider;
+  /** The dispatcher a request to a service with these `private_ok` hosts goes through (the guard's). */
+  readonly dispatcherFor: (privateOk: readonly string[]) => Dispatcher;
+  readonly limits?: Partial<ForwardLimits>;
+}
+
+/** Who sends one proxied request, and for which service. */
+export interface ForwardContext {
+  readonly service: string;
+  /** The name audit rows give the call (`proxy:<service>`), for the credential provider. */
+  readonly tool: string;
+  readonly agent?: string;
+  readonly privateOk: readonly string[];
+  /** Given, before anything is sent, the scrubber of the secrets the request carries. */
+  readonly onScrubber?: (scrubber: Scrubber) => void;
+}
+
+/** Sends proxied requests with the service's credential through the caller's dispatcher. */
+export class HttpForwarder {
+  readonly limits: ForwardLimits;
+
+  constructor(private readonly options: HttpForwarderOptions) {
+    this.limits = { ...DEFAULT_FORWARD_LIMITS, ...options.limits };
+  }
+
+  /** Sends `forward` with the service's credential. Throws a KeygateError when no answer arrives. */
+  async send(forward: ForwardRequest, context: ForwardContext): Promise<ForwardedResponse> {
+    const credential = await this.options.credentials.credentialFor({
+      service: context.service,
+      tool: context.tool,
+      ...(context.agent ? { agent: context.agent } : {}),
+    });
+    if (!credential)
+      throw new KeygateError('executor.no_credential', `no credential is configured for ${context.service}`);
+    if ((forward.body?.length ?? 0) > this.limits.maxRequestBytes)
+      throw new KeygateError(
+        'executor.bad_request',
+        `the request body is larger than ${this.limits.maxRequestBytes} bytes`,
+      );
+    const outgoing: OutgoingRequest = {
+      method: forward.method,
+      url: upstreamUrl(forward),
+      headers: outgoingHeaders(forward.headers, forward.dropValues),
+    };
+    const scrubber = injected(credential, outgoing);
+    context.onScrubber?.(scrubber);
+    const signal = AbortSignal.timeout(this.limits.totalTimeoutMs);
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await request(outgoing.url, {
+        method: outgoing.method as Dispatcher.HttpMethod,
+        headers: outgoing.headers,
+        ...(forward.body && forward.body.length > 0 ? { body: Buffer.from(forward.body) } : {}),
+        dispatcher: this.options.dispatcherFor(context.privateOk),
+        signal,
+        headersTimeout: this.limits.headersTimeoutMs,
+        bodyTimeout: this.limits.idleTimeoutMs,
+      });
+    } catch (cause) {
+      throw networkError(cause, outgoing.url, signal, scrubber);
+    }
+    const headers = responseHeaders(response.headers, scrubber, outgoing.url, forward);
+    const encoding = String(response.headers['content-encoding'] ?? 'identity').toLowerCase();
+    const decoded = decode(response.body, encoding);
+    if (encoding !== 'identity' && decoded !== response.body) delete headers['content-encoding'];
+    const events = String(response.headers['content-type'] ?? '').startsWith('text/event-stream');
+    const stream = scrubbedBody(decoded, new StreamScrubber(scrubber, events), this.limits.maxResponseBytes);
+    return { status: response.statusCode, headers, body: stream.body, finished: stream.finished };
+  }
+}
+
+/** Puts the credential on the request; the scrubber knows its values and what went on the wire. */
+function injected(credential: Credential, request: OutgoingRequest): Scrubber {
+  const before = { ...request.headers };
+  const pairs = new Set(request.url.search.slice(1).split('&'));
+  credential.inject(request);
+  const envelopes = Object.entries(request.headers)
+    .filter(([name, value]) => before[name] !== value)
+    .map(([, value]) => value);
+  for (const pair of request.url.search.slice(1).split('&'))
+    if (pair.length > 0 && !pairs.has(pair)) envelopes.push(pair, pair.slice(pair.indexOf('=') + 1));
+  return new Scrubber(credential.secretValues(), envelopes);
+}
+
+/** The response headers the caller gets (see the module comment). */
+function responseHeaders(
+  incoming: Dispatcher.ResponseData['headers'],
+  scrubber: Scrubber,
+  sent: URL,
+  forward: ForwardRequest,
+): Record<string, string | string[]> {
+  const named = connectionNamed(incoming.connection as string | string[] | undefined);
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(incoming)) {
+    if (value === undefined || DROPPED_RESPONSE.has(name) || isHopByHop(name, named)) continue;
+    const clean = (text: string) => scrubber.scrub(text);
+    out[name] = Array.isArray(value) ? value.map(clean) : clean(String(value));
+  }
+  const location = out.location;
+  if (typeof location === 'string') out.location = proxiedLocation(location, sent, forward);
+  return out;
+}
+
+/** A redirect target under the base URL, as the proxy path that reaches it; else as it is. */
+function proxiedLocation(location: string, sent: URL, forward: ForwardRequest): string {
+  let target: URL;
+  try {
+    target = new URL(location, sent);
+  } catch {
+    return location;
+  }
+  const base = new URL(forward.baseUrl);
+  const basePath = base.pathname.replace(/\/+$/, '');
+  if (target.origin !== base.origin || !`${target.pathname}/`.startsWith(`${basePath}/`)) return location;
+  const rest = target.pathname.slice(basePath.length) || '/';
+  return `${forward.proxyPrefix}${rest}${target.search}`;
+}
+
+/** The body decoded from its content coding, so scrubbing sees plain bytes. */
+function decode(body: Readable, encoding: string): Readable {
+  switch (encoding) {
+    case 'identity':
+    case '':
+      return body;
+    case 'gzip':
+    case 'x-gzip':
+      return body.pipe(createGunzip());
+    case 'deflate':
+      return body.pipe(createInflate());
+    case 'br':
+      return body.pipe(createBrotliDecompress());
+    default:
+      body.destroy();
+      throw new KeygateError(
+        'upstream.error',
+        `the upstream answered in content coding ${encoding}, which keygate cannot scrub`,
+        { details: { status: 502 } },
+      );
+  }
+}
+
+/** The body scrubbed chunk by chunk; past `maxBytes` it stops with an error (never cut silently). */
+function scrubbedBody(
+  source: Readable,
+  scrubber: StreamScrubber,
+  maxBytes: number,
+): { body: AsyncIterable<Buffer>; finished: Promise<{ bytes: number; truncated: boolean }> } {
+  let finish: (end: { bytes: number; truncated: boolean }) => void = () => {};
+  const finished = new Promise<{ bytes: number; truncated: boolean }>((resolve) => {
+    finish = resolve;
+  });
+  async function* body(): AsyncGenerator<Buffer> {
+    let bytes = 0;
+    let truncated = false;
+    try {
+      for await (const chunk of source) {
+        bytes += (chunk as Buffer).length;
+        if (bytes > maxBytes) {
+          truncated = true;
+          throw new KeygateError('upstream.error', `the upstream answer is larger than ${maxBytes} bytes`, {
+            details: { status: 502 },
+          });
+        }
+        const out = scrubber.push(chunk as Buffer);
+        if (out.length > 0) yield out;
+      }
+      const rest = scrubber.end();
+      if (rest.length > 0) yield rest;
+    } finally {
+      source.destroy();
+      finish({ bytes, truncated });
+    }
+  }
+  return { body: body(), finished };
+}
+
+function networkError(cause: unknown, url: URL, signal: AbortSignal, scrubber: Scrubber): KeygateError {
+  // A guard's refusal (or any KeygateError) keeps its code; its message is scrubbed.
+  if (cause instanceof KeygateError)
+    return new KeygateError(cause.code, scrubber.scrub(cause.message), { details: { ...cause.details } });
+  const inner = (cause as { cause?: unknown }).cause;
+  if (inner instanceof KeygateError) return networkError(inner, url, signal, scrubber);
+  // Only the host and an error code: the URL may carry a query-parameter credential.
+  const code = (cause as { code?: string }).code ?? (cause as Error).name;
+  if (signal.aborted || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT')
+    return new KeygateError('executor.timeout', `${url.host} did not answer in time`, { cause });
+  return new KeygateError('executor.network', `cannot reach ${url.host} (${code})`, { cause });
+}

@@ -1,0 +1,192 @@
+/**
+ * `/proxy/<service>/<path…>`: raw-HTTP proxy mode. An SDK whose base URL points here sends its
+ * keygate token where the upstream key would go; the request runs through the one call pipeline
+ * (policy, rate limits, approvals, audit) and the upstream's answer streams back scrubbed. The
+ * outcome becomes an HTTP response here: a refusal is the JSON error body (`http-errors.ts`), a
+ * request waiting for a human past `approval_wait` is a 428 naming the approval and the command
+ * that approves it (the identical retry then runs once).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AgentRegistry } from '../agents/index.js';
+import { type PipelineDeps, runCall } from '../calls/index.js';
+import { isKeygateError, KeygateError } from '../errors/index.js';
+import type { CredentialProvider, Scrubber } from '../executor/index.js';
+import { sendError } from './http-errors.js';
+
+/** Where a proxied request's agent token may be, in the order they are looked at. */
+export interface ProxyToken {
+  readonly token: string;
+  /** The query parameter it came in, if it did (dropped before the request leaves). */
+  readonly param?: string;
+}
+
+export interface ProxyRouteDeps {
+  readonly agents: AgentRegistry;
+  readonly calls: PipelineDeps;
+  /** The credentials of proxy services: the query parameter a `query` credential uses is a token slot. */
+  readonly credentials: CredentialProvider;
+}
+
+/** The service and the raw rest of the target (`/path?query`), from the request's raw URL. */
+export function splitProxyTarget(rawUrl: string): { service: string; rest: string } | undefined {
+  const match = /^\/proxy\/([^/?#]+)([/?][^#]*)?$/.exec(rawUrl);
+  if (!match) return undefined;
+  const rest = match[2] ?? '/';
+  return { service: match[1]!, rest: rest.startsWith('?') ? `/${rest}` : rest };
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The agent's token from the slots SDKs put an API key in (see `ProxyToken`). */
+export function tokenOf(
+  req: IncomingMessage,
+  rest: string,
+  queryParam: string | undefined,
+): ProxyToken | undefined {
+  const explicit = header(req, 'x-keygate-token')?.trim();
+  if (explicit) return { token: explicit };
+  const authorization = header(req, 'authorization') ?? '';
+  // `token` is GitHub's scheme (Octokit sends it), `Bearer` everyone else's.
+  const bearer = /^(?:Bearer|token)\s+(\S+)\s*$/i.exec(authorization)?.[1];
+  if (bearer) return { token: bearer };
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization)?.[1];
+  if (basic) {
+    const pair = Buffer.from(basic, 'base64').toString('utf8');
+    const at = pair.indexOf(':');
+    // The key is the password (most SDKs) or the user name (Stripe-style: `key:`).
+    const password = at < 0 ? '' : pair.slice(at + 1);
+    const user = at < 0 ? pair : pair.slice(0, at);
+    const token = password || user;
+    if (token) return { token };
+  }
+  const apiKey = header(req, 'x-api-key')?.trim();
+  if (apiKey) return { token: apiKey };
+  if (queryParam) {
+    const query = rest.includes('?') ? rest.slice(rest.indexOf('?') + 1) : '';
+    const value = new URLSearchParams(query).get(queryParam);
+    if (value) return { token: value, param: queryParam };
+  }
+  return undefined;
+}
+
+/** The query parameter a `query` credential of `service` puts its key in, if that is its kind. */
+async function queryParamOf(credentials: CredentialProvider, service: string): Promise<string | undefined> {
+  const credential = await credentials
+    .credentialFor({ service, tool: `proxy:${service}` })
+    .catch(() => undefined);
+  if (!credential) return undefined;
+  // Injected into a scratch request: whatever parameter appears is the slot. Nothing is sent.
+  const scratch = {
+    method: 'GET',
+    url: new URL('http://scratch.invalid/'),
+    headers: {} as Record<string, string>,
+  };
+  credential.inject(scratch);
+  return [...scratch.url.searchParams.keys()][0];
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit)
+      throw new KeygateError('request.invalid', `the request body is larger than ${limit} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Answers one request under `/proxy/`. */
+export async function handleProxy(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: ProxyRouteDeps,
+): Promise<void> {
+  const target = splitProxyTarget(req.url ?? '');
+  if (!target) throw new KeygateError('not_found', 'proxied requests go to /proxy/<service>/<path>');
+  const { service, rest } = target;
+  const proxied = deps.calls.policy().proxyService(service);
+  // The credential is asked for its query parameter only when no header carries a token.
+  const found =
+    tokenOf(req, rest, undefined) ??
+    (proxied ? tokenOf(req, rest, await queryParamOf(deps.credentials, service)) : undefined);
+  if (!found)
+    throw new KeygateError(
+      'auth.unauthorized',
+      'an agent token is required (in the API key slot, or X-Keygate-Token)',
+      {
+        details: { reason: 'missing' },
+      },
+    );
+  const checked = await deps.agents.check(found.token);
+  if (!checked.ok)
+    throw new KeygateError('auth.unauthorized', checked.message, { details: { reason: checked.reason } });
+  if (!proxied) throw new KeygateError('not_found', `no proxy service ${service}`);
+
+  const limit = deps.calls.forwarder?.limits.maxRequestBytes ?? 10 * 1024 * 1024;
+  const body = await readBody(req, limit);
+  const abort = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) abort.abort();
+  });
+  const outcome = await runCall(
+    deps.calls,
+    checked.identity,
+    {
+      kind: 'http',
+      service,
+      method: req.method ?? 'GET',
+      path: rest,
+      headers: req.headers,
+      body,
+      mode: 'stream',
+      ...(found.param ? { dropParams: [found.param] } : {}),
+      dropValues: [found.token],
+    },
+    { client: { form: false, url: false }, signal: abort.signal },
+  );
+  switch (outcome.kind) {
+    case 'unknown':
+      throw new KeygateError('not_found', `no proxy service ${service}`);
+    case 'ask':
+      // A plain request declares no elicitation: only the out-of-band channel can be chosen.
+      throw new KeygateError('internal', 'a proxied request was asked a question');
+    case 'failed':
+      return sendError(res, scrubbed(outcome.error, outcome.scrubber));
+    case 'done': {
+      const stream = outcome.result.stream;
+      if (!stream) throw new KeygateError('internal', 'a proxied request answered without a stream');
+      res.writeHead(stream.status, stream.headers);
+      await pipeTo(stream.body, res);
+    }
+  }
+}
+
+/** A refusal or failure with every string scrubbed (a message may quote the upstream). */
+function scrubbed(error: unknown, scrubber: Scrubber): unknown {
+  if (!isKeygateError(error)) return error;
+  const details = scrubber.scrubValue({ ...error.details });
+  return new KeygateError(error.code, scrubber.scrub(error.message), { details });
+}
+
+/** Streams `body` to `res` as it arrives, waiting when the client reads slower than upstream writes. */
+async function pipeTo(body: AsyncIterable<Buffer>, res: ServerResponse): Promise<void> {
+  const iterator = body[Symbol.asyncIterator]();
+  try {
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+      if (res.destroyed) break;
+      if (!res.write(next.value))
+        await new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
+    }
+    res.end();
+  } catch {
+    // Headers are sent: the only honest signal left is a broken response, never a cut one.
+    res.destroy();
+  } finally {
+    await iterator.return?.(undefined);
+  }
+}

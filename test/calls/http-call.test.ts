@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { httpCalls } from '../../src/calls/http-call.js';
+import type { HttpCallRequest, PipelineDeps } from '../../src/calls/index.js';
+import { loadCatalog } from '../../src/catalog/index.js';
+import { PolicyEngine, parsePolicy } from '../../src/policy/index.js';
+
+const catalog = await loadCatalog(['github']);
+const parsed = parsePolicy(
+  `services:
+  api:
+    proxy:
+      base_url: https://api.example.com/v1
+      credential: api
+      allow: ["POST /things", "GET /things/**"]
+agents:
+  bot:
+    proxy:
+      api: ["POST /things"]
+`,
+  catalog,
+);
+if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+const policy = new PolicyEngine(parsed.policy, catalog);
+const deps = { policy: () => policy } as unknown as PipelineDeps;
+
+function resolve(extra: Partial<HttpCallRequest>) {
+  const found = httpCalls.resolve(deps, {
+    kind: 'http',
+    service: 'api',
+    method: 'POST',
+    path: '/things',
+    headers: {},
+    mode: 'text',
+    ...extra,
+  });
+  if (found.kind !== 'call') throw new Error(`not a call: ${found.kind}`);
+  return found;
+}
+
+describe('a proxied request as a call', () => {
+  it('is named proxy:<service> with its METHOD /path route', () => {
+    const found = resolve({ path: '/things?limit=2' });
+    expect(found.name).toBe('proxy:api');
+    expect(found.route).toBe('POST /things');
+    expect(found.call.query).toBe('limit=2');
+  });
+
+  it('binds its identity to method, path, query and the body: a changed body is another call', () => {
+    const id = (body: string, path = '/things') =>
+      httpCalls.identify(resolve({ body: Buffer.from(body), path }).call).argsHash;
+    expect(id('{"a":1}')).toBe(id('{"a":1}'));
+    expect(id('{"a":1}')).not.toBe(id('{"a":2}'));
+    expect(id('{"a":1}')).not.toBe(id('{"a":1}', '/things?x=1'));
+  });
+
+  it('keeps the body and secret-looking query values out of its redacted form', () => {
+    const secret = 'body-secret-value-0001';
+    const { argsRedacted } = httpCalls.identify(
+      resolve({ body: Buffer.from(`{"password":"${secret}"}`), path: '/things?api_key=abc123&limit=2' }).call,
+    );
+    expect(JSON.stringify(argsRedacted)).not.toContain(secret);
+    expect(JSON.stringify(argsRedacted)).not.toContain('abc123');
+    expect(argsRedacted).toMatchObject({
+      method: 'POST',
+      path: '/things',
+      query: 'api_key=[REDACTED]&limit=2',
+    });
+  });
+
+  it('is unknown for a service that is not a proxy service, and invalid for a path trick', () => {
+    expect(
+      httpCalls.resolve(deps, {
+        kind: 'http',
+        service: 'github',
+        method: 'GET',
+        path: '/',
+        headers: {},
+        mode: 'text',
+      }).kind,
+    ).toBe('unknown');
+    const trick = httpCalls.resolve(deps, {
+      kind: 'http',
+      service: 'api',
+      method: 'GET',
+      path: '/things/%2e%2e/admin',
+      headers: {},
+      mode: 'text',
+    });
+    expect(trick.kind).toBe('invalid');
+  });
+
+  it('is decided by the agent routes', () => {
+    const caller = { agent: 'bot', tokenId: 't', tools: null };
+    expect(httpCalls.decide(policy, caller, resolve({}).call)).toMatchObject({
+      allowed: true,
+      approval: 'required',
+    });
+    expect(
+      httpCalls.decide(policy, caller, resolve({ method: 'GET', path: '/things/1' }).call),
+    ).toMatchObject({
+      allowed: false,
+    });
+  });
+});
