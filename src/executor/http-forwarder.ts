@@ -90,6 +90,11 @@ const DROPPED_REQUEST = new Set([
   'accept-encoding',
   // undici refuses it, and keygate buffers the body anyway.
   'expect',
+  // They would let a request run as another method than the one policy and approval judged
+  // (an approved POST sent on as a DELETE): the method is only ever the request's own.
+  'x-http-method-override',
+  'x-http-method',
+  'x-method-override',
 ]);
 const DROPPED_RESPONSE = new Set(['content-length', 'set-cookie', 'set-cookie2']);
 

@@ -110,6 +110,9 @@ describe('HttpForwarder request hygiene', () => {
         'x-forwarded-for': '10.0.0.1',
         'x-forwarded-host': 'evil.example',
         'x-real-ip': '10.0.0.1',
+        'x-http-method-override': 'DELETE',
+        'x-http-method': 'DELETE',
+        'x-method-override': 'DELETE',
         'x-custom-slot': `Token ${AGENT_TOKEN}`,
         'accept-encoding': 'gzip, br',
         'openai-organization': 'org-1',
@@ -134,6 +137,9 @@ describe('HttpForwarder request hygiene', () => {
       'x-forwarded-for',
       'x-forwarded-host',
       'x-real-ip',
+      'x-http-method-override',
+      'x-http-method',
+      'x-method-override',
       'x-custom-slot',
     ])
       expect(request!.headers[name], name).toBeUndefined();
