@@ -133,9 +133,16 @@ async function checkedAddresses(
     if (isSelf(address, port, selves)) throw refused(hostname, "keygate's own listener", address);
     const reason = addressRefusal(address);
     if (reason && !privateOk) throw refused(hostname, reason, address);
+    // A name in private_ok vouches for private and loopback answers, never for cloud metadata
+    // or link-local ones: whoever controls that name's DNS must not reach the instance's
+    // credentials through it. Only an address written out in private_ok reaches such a block.
+    if (reason && !literal && NEVER_BY_NAME.test(reason)) throw refused(hostname, reason, address);
   }
   return addresses;
 }
+
+/** Blocks that a private_ok host name never opens (see `checkedAddresses`). */
+const NEVER_BY_NAME = /cloud metadata|link.local/i;
 
 /**
  * An undici dispatcher that only connects to checked addresses: the host is resolved once per

@@ -135,6 +135,28 @@ describe('guardedDispatcher refuses special-purpose addresses before connecting'
 });
 
 describe('guardedDispatcher allowPrivateHosts', () => {
+  it.each([
+    ['cloud metadata', '169.254.169.254'],
+    ['link-local', '169.254.10.1'],
+    ['IPv6 link-local', 'fe80::1'],
+    ['AWS IPv6 metadata', 'fd00:ec2::254'],
+    ['metadata mapped into IPv6', '::ffff:169.254.169.254'],
+  ])('a host name in private_ok still never resolves to %s', async (_what, address) => {
+    const resolver = stub([address]);
+    const dispatcher = guard({ allowPrivateHosts: ['internal.example.test'], lookup: resolver.lookup });
+    const error = await refusal(`http://internal.example.test:${upstream.port}/x`, dispatcher);
+    expect(isKeygateError(error, 'egress.refused')).toBe(true);
+    expect(upstream.seen).toEqual([]);
+  });
+
+  it('a host name in private_ok reaches the private address it resolves to', async () => {
+    const dispatcher = guard({
+      allowPrivateHosts: ['internal.example.test'],
+      lookup: stub(['127.0.0.1']).lookup,
+    });
+    expect((await get(`http://internal.example.test:${upstream.port}/x`, dispatcher)).status).toBe(200);
+  });
+
   it('connects to an exact host:port the admin allowed', async () => {
     const dispatcher = guard({ allowPrivateHosts: [`127.0.0.1:${upstream.port}`] });
     const answer = await get(`http://127.0.0.1:${upstream.port}/models`, dispatcher);
