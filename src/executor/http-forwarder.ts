@@ -95,6 +95,10 @@ const DROPPED_REQUEST = new Set([
   'x-http-method-override',
   'x-http-method',
   'x-method-override',
+  // Some servers take the path from these instead of the request line: never the one policy judged.
+  'x-original-url',
+  'x-rewrite-url',
+  'x-override-url',
 ]);
 const DROPPED_RESPONSE = new Set(['content-length', 'set-cookie', 'set-cookie2']);
 
@@ -269,21 +273,29 @@ function responseHeaders(
     out[name] = Array.isArray(value) ? value.map(clean) : clean(String(value));
   }
   const location = out.location;
-  if (typeof location === 'string') out.location = proxiedLocation(location, sent, forward);
+  if (typeof location === 'string') {
+    const target = proxiedLocation(location, sent, forward);
+    if (target) out.location = target;
+    else delete out.location;
+  }
   return out;
 }
 
-/** A redirect target under the base URL, as the proxy path that reaches it; else as it is. */
+/**
+ * A redirect target under the base URL, as the proxy path that reaches it; any other target as
+ * the absolute upstream URL it names. Never a relative one: the agent's SDK would resolve it
+ * against keygate and replay the request, with its token, to another proxy route.
+ */
 function proxiedLocation(location: string, sent: URL, forward: ForwardRequest): string {
   let target: URL;
   try {
     target = new URL(location, sent);
   } catch {
-    return location;
+    return '';
   }
   const base = new URL(forward.baseUrl);
   const basePath = base.pathname.replace(/\/+$/, '');
-  if (target.origin !== base.origin || !`${target.pathname}/`.startsWith(`${basePath}/`)) return location;
+  if (target.origin !== base.origin || !`${target.pathname}/`.startsWith(`${basePath}/`)) return target.href;
   const rest = target.pathname.slice(basePath.length) || '/';
   return `${forward.proxyPrefix}${rest}${target.search}`;
 }

@@ -113,6 +113,9 @@ describe('HttpForwarder request hygiene', () => {
         'x-http-method-override': 'DELETE',
         'x-http-method': 'DELETE',
         'x-method-override': 'DELETE',
+        'x-original-url': '/admin',
+        'x-rewrite-url': '/admin',
+        'x-override-url': '/admin',
         'x-custom-slot': `Token ${AGENT_TOKEN}`,
         'accept-encoding': 'gzip, br',
         'openai-organization': 'org-1',
@@ -140,6 +143,9 @@ describe('HttpForwarder request hygiene', () => {
       'x-http-method-override',
       'x-http-method',
       'x-method-override',
+      'x-original-url',
+      'x-rewrite-url',
+      'x-override-url',
       'x-custom-slot',
     ])
       expect(request!.headers[name], name).toBeUndefined();
@@ -206,7 +212,9 @@ describe('HttpForwarder response hygiene', () => {
     handler = (request, res) => {
       const to = request.url.includes('away')
         ? `https://elsewhere.example/cb?token=${SECRET}`
-        : `${base}/models/next?page=2`;
+        : request.url.includes('outside')
+          ? '/admin/panel'
+          : `${base}/models/next?page=2`;
       res.writeHead(302, { location: to }).end();
     };
     const away = await send({ path: '/away' });
@@ -214,7 +222,11 @@ describe('HttpForwarder response hygiene', () => {
     expect(away.headers.location).toBe('https://elsewhere.example/cb?token=[REDACTED]');
     const home = await send({ path: '/home' });
     expect(home.headers.location).toBe('/proxy/svc/models/next?page=2');
-    expect(seen).toHaveLength(2);
+    // Outside the base path, a relative target is made absolute: resolved against keygate it
+    // would replay the request, token and all, to another proxy route.
+    const outside = await send({ path: '/outside' });
+    expect(outside.headers.location).toBe(`${new URL(base).origin}/admin/panel`);
+    expect(seen).toHaveLength(3);
   });
 
   it('streams server-sent events as the upstream sends them', async () => {
