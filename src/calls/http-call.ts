@@ -70,6 +70,25 @@ function bound(call: HttpCall): Record<string, unknown> {
   };
 }
 
+/** `query` without the parameters that carried the agent's token (by name or by value). */
+function withoutToken(query: string, names: readonly string[], values: readonly string[]): string {
+  if (names.length === 0 && values.length === 0) return query;
+  return query
+    .split('&')
+    .filter((pair) => {
+      if (pair.length === 0) return false;
+      const at = pair.indexOf('=');
+      const name = at < 0 ? pair : pair.slice(0, at);
+      if (names.includes(name)) return false;
+      let value = at < 0 ? '' : pair.slice(at + 1);
+      try {
+        value = decodeURIComponent(value.replace(/\+/g, ' '));
+      } catch {}
+      return !values.some((token) => token.length > 0 && (value.includes(token) || pair.includes(token)));
+    })
+    .join('&');
+}
+
 /** The query with the values of parameters whose names look secret replaced. */
 function redactedQuery(query: string): string {
   return query
@@ -100,7 +119,10 @@ export const httpCalls: CallKind<HttpCallRequest, HttpCall> = {
       const method = request.method.toUpperCase();
       if (!METHODS.has(method))
         throw new KeygateError('request.invalid', `method ${request.method} cannot be proxied`);
-      const { path, query } = checkProxyPath(request.path);
+      const checked = checkProxyPath(request.path);
+      const { path } = checked;
+      // The agent's own token never becomes part of what approvals store and audit rows keep.
+      const query = withoutToken(checked.query, request.dropParams ?? [], request.dropValues ?? []);
       const body = request.body ?? new Uint8Array();
       const call: HttpCall = {
         kind: 'http',

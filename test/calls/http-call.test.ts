@@ -67,6 +67,19 @@ describe('a proxied request as a call', () => {
     });
   });
 
+  it('leaves the agent token out of the query it binds, stores and audits, by name or by value', () => {
+    const token = 'kg_agenttokenCANARY000000000000000000';
+    for (const found of [
+      resolve({ path: `/things?appid=${token}&limit=2`, dropParams: ['appid'] }),
+      resolve({ path: `/things?limit=2&other=${token}`, dropValues: [token] }),
+    ]) {
+      expect(found.call.query).toBe('limit=2');
+      const { argsRedacted } = httpCalls.identify(found.call);
+      expect(JSON.stringify(argsRedacted)).not.toContain(token);
+      expect(JSON.stringify(httpCalls.approvalSubject(found.call).args)).not.toContain(token);
+    }
+  });
+
   it('is unknown for a service that is not a proxy service, and invalid for a path trick', () => {
     expect(
       httpCalls.resolve(deps, {
