@@ -15,6 +15,8 @@
  * most (route segments × path segments) steps.
  */
 
+import { wildcardMatches } from './tool-pattern.js';
+
 /** One route, split: its method and its path's segments (the path without its leading `/`). */
 export interface ParsedRoute {
   readonly method: string;
@@ -67,37 +69,13 @@ function pathSegments(path: string): string[] {
   return path.slice(1).split('/');
 }
 
-/**
- * Whether the segment glob `glob` matches all of `items`: `**` absorbs any run of items, other
- * segments match one item each by `one`. Retries only from the last `**` seen (as `globMatches`
- * does with `*`), so it costs at most glob length × items length steps.
- */
+/** Whether the segment glob `glob` matches all of `items`: `**` absorbs any run of items. */
 function segmentsMatch<T>(
   glob: readonly string[],
   items: readonly T[],
   one: (segment: string, item: T) => boolean,
-) {
-  let g = 0;
-  let n = 0;
-  let star = -1;
-  let resume = 0;
-  while (n < items.length) {
-    const segment = glob[g];
-    if (segment === '**') {
-      star = ++g;
-      resume = n;
-    } else if (segment !== undefined && one(segment, items[n]!)) {
-      g++;
-      n++;
-    } else if (star >= 0) {
-      g = star;
-      n = ++resume;
-    } else {
-      return false;
-    }
-  }
-  while (glob[g] === '**') g++;
-  return g === glob.length;
+): boolean {
+  return wildcardMatches(glob, items, (segment) => segment === '**', one);
 }
 
 /** Whether `route` matches a request: `method` exactly (or `*`), and `path` segment by segment. */

@@ -6,16 +6,35 @@
  * retries only from the last `*`, so a match costs at most glob length × name length steps.
  */
 export function globMatches(glob: string, name: string): boolean {
+  return wildcardMatches(
+    glob,
+    name,
+    (c) => c === '*',
+    (c, char) => c === '?' || c === char,
+  );
+}
+
+/**
+ * Whether `glob` matches all of `items`, where a star absorbs any run of items (none included)
+ * and every other element matches one item by `one`. Retries only from the last star seen, so
+ * a match costs at most glob length × items length steps. Tool globs match characters with it;
+ * proxy routes match path segments.
+ */
+export function wildcardMatches<G, T>(
+  glob: ArrayLike<G>,
+  items: ArrayLike<T>,
+  isStar: (element: G) => boolean,
+  one: (element: G, item: T) => boolean,
+): boolean {
   let g = 0;
   let n = 0;
-  let star = -1; // position in glob just after the last `*` seen
-  let resume = 0; // position in name that `*` will absorb up to on the next retry
-  while (n < name.length) {
-    const c = glob[g];
-    if (c === '*') {
+  let star = -1; // position in glob just after the last star seen
+  let resume = 0; // position in items that the star will absorb up to on the next retry
+  while (n < items.length) {
+    if (g < glob.length && isStar(glob[g]!)) {
       star = ++g;
       resume = n;
-    } else if (c !== undefined && (c === '?' || c === name[n])) {
+    } else if (g < glob.length && one(glob[g]!, items[n]!)) {
       g++;
       n++;
     } else if (star >= 0) {
@@ -25,7 +44,7 @@ export function globMatches(glob: string, name: string): boolean {
       return false;
     }
   }
-  while (glob[g] === '*') g++;
+  while (g < glob.length && isStar(glob[g]!)) g++;
   return g === glob.length;
 }
 

@@ -12,6 +12,7 @@ import { type PipelineDeps, runCall } from '../calls/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
 import type { CredentialProvider, Scrubber } from '../executor/index.js';
 import { sendError } from './http-errors.js';
+import { readBody } from './request-guard.js';
 
 /** Where a proxied request's agent token may be, in the order they are looked at. */
 export interface ProxyToken {
@@ -86,18 +87,6 @@ async function queryParamOf(credentials: CredentialProvider, service: string): P
   };
   credential.inject(scratch);
   return [...scratch.url.searchParams.keys()][0];
-}
-
-async function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit)
-      throw new KeygateError('request.invalid', `the request body is larger than ${limit} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 /** Answers one request under `/proxy/`. */

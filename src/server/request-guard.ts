@@ -52,10 +52,8 @@ export function bearerToken(req: IncomingMessage): string | undefined {
  * Reads a JSON object body of at most `limit` bytes. A parse error is reported without its
  * message: V8 quotes the offending input, and the input may be a secret on its way into the vault.
  */
-export async function readJsonBody(
-  req: IncomingMessage,
-  limit = 1024 * 1024,
-): Promise<Record<string, unknown>> {
+/** The whole request body, refused past `limit` bytes (nothing past the limit is kept). */
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -64,7 +62,14 @@ export async function readJsonBody(
       throw new KeygateError('request.invalid', `the request body is larger than ${limit} bytes`);
     chunks.push(chunk as Buffer);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+export async function readJsonBody(
+  req: IncomingMessage,
+  limit = 1024 * 1024,
+): Promise<Record<string, unknown>> {
+  const text = (await readBody(req, limit)).toString('utf8');
   if (jsonNestsDeeperThan(text))
     throw new KeygateError('request.invalid', `the request body nests deeper than ${MAX_JSON_DEPTH} levels`);
   let body: unknown;
