@@ -245,6 +245,13 @@ export class HttpForwarder {
   }
 }
 
+/**
+ * The last scrubber built for each credential: a Scrubber is immutable and preparing its forms
+ * costs more than the rest of a small request, while a credential (cached by the vault per secret
+ * version) puts the same values on every request.
+ */
+const scrubbers = new WeakMap<Credential, { key: string; scrubber: Scrubber }>();
+
 /** Puts the credential on the request; the scrubber knows its values and what went on the wire. */
 function injected(credential: Credential, request: OutgoingRequest): Scrubber {
   const before = { ...request.headers };
@@ -255,7 +262,13 @@ function injected(credential: Credential, request: OutgoingRequest): Scrubber {
     .map(([, value]) => value);
   for (const pair of request.url.search.slice(1).split('&'))
     if (pair.length > 0 && !pairs.has(pair)) envelopes.push(pair, pair.slice(pair.indexOf('=') + 1));
-  return new Scrubber(credential.secretValues(), envelopes);
+  const secrets = credential.secretValues();
+  const key = JSON.stringify([secrets, envelopes]);
+  const cached = scrubbers.get(credential);
+  if (cached?.key === key) return cached.scrubber;
+  const scrubber = new Scrubber(secrets, envelopes);
+  scrubbers.set(credential, { key, scrubber });
+  return scrubber;
 }
 
 /** The response headers the caller gets (see the module comment). */

@@ -57,6 +57,12 @@ export class Vault {
   /** Unwrapped data keys by secret id, version and master key id: immutable, so cached. */
   private readonly dataKeys = new Map<string, Buffer>();
   private readonly rows = new Map<string, { row: SecretRow; readAt: number }>();
+  /**
+   * Credentials built from a secret's version, keyed like `dataKeys`: a version never changes, so
+   * every request would decrypt the same bytes again (the data key that can decrypt them is
+   * cached already, so holding the result adds no exposure). A new version replaces the entry.
+   */
+  private readonly credentials = new Map<string, { cacheKey: string; credential: Credential }>();
   private readonly lastUsedWritten = new Map<string, number>();
 
   private constructor(
@@ -250,14 +256,18 @@ export class Vault {
     const row = await this.row(name);
     const identity = { id: row.id, name: row.name, version: row.version };
     const cacheKey = `${row.id}:${row.version}:${row.key_id}`;
+    this.touch(row);
+    const built = this.credentials.get(row.id);
+    if (built?.cacheKey === cacheKey) return built.credential;
     let dataKey = this.dataKeys.get(cacheKey);
     if (!dataKey) {
       dataKey = unwrapDataKey(this.masterKey.bytes(), identity, encryptedOf(row));
       this.dataKeys.set(cacheKey, dataKey);
     }
     const value = decryptValue(dataKey, identity, encryptedOf(row)).toString('utf8');
-    this.touch(row);
-    return secretKind(row.kind).credential(name, row.params, value);
+    const credential = secretKind(row.kind).credential(name, row.params, value);
+    this.credentials.set(row.id, { cacheKey, credential });
+    return credential;
   }
 
   /** A credential provider that uses the secret `secretFor(service)` names. */
@@ -274,6 +284,7 @@ export class Vault {
   forgetCaches(): void {
     for (const key of this.dataKeys.values()) key.fill(0);
     this.dataKeys.clear();
+    this.credentials.clear();
     this.rows.clear();
   }
 

@@ -52,6 +52,30 @@ describe('vault as the credential provider', () => {
     expect(result.text).toBe('{"echo":"Bearer [REDACTED]"}');
   });
 
+  it('builds a credential once per secret version, and uses a replaced value at once', async () => {
+    await vault.set({ name: 'rotating', kind: 'bearer', value: 'sk-CANARYfirst000000000000000000001' });
+    const first = await vault.credential('rotating');
+    expect(await vault.credential('rotating')).toBe(first);
+    await vault.set({
+      name: 'rotating',
+      kind: 'header',
+      value: 'sk-CANARYsecond00000000000000000002',
+      params: { header: 'x-api-key' },
+    });
+    const second = await vault.credential('rotating');
+    expect(second).not.toBe(first);
+    expect(second.secretValues()).toEqual(['sk-CANARYsecond00000000000000000002']);
+    const request = {
+      method: 'GET',
+      url: new URL('https://api.example/'),
+      headers: {} as Record<string, string>,
+    };
+    second.inject(request);
+    expect(request.headers).toEqual({ 'x-api-key': 'sk-CANARYsecond00000000000000000002' });
+    await vault.remove('rotating');
+    await expect(vault.credential('rotating')).rejects.toMatchObject({ code: 'vault.secret_not_found' });
+  });
+
   it('fails closed for a service with no mapped secret', async () => {
     const stripe = await loadCatalog(['github', 'stripe']);
     const other = new Executor({
