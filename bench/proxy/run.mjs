@@ -83,7 +83,11 @@ agents:
 );
 const token = JSON.parse(cli(['agent', 'add', 'bench', '--home', home, '--json'])).token;
 
-const child = spawn(bin, ['serve', '--port', '0', '--home', home], {
+// BENCH_PROFILE_DIR=dir: the daemon writes a V8 CPU profile there when it stops.
+const profile = process.env.BENCH_PROFILE_DIR
+  ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
+  : [];
+const child = spawn(process.execPath, [...profile, bin, 'serve', '--port', '0', '--home', home], {
   env,
   stdio: ['ignore', 'ignore', 'inherit'],
 });
@@ -103,6 +107,18 @@ for (const started = performance.now(); ; ) {
   await new Promise((r) => setTimeout(r, 20));
 }
 
+// The floor: the same request through a bare Node proxy in its own process (bare-proxy.mjs).
+const bare = spawn(process.execPath, [join(root, 'bench/proxy/bare-proxy.mjs'), `${fakeOrigin}/v1`, KEY], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+const bareUrl = await new Promise((resolve, reject) => {
+  const timer = setTimeout(() => reject(new Error('bare proxy did not start')), 30_000);
+  bare.stdout.once('data', (data) => {
+    clearTimeout(timer);
+    resolve(String(data).trim());
+  });
+});
+
 const dispatcher = new Agent({ connections: CONCURRENT * 2 });
 const proxied = async (path = '/models') => {
   const response = await request(`${url}/proxy/openai${path}`, {
@@ -111,6 +127,11 @@ const proxied = async (path = '/models') => {
   });
   const text = await response.body.text();
   if (response.statusCode !== 200) throw new Error(`proxied: ${response.statusCode} ${text}`);
+};
+const bareProxied = async (path = '/models') => {
+  const response = await request(`${bareUrl}/proxy/openai${path}`, { dispatcher });
+  const text = await response.body.text();
+  if (response.statusCode !== 200) throw new Error(`bare: ${response.statusCode} ${text}`);
 };
 const direct = async (path = '/models') => {
   const response = await request(`${fakeOrigin}/v1${path}`, {
@@ -124,19 +145,18 @@ const direct = async (path = '/models') => {
 // (1) Latency, interleaved so both see the same machine.
 for (let i = 0; i < WARMUP; i++) {
   await proxied();
+  await bareProxied();
   await direct();
 }
-const latency = { proxied: [], direct: [] };
+const latency = { proxied: [], bare: [], direct: [] };
+const order = [
+  ['direct', direct],
+  ['bare', bareProxied],
+  ['proxied', proxied],
+];
 for (let i = 0; i < LATENCY_CALLS; i++) {
-  for (const [name, call] of i % 2
-    ? [
-        ['proxied', proxied],
-        ['direct', direct],
-      ]
-    : [
-        ['direct', direct],
-        ['proxied', proxied],
-      ]) {
+  // Rotated each round, so no one of the three always follows another.
+  for (const [name, call] of [...order.slice(i % 3), ...order.slice(0, i % 3)]) {
     const started = performance.now();
     await call();
     latency[name].push(performance.now() - started);
@@ -154,7 +174,26 @@ async function throughput(call) {
   );
   return LOAD_CALLS / ((performance.now() - started) / 1000);
 }
-const rps = { direct: await throughput(direct), proxied: await throughput(proxied) };
+// CPU seconds a process has used (Linux /proc; undefined elsewhere), to report CPU per request.
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks
+  } catch {
+    return undefined;
+  }
+}
+async function loaded(call, pid) {
+  const before = cpuSeconds(pid);
+  const perSecond = await throughput(call);
+  const after = cpuSeconds(pid);
+  const cpuMsPerRequest = before === undefined ? undefined : round(((after - before) * 1000) / LOAD_CALLS);
+  return { perSecond, cpuMsPerRequest };
+}
+const direct16 = await loaded(direct, process.pid);
+const bare16 = await loaded(bareProxied, bare.pid);
+const proxied16 = await loaded(proxied, child.pid);
+const rps = { direct: direct16.perSecond, bare: bare16.perSecond, proxied: proxied16.perSecond };
 
 // (3) Time to the first server-sent event after the upstream wrote it.
 async function firstEvent(base, headers, n) {
@@ -172,15 +211,17 @@ for (let n = 0; n < SSE_SAMPLES; n++) {
   sse.proxied.push(await firstEvent(`${url}/proxy/openai`, { authorization: `Bearer ${token}` }, `p${n}`));
 }
 
-await new Promise((resolve) => {
-  child.once('exit', resolve);
-  child.kill('SIGTERM');
-});
+for (const proc of [child, bare])
+  await new Promise((resolve) => {
+    proc.once('exit', resolve);
+    proc.kill('SIGTERM');
+  });
 dispatcher.destroy().catch(() => {});
 fake.closeAllConnections();
 fake.close();
 
 const p = stats(latency.proxied);
+const b = stats(latency.bare);
 const d = stats(latency.direct);
 const result = {
   machine: {
@@ -191,15 +232,27 @@ const result = {
   },
   latencyMs: {
     proxied: p,
+    bareProxy: b,
     direct: d,
     addedMedian: round(p.median - d.median),
     addedP99: round(p.p99 - d.p99),
+    bareAddedMedian: round(b.median - d.median),
+    bareAddedP99: round(b.p99 - d.p99),
   },
   requestsPerSecond: {
     concurrent: CONCURRENT,
     proxied: round(rps.proxied),
+    bareProxy: round(rps.bare),
     direct: round(rps.direct),
     ratio: round(rps.proxied / rps.direct),
+    bareRatio: round(rps.bare / rps.direct),
+    ratioToBare: round(rps.proxied / rps.bare),
+    // CPU time of the proxying process (the bench process itself for direct: client and fake).
+    cpuMsPerRequest: {
+      proxied: proxied16.cpuMsPerRequest,
+      bareProxy: bare16.cpuMsPerRequest,
+      directClientAndFake: direct16.cpuMsPerRequest,
+    },
   },
   firstSseEventMs: { proxied: stats(sse.proxied), direct: stats(sse.direct) },
 };
