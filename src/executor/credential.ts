@@ -1,6 +1,7 @@
 /** How a credential reaches a request, without the rest of keygate ever handling its value. */
 import { inspect } from 'node:util';
 import type { OutgoingRequest } from './outgoing-request.js';
+import { Scrubber } from './scrubber.js';
 
 /** A credential ready to be put on one request. Its value never leaves through any other path. */
 export interface Credential {
@@ -50,4 +51,34 @@ export function bearerCredential(label: string, token: string): Credential {
 /** A provider with one fixed credential per service (tests, demos). */
 export function staticCredentialProvider(credentials: Record<string, Credential>): CredentialProvider {
   return { credentialFor: async ({ service }) => credentials[service] };
+}
+
+/**
+ * The last scrubber made for each credential: a Scrubber is immutable, preparing its forms costs
+ * more than the rest of a small request, and a credential (the vault keeps one per secret
+ * version) puts the same values on every request.
+ */
+const scrubbers = new WeakMap<Credential, { key: string; scrubber: Scrubber }>();
+
+/**
+ * Puts `credential` on `request` and returns the scrubber of what it put there: its secret
+ * values, and each header value or query parameter the injection added as it went on the wire
+ * (`Bearer …`, `key=…`), whose encodings are looked for as well.
+ */
+export function injectCredential(credential: Credential, request: OutgoingRequest): Scrubber {
+  const headers = { ...request.headers };
+  const pairs = new Set(request.url.search.slice(1).split('&'));
+  credential.inject(request);
+  const envelopes = Object.entries(request.headers)
+    .filter(([name, value]) => headers[name] !== value)
+    .map(([, value]) => value);
+  for (const pair of request.url.search.slice(1).split('&'))
+    if (pair.length > 0 && !pairs.has(pair)) envelopes.push(pair, pair.slice(pair.indexOf('=') + 1));
+  const secrets = credential.secretValues();
+  const key = JSON.stringify([secrets, envelopes]);
+  const cached = scrubbers.get(credential);
+  if (cached?.key === key) return cached.scrubber;
+  const scrubber = new Scrubber(secrets, envelopes);
+  scrubbers.set(credential, { key, scrubber });
+  return scrubber;
 }

@@ -6,12 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Catalog, ToolDefinition } from '../catalog/index.js';
 import { KeygateError } from '../errors/index.js';
-import type { Credential, CredentialProvider } from './credential.js';
+import { type CredentialProvider, injectCredential } from './credential.js';
 import { DEFAULT_LIMITS, HttpClient, type HttpLimits, type UpstreamResponse } from './http-client.js';
 import type { ForwardedResponse } from './http-forwarder.js';
-import type { OutgoingRequest } from './outgoing-request.js';
 import { buildRequest } from './request-builder.js';
-import { Scrubber } from './scrubber.js';
+import type { Scrubber } from './scrubber.js';
 
 export interface ExecutorOptions {
   readonly catalog: Catalog;
@@ -160,24 +159,6 @@ export class Executor {
     const total = response.totalBytes === undefined ? 'more' : `${response.totalBytes}`;
     return `${text.slice(0, this.maxResultChars)}\n\n[keygate: response truncated: showing the first ${this.maxResultChars} characters of ${total} bytes. ${pagingHint(tool)}]`;
   }
-}
-
-/**
- * Puts the credential on the request and returns the scrubber for it: its secret values, and
- * what the injection wrote on the wire — header values (`Bearer …`, `Basic …`) and query
- * parameters as encoded in the URL — whose base64 is scrubbed too.
- */
-function injectCredential(credential: Credential, request: OutgoingRequest): Scrubber {
-  const headers = { ...request.headers };
-  const pairs = new Set(request.url.search.slice(1).split('&'));
-  credential.inject(request);
-  const injected = Object.entries(request.headers)
-    .filter(([name, value]) => headers[name] !== value)
-    .map(([, value]) => value);
-  for (const pair of request.url.search.slice(1).split('&')) {
-    if (pair.length > 0 && !pairs.has(pair)) injected.push(pair, pair.slice(pair.indexOf('=') + 1));
-  }
-  return new Scrubber(credential.secretValues(), injected);
 }
 
 /** Tells the model how to ask for less, from the paging arguments the tool offers. */

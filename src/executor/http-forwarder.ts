@@ -19,9 +19,9 @@ import type { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { type Dispatcher, request } from 'undici';
 import { KeygateError } from '../errors/index.js';
-import type { Credential, CredentialProvider } from './credential.js';
+import { type CredentialProvider, injectCredential } from './credential.js';
 import type { OutgoingRequest } from './outgoing-request.js';
-import { Scrubber } from './scrubber.js';
+import type { Scrubber } from './scrubber.js';
 import { StreamScrubber } from './stream-scrubber.js';
 
 /** Bounds of one proxied exchange. */
@@ -218,7 +218,7 @@ export class HttpForwarder {
       url: upstreamUrl(forward),
       headers: outgoingHeaders(forward.headers, forward.dropValues),
     };
-    const scrubber = injected(credential, outgoing);
+    const scrubber = injectCredential(credential, outgoing);
     context.onScrubber?.(scrubber);
     const signal = AbortSignal.timeout(this.limits.totalTimeoutMs);
     let response: Dispatcher.ResponseData;
@@ -243,32 +243,6 @@ export class HttpForwarder {
     const stream = scrubbedBody(decoded, new StreamScrubber(scrubber, events), this.limits.maxResponseBytes);
     return { status: response.statusCode, headers, body: stream.body, finished: stream.finished };
   }
-}
-
-/**
- * The last scrubber built for each credential: a Scrubber is immutable and preparing its forms
- * costs more than the rest of a small request, while a credential (cached by the vault per secret
- * version) puts the same values on every request.
- */
-const scrubbers = new WeakMap<Credential, { key: string; scrubber: Scrubber }>();
-
-/** Puts the credential on the request; the scrubber knows its values and what went on the wire. */
-function injected(credential: Credential, request: OutgoingRequest): Scrubber {
-  const before = { ...request.headers };
-  const pairs = new Set(request.url.search.slice(1).split('&'));
-  credential.inject(request);
-  const envelopes = Object.entries(request.headers)
-    .filter(([name, value]) => before[name] !== value)
-    .map(([, value]) => value);
-  for (const pair of request.url.search.slice(1).split('&'))
-    if (pair.length > 0 && !pairs.has(pair)) envelopes.push(pair, pair.slice(pair.indexOf('=') + 1));
-  const secrets = credential.secretValues();
-  const key = JSON.stringify([secrets, envelopes]);
-  const cached = scrubbers.get(credential);
-  if (cached?.key === key) return cached.scrubber;
-  const scrubber = new Scrubber(secrets, envelopes);
-  scrubbers.set(credential, { key, scrubber });
-  return scrubber;
 }
 
 /** The response headers the caller gets (see the module comment). */

@@ -4,6 +4,7 @@ export {
   type Credential,
   type CredentialContext,
   type CredentialProvider,
+  injectCredential,
   redactedCredential,
   staticCredentialProvider,
 } from './credential.js';
