@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AgentRegistry } from '../agents/index.js';
 import { type PipelineDeps, runCall } from '../calls/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
-import type { CredentialProvider, Scrubber } from '../executor/index.js';
+import type { Scrubber } from '../executor/index.js';
 import { sendError } from './http-errors.js';
 import { readBody } from './request-guard.js';
 
@@ -24,8 +24,6 @@ export interface ProxyToken {
 export interface ProxyRouteDeps {
   readonly agents: AgentRegistry;
   readonly calls: PipelineDeps;
-  /** The credentials of proxy services: the query parameter a `query` credential uses is a token slot. */
-  readonly credentials: CredentialProvider;
 }
 
 /** The service and the raw rest of the target (`/path?query`), from the request's raw URL. */
@@ -41,12 +39,11 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** The prefix of every agent token (`src/agents/tokens.ts`): how a token is known in a query. */
+const AGENT_TOKEN_PREFIX = 'kg_';
+
 /** The agent's token from the slots SDKs put an API key in (see `ProxyToken`). */
-export function tokenOf(
-  req: IncomingMessage,
-  rest: string,
-  queryParam: string | undefined,
-): ProxyToken | undefined {
+export function tokenOf(req: IncomingMessage, rest: string): ProxyToken | undefined {
   const explicit = header(req, 'x-keygate-token')?.trim();
   if (explicit) return { token: explicit };
   const authorization = header(req, 'authorization') ?? '';
@@ -65,28 +62,13 @@ export function tokenOf(
   }
   const apiKey = header(req, 'x-api-key')?.trim();
   if (apiKey) return { token: apiKey };
-  if (queryParam) {
-    const query = rest.includes('?') ? rest.slice(rest.indexOf('?') + 1) : '';
-    const value = new URLSearchParams(query).get(queryParam);
-    if (value) return { token: value, param: queryParam };
-  }
+  // Last, the query (SDKs of `query` credentials put the key there). The slot is found by the
+  // token's shape, not by asking the service's credential which parameter it uses: that would
+  // decrypt a secret for a request nobody has authenticated yet.
+  const query = rest.includes('?') ? rest.slice(rest.indexOf('?') + 1) : '';
+  for (const [param, value] of new URLSearchParams(query))
+    if (value.startsWith(AGENT_TOKEN_PREFIX)) return { token: value, param };
   return undefined;
-}
-
-/** The query parameter a `query` credential of `service` puts its key in, if that is its kind. */
-async function queryParamOf(credentials: CredentialProvider, service: string): Promise<string | undefined> {
-  const credential = await credentials
-    .credentialFor({ service, tool: `proxy:${service}` })
-    .catch(() => undefined);
-  if (!credential) return undefined;
-  // Injected into a scratch request: whatever parameter appears is the slot. Nothing is sent.
-  const scratch = {
-    method: 'GET',
-    url: new URL('http://scratch.invalid/'),
-    headers: {} as Record<string, string>,
-  };
-  credential.inject(scratch);
-  return [...scratch.url.searchParams.keys()][0];
 }
 
 /** Answers one request under `/proxy/`. */
@@ -99,10 +81,7 @@ export async function handleProxy(
   if (!target) throw new KeygateError('not_found', 'proxied requests go to /proxy/<service>/<path>');
   const { service, rest } = target;
   const proxied = deps.calls.policy().proxyService(service);
-  // The credential is asked for its query parameter only when no header carries a token.
-  const found =
-    tokenOf(req, rest, undefined) ??
-    (proxied ? tokenOf(req, rest, await queryParamOf(deps.credentials, service)) : undefined);
+  const found = tokenOf(req, rest);
   if (!found)
     throw new KeygateError(
       'auth.unauthorized',

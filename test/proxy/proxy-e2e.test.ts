@@ -12,7 +12,12 @@ import OpenAI from 'openai';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog/index.js';
-import { bearerCredential, redactedCredential, staticCredentialProvider } from '../../src/executor/index.js';
+import {
+  bearerCredential,
+  type CredentialProvider,
+  redactedCredential,
+  staticCredentialProvider,
+} from '../../src/executor/index.js';
 import { PolicyEngine, parsePolicy } from '../../src/policy/index.js';
 import type { Gateway, PolicySource } from '../../src/server/index.js';
 import { buildTestGateway } from '../helpers/gateway.js';
@@ -36,6 +41,8 @@ let server: Server;
 let url: string;
 let token: string;
 let engine: PolicyEngine;
+/** Services whose credential the gateway asked for, in order (none may be asked before auth). */
+const credentialsAsked: string[] = [];
 const catalog = await loadCatalog(['github']);
 
 function policyYaml(wait: string): string {
@@ -93,6 +100,16 @@ function expectNoKeys(text: string): void {
   for (const key of KEYS) expect(text).not.toContain(key);
 }
 
+/** `provider`, noting in `credentialsAsked` every service whose credential is asked for. */
+function counted(provider: CredentialProvider): CredentialProvider {
+  return {
+    credentialFor: (context) => {
+      credentialsAsked.push(context.service);
+      return provider.credentialFor(context);
+    },
+  };
+}
+
 beforeAll(async () => {
   api = await startFakeApi();
   elsewhere = createServer((_req, res) => {
@@ -111,15 +128,17 @@ beforeAll(async () => {
   t = await PGLITE_BACKEND.fresh();
   gateway = await buildTestGateway(t, catalog, policy, {
     publicUrl: () => url,
-    credentials: staticCredentialProvider({
-      openai: bearerCredential('openai', OPENAI_KEY),
-      'github-raw': bearerCredential('github-raw', GITHUB_KEY),
-      search: redactedCredential({
-        label: 'query search',
-        inject: (outgoing) => outgoing.url.searchParams.set('api_key', QUERY_KEY),
-        secretValues: () => [QUERY_KEY],
+    credentials: counted(
+      staticCredentialProvider({
+        openai: bearerCredential('openai', OPENAI_KEY),
+        'github-raw': bearerCredential('github-raw', GITHUB_KEY),
+        search: redactedCredential({
+          label: 'query search',
+          inject: (outgoing) => outgoing.url.searchParams.set('api_key', QUERY_KEY),
+          secretValues: () => [QUERY_KEY],
+        }),
       }),
-    }),
+    ),
   });
   server = createServer((req, res) => gateway.handle(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -137,6 +156,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   api.received.length = 0;
+  credentialsAsked.length = 0;
 });
 
 describe('the official openai client through /proxy/openai', () => {
@@ -290,6 +310,24 @@ describe('the agent token slots and refusals, with plain undici', () => {
     expect(await response.body.json()).toEqual({ results: ['cats'] });
     expect(new URL(api.received[0]!.url, 'http://x').searchParams.getAll('api_key')).toEqual([QUERY_KEY]);
     expectNoAgentTokenUpstream();
+  });
+
+  it('finds a token in any query parameter by its kg_ prefix', async () => {
+    const response = await request(`${url}/proxy/search/find?q=cats&key=${token}`);
+    expect(response.statusCode).toBe(200);
+    expect(await response.body.json()).toEqual({ results: ['cats'] });
+    expect(new URL(api.received[0]!.url, 'http://x').searchParams.get('key')).toBeNull();
+    expectNoAgentTokenUpstream();
+  });
+
+  it('decrypts no credential for a request whose token is missing or wrong', async () => {
+    for (const query of ['q=cats', 'q=cats&api_key=kg_not_a_token', 'q=cats&api_key=nope']) {
+      const response = await request(`${url}/proxy/search/find?${query}`);
+      expect(response.statusCode).toBe(401);
+      await response.body.dump();
+    }
+    expect(credentialsAsked).toEqual([]);
+    expect(api.received).toHaveLength(0);
   });
 
   it('answers 401 without a token or with a wrong one, and sends nothing', async () => {
