@@ -8,9 +8,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AgentRegistry } from '../agents/index.js';
-import { type PipelineDeps, runCall } from '../calls/index.js';
+import { type HttpCallRequest, type PipelineDeps, runCall } from '../calls/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
 import type { Scrubber } from '../executor/index.js';
+import type { CallerIdentity, PolicyEngine } from '../policy/index.js';
+import { checkProxyPath } from '../proxy/index.js';
 import { sendError } from './http-errors.js';
 import { readBody } from './request-guard.js';
 
@@ -95,27 +97,39 @@ export async function handleProxy(
     throw new KeygateError('auth.unauthorized', checked.message, { details: { reason: checked.reason } });
   if (!proxied) throw new KeygateError('not_found', `no proxy service ${service}`);
 
-  const limit = deps.calls.forwarder?.limits.maxRequestBytes ?? 10 * 1024 * 1024;
-  const body = await readBody(req, limit);
+  const method = (req.method ?? 'GET').toUpperCase();
   const abort = new AbortController();
   res.on('close', () => {
     if (!res.writableFinished) abort.abort();
   });
+  const request: HttpCallRequest = {
+    kind: 'http',
+    service,
+    method,
+    path: rest,
+    headers: req.headers,
+    mode: 'stream',
+    ...(found.param ? { dropParams: [found.param] } : {}),
+    dropValues: [found.token],
+  };
+  const exchange = { client: { form: false, url: false }, signal: abort.signal };
+  // A request the route refuses anyway is refused before its body is read: an agent without a
+  // grant cannot make keygate buffer megabytes. It still runs through the pipeline (without a
+  // body), which writes the usual denial row and error.
+  let body: Buffer | undefined;
+  if (refusedRoute(deps.calls.policy(), checked.identity, service, method, rest)) closeAfterAnswer(req, res);
+  else
+    try {
+      body = await bodyOf(req, deps);
+    } catch (error) {
+      closeAfterAnswer(req, res);
+      throw error;
+    }
   const outcome = await runCall(
     deps.calls,
     checked.identity,
-    {
-      kind: 'http',
-      service,
-      method: req.method ?? 'GET',
-      path: rest,
-      headers: req.headers,
-      body,
-      mode: 'stream',
-      ...(found.param ? { dropParams: [found.param] } : {}),
-      dropValues: [found.token],
-    },
-    { client: { form: false, url: false }, signal: abort.signal },
+    body ? { ...request, body } : request,
+    exchange,
   );
   switch (outcome.kind) {
     case 'unknown':
@@ -132,6 +146,54 @@ export async function handleProxy(
       await pipeTo(stream.body, res);
     }
   }
+}
+
+/**
+ * Closes the connection after the answer when the request's body was not read to its end: the
+ * client may still be sending it, so the connection cannot carry its next request.
+ */
+function closeAfterAnswer(req: IncomingMessage, res: ServerResponse): void {
+  if (!req.complete) res.shouldKeepAlive = false;
+}
+
+/** Whether policy refuses `METHOD rest` for `caller` whatever the body (an invalid path included). */
+function refusedRoute(
+  policy: PolicyEngine,
+  caller: CallerIdentity,
+  service: string,
+  method: string,
+  rest: string,
+): boolean {
+  let path: string;
+  try {
+    path = checkProxyPath(rest).path;
+  } catch {
+    return true;
+  }
+  return !policy.decideProxy(caller, service, method, path).allowed;
+}
+
+/**
+ * The request's body, refused before a byte is read when it is compressed or declares more than
+ * the limit (a chunked one is cut off at the limit as it arrives).
+ */
+async function bodyOf(req: IncomingMessage, deps: ProxyRouteDeps): Promise<Buffer> {
+  const encoding = (header(req, 'content-encoding') ?? '')
+    .split(',')
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== '' && coding !== 'identity');
+  if (encoding.length > 0)
+    // The body is what an approver is shown, what its hash binds and what audit describes:
+    // keygate must be able to read it, so it never passes an encoded body it cannot judge.
+    throw new KeygateError(
+      'request.unsupported_encoding',
+      `a request body in Content-Encoding ${encoding.join(', ')} is refused: keygate must read what it asks a human to approve and what it audits; send it uncompressed`,
+    );
+  const limit = deps.calls.forwarder?.limits.maxRequestBytes ?? 10 * 1024 * 1024;
+  const declared = Number(header(req, 'content-length') ?? 0);
+  if (declared > limit)
+    throw new KeygateError('request.too_large', `the request body is larger than ${limit} bytes`);
+  return readBody(req, limit);
 }
 
 /** A refusal or failure with every string scrubbed (a message may quote the upstream). */
