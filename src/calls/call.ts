@@ -67,6 +67,10 @@ export interface HttpCall {
   /** The checked query, without `?`. */
   readonly query: string;
   readonly headers: HttpCallRequest['headers'];
+  /** The headers an approval binds (sent upstream, lower-case sorted names, volatile ones left out). */
+  readonly boundHeaders: Readonly<Record<string, string>>;
+  /** SHA-256 of `boundHeaders`: what approvals and audit rows keep of the headers. */
+  readonly headersSha256: string;
   readonly body: Uint8Array;
   readonly bodySha256: string;
   readonly mode: HttpCallRequest['mode'];

@@ -64,6 +64,12 @@ services:
       credential: github-raw
       allow: ["GET /repos/*/*", "POST /repos/*/*/issues"]
       private_ok: ${ok}
+  openai-gated:
+    proxy:
+      base_url: ${api.origin}/v1
+      credential: openai
+      allow: ["POST /chat/completions"]
+      private_ok: ${ok}
   search:
     proxy:
       base_url: ${api.origin}/q
@@ -76,6 +82,7 @@ agents:
     proxy:
       openai: ["GET /models", "POST /chat/completions", "GET /echo", "GET /redirect", "GET /error"]
       github-raw: ["GET /repos/*/*", "POST /repos/*/*/issues"]
+      openai-gated: ["POST /chat/completions"]
       search: ["GET /find"]
   plain:
     tools: []
@@ -131,6 +138,7 @@ beforeAll(async () => {
     credentials: counted(
       staticCredentialProvider({
         openai: bearerCredential('openai', OPENAI_KEY),
+        'openai-gated': bearerCredential('openai', OPENAI_KEY),
         'github-raw': bearerCredential('github-raw', GITHUB_KEY),
         search: redactedCredential({
           label: 'query search',
@@ -253,6 +261,62 @@ describe('@octokit/rest through /proxy/github-raw', () => {
     const again = await create('bug').catch((error: { status: number }) => error);
     expect(again).toMatchObject({ status: 428 });
     expect(api.received.filter((r) => r.method === 'POST')).toHaveLength(1);
+  }, 30_000);
+});
+
+describe('approvals bind the headers sent upstream', () => {
+  type Pending = { error: { code: string; approvalId: string } };
+  const post = (headers: Record<string, string>) =>
+    request(`${url}/proxy/github-raw/repos/octo/headers/issues`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ title: 'bound headers' }),
+    });
+
+  it('a changed Stripe-Account needs a new approval; a changed x-stainless-retry-count does not', async () => {
+    const first = await post({ 'stripe-account': 'acct_1', 'x-stainless-retry-count': '0' });
+    expect(first.statusCode).toBe(428);
+    const pending = ((await first.body.json()) as Pending).error;
+    await gateway.admin.decideApproval({ id: pending.approvalId, verdict: 'approved' });
+
+    const changed = await post({ 'stripe-account': 'acct_2', 'x-stainless-retry-count': '0' });
+    expect(changed.statusCode).toBe(428);
+    expect(((await changed.body.json()) as Pending).error.approvalId).not.toBe(pending.approvalId);
+    expect(api.received).toHaveLength(0);
+
+    const retried = await post({ 'stripe-account': 'acct_1', 'x-stainless-retry-count': '1' });
+    expect(retried.statusCode).toBe(201);
+    await retried.body.dump();
+    expect(api.received).toHaveLength(1);
+    expect(api.received[0]!.headers['stripe-account']).toBe('acct_1');
+  }, 30_000);
+
+  it("lets the openai SDK's own retry of an approved request run once", async () => {
+    const create = (client: OpenAI) =>
+      client.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'gated' }] });
+    const first = await create(
+      new OpenAI({ baseURL: `${url}/proxy/openai-gated`, apiKey: token, maxRetries: 0 }),
+    ).catch((error: { status: number; error: { approvalId: string } }) => error);
+    expect(first).toMatchObject({ status: 428 });
+    const { approvalId } = (first as { error: { approvalId: string } }).error;
+    await gateway.admin.decideApproval({ id: approvalId, verdict: 'approved' });
+
+    // The next attempt fails on the way out once, so the SDK itself retries it (attempt 1).
+    let failedOnce = false;
+    const flaky: typeof fetch = async (input, init) => {
+      if (!failedOnce) {
+        failedOnce = true;
+        throw new TypeError('fetch failed');
+      }
+      return fetch(input, init);
+    };
+    const completion = await create(
+      new OpenAI({ baseURL: `${url}/proxy/openai-gated`, apiKey: token, maxRetries: 1, fetch: flaky }),
+    );
+    expect(completion.choices[0]!.message.content).toBe('hello from the fake');
+    const posts = api.received.filter((r) => r.method === 'POST');
+    expect(posts).toHaveLength(1);
+    expect(posts[0]!.headers['x-stainless-retry-count']).toBe('1');
   }, 30_000);
 });
 
