@@ -44,6 +44,8 @@ export interface HttpCallRequest {
   readonly dropParams?: readonly string[];
   /** The agent's token: no header or parameter carrying it is sent upstream. */
   readonly dropValues?: readonly string[];
+  /** Aborts when the client that sent the request goes away: the upstream request is cancelled. */
+  readonly signal?: AbortSignal;
 }
 
 /** What an agent asks keygate to do. */
@@ -78,6 +80,8 @@ export interface HttpCall {
   readonly proxyPrefix: string;
   readonly dropParams: readonly string[];
   readonly dropValues: readonly string[];
+  /** See `HttpCallRequest.signal`. */
+  readonly signal?: AbortSignal;
 }
 
 /** A request the pipeline has resolved: what it names, and whether its input is valid. */

@@ -200,6 +200,7 @@ export const httpCalls: CallKind<HttpCallRequest, HttpCall> = {
         proxyPrefix: `/proxy/${request.service}`,
         dropParams: request.dropParams ?? [],
         dropValues: request.dropValues ?? [],
+        ...(request.signal ? { signal: request.signal } : {}),
       };
       return { kind: 'call', name, route: `${method} ${path}`, call };
     } catch (error) {
@@ -249,6 +250,7 @@ export const httpCalls: CallKind<HttpCallRequest, HttpCall> = {
         privateOk: call.service.privateOk,
         ...(context.agent ? { agent: context.agent } : {}),
         ...(context.onScrubber ? { onScrubber: context.onScrubber } : {}),
+        ...(call.signal ? { signal: call.signal } : {}),
       },
     );
     return call.mode === 'stream' ? streamed(response) : await asText(response);

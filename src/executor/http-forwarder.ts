@@ -18,7 +18,7 @@
 import type { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { type Dispatcher, request } from 'undici';
-import { KeygateError } from '../errors/index.js';
+import { type ErrorCode, isKeygateError, KeygateError } from '../errors/index.js';
 import type { Credential, CredentialProvider } from './credential.js';
 import type { OutgoingRequest } from './outgoing-request.js';
 import { Scrubber } from './scrubber.js';
@@ -73,7 +73,14 @@ export interface ForwardedResponse {
   readonly headers: Record<string, string | string[]>;
   readonly body: AsyncIterable<Buffer>;
   /** Resolves once the body has been passed on (or stopped): bytes read from upstream. */
-  readonly finished: Promise<{ readonly bytes: number; readonly truncated: boolean }>;
+  readonly finished: Promise<ForwardEnd>;
+}
+
+/** How a streamed body ended: `truncated` unless it passed whole, and then why (an error code). */
+export interface ForwardEnd {
+  readonly bytes: number;
+  readonly truncated: boolean;
+  readonly reason?: ErrorCode;
 }
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
@@ -189,6 +196,8 @@ export interface ForwardContext {
   readonly privateOk: readonly string[];
   /** Given, before anything is sent, the scrubber of the secrets the request carries. */
   readonly onScrubber?: (scrubber: Scrubber) => void;
+  /** Aborts when the client went away: the upstream request (headers or body) is cancelled. */
+  readonly signal?: AbortSignal;
 }
 
 /** Sends proxied requests with the service's credential through the caller's dispatcher. */
@@ -220,7 +229,10 @@ export class HttpForwarder {
     };
     const scrubber = injected(credential, outgoing);
     context.onScrubber?.(scrubber);
-    const signal = AbortSignal.timeout(this.limits.totalTimeoutMs);
+    const timeout = AbortSignal.timeout(this.limits.totalTimeoutMs);
+    const signals = { timeout, ...(context.signal ? { client: context.signal } : {}) };
+    // undici's signal covers the whole exchange, streamed body included.
+    const signal = context.signal ? AbortSignal.any([timeout, context.signal]) : timeout;
     let response: Dispatcher.ResponseData;
     try {
       response = await request(outgoing.url, {
@@ -233,14 +245,19 @@ export class HttpForwarder {
         bodyTimeout: this.limits.idleTimeoutMs,
       });
     } catch (cause) {
-      throw networkError(cause, outgoing.url, signal, scrubber);
+      throw networkError(cause, outgoing.url, signals, scrubber);
     }
     const headers = responseHeaders(response.headers, scrubber, outgoing.url, forward);
     const encoding = String(response.headers['content-encoding'] ?? 'identity').toLowerCase();
     const decoded = decode(response.body, encoding);
     if (encoding !== 'identity' && decoded !== response.body) delete headers['content-encoding'];
     const events = String(response.headers['content-type'] ?? '').startsWith('text/event-stream');
-    const stream = scrubbedBody(decoded, new StreamScrubber(scrubber, events), this.limits.maxResponseBytes);
+    const stream = scrubbedBody(
+      decoded,
+      new StreamScrubber(scrubber, events),
+      this.limits.maxResponseBytes,
+      signals,
+    );
     return { status: response.statusCode, headers, body: stream.body, finished: stream.finished };
   }
 }
@@ -323,50 +340,78 @@ function decode(body: Readable, encoding: string): Readable {
   }
 }
 
-/** The body scrubbed chunk by chunk; past `maxBytes` it stops with an error (never cut silently). */
+/** The signals that can stop an exchange: the total time bound, and the client going away. */
+interface ExchangeSignals {
+  readonly timeout: AbortSignal;
+  readonly client?: AbortSignal;
+}
+
+/**
+ * The body scrubbed chunk by chunk; past `maxBytes` it stops with an error (never cut silently).
+ * `finished` says whether it passed whole, and if not why: a body its consumer stopped reading
+ * (the client went away) or that failed counts as truncated, so its outcome is never "completed".
+ */
 function scrubbedBody(
   source: Readable,
   scrubber: StreamScrubber,
   maxBytes: number,
-): { body: AsyncIterable<Buffer>; finished: Promise<{ bytes: number; truncated: boolean }> } {
-  let finish: (end: { bytes: number; truncated: boolean }) => void = () => {};
-  const finished = new Promise<{ bytes: number; truncated: boolean }>((resolve) => {
+  signals: ExchangeSignals,
+): { body: AsyncIterable<Buffer>; finished: Promise<ForwardEnd> } {
+  let finish: (end: ForwardEnd) => void = () => {};
+  const finished = new Promise<ForwardEnd>((resolve) => {
     finish = resolve;
   });
   async function* body(): AsyncGenerator<Buffer> {
     let bytes = 0;
-    let truncated = false;
+    // Until the source has ended, a consumer that stops reading is a client that went away.
+    let end: Omit<ForwardEnd, 'bytes'> = { truncated: true, reason: 'request.cancelled' };
     try {
       for await (const chunk of source) {
         bytes += (chunk as Buffer).length;
-        if (bytes > maxBytes) {
-          truncated = true;
+        if (bytes > maxBytes)
           throw new KeygateError('upstream.error', `the upstream answer is larger than ${maxBytes} bytes`, {
             details: { status: 502 },
           });
-        }
         const out = scrubber.push(chunk as Buffer);
         if (out.length > 0) yield out;
       }
       const rest = scrubber.end();
       if (rest.length > 0) yield rest;
+      end = { truncated: false };
+    } catch (error) {
+      end = { truncated: true, reason: stopReason(error, signals) };
+      throw error;
     } finally {
       source.destroy();
-      finish({ bytes, truncated });
+      finish({ bytes, ...end });
     }
   }
   return { body: body(), finished };
 }
 
-function networkError(cause: unknown, url: URL, signal: AbortSignal, scrubber: Scrubber): KeygateError {
+/** Why a streamed body stopped, as the error code its outcome row records. */
+function stopReason(error: unknown, signals: ExchangeSignals): ErrorCode {
+  if (signals.client?.aborted) return 'request.cancelled';
+  if (isKeygateError(error)) return error.code;
+  const code = (error as { code?: string }).code;
+  if (signals.timeout.aborted || code === 'UND_ERR_BODY_TIMEOUT') return 'executor.timeout';
+  // A content coding that does not decode is the upstream's fault; anything else is the network.
+  return code?.startsWith('Z_') ? 'upstream.error' : 'executor.network';
+}
+
+function networkError(cause: unknown, url: URL, signals: ExchangeSignals, scrubber: Scrubber): KeygateError {
   // A guard's refusal (or any KeygateError) keeps its code; its message is scrubbed.
   if (cause instanceof KeygateError)
     return new KeygateError(cause.code, scrubber.scrub(cause.message), { details: { ...cause.details } });
   const inner = (cause as { cause?: unknown }).cause;
-  if (inner instanceof KeygateError) return networkError(inner, url, signal, scrubber);
+  if (inner instanceof KeygateError) return networkError(inner, url, signals, scrubber);
+  if (signals.client?.aborted)
+    return new KeygateError('request.cancelled', `the client went away before ${url.host} answered`, {
+      cause,
+    });
   // Only the host and an error code: the URL may carry a query-parameter credential.
   const code = (cause as { code?: string }).code ?? (cause as Error).name;
-  if (signal.aborted || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT')
+  if (signals.timeout.aborted || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT')
     return new KeygateError('executor.timeout', `${url.host} did not answer in time`, { cause });
   return new KeygateError('executor.network', `cannot reach ${url.host} (${code})`, { cause });
 }

@@ -111,6 +111,8 @@ export async function handleProxy(
     mode: 'stream',
     ...(found.param ? { dropParams: [found.param] } : {}),
     dropValues: [found.token],
+    // A client that goes away cancels the upstream request, whether it waits for headers or body.
+    signal: abort.signal,
   };
   const exchange = { client: { form: false, url: false }, signal: abort.signal };
   // A request the route refuses anyway is refused before its body is read: an agent without a

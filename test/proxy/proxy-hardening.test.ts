@@ -101,10 +101,20 @@ afterAll(async () => {
 
 beforeEach(() => {
   api.received.length = 0;
+  api.held.length = 0;
 });
 
 function auth(agent: string): Record<string, string> {
   return { authorization: `Bearer ${tokens[agent]}` };
+}
+
+/** Polls `condition` every 20 ms, for 10 s at most: a bounded wait, never a fixed sleep. */
+async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`timed out waiting until ${what}`);
 }
 
 /** The audit rows of `proxy:openai` for `route`, oldest first, once queued rows are committed. */
@@ -222,5 +232,40 @@ describe('a request judged before its body is read', () => {
       const pending = await gateway.approvals.book.list({ agent: 'coder', status: 'pending' });
       expect(pending).toHaveLength(0);
     },
+  );
+});
+
+describe('a client that goes away', () => {
+  it.each([
+    ['before the upstream sent its headers', '/hold'],
+    ['while the upstream streams its body', '/hold?partial=1'],
+  ])(
+    '%s cancels the upstream request, and the outcome row says request.cancelled',
+    async (_when, path) => {
+      const controller = new AbortController();
+      const sent = request(`${url}/proxy/openai${path}`, {
+        headers: auth('coder'),
+        signal: controller.signal,
+      });
+      if (path.includes('partial')) {
+        const response = await sent;
+        const first = await response.body[Symbol.asyncIterator]().next();
+        expect(String(first.value)).toContain('data: first');
+      } else await until(() => api.held.length === 1, 'the upstream holds the request');
+      controller.abort();
+      await sent.then(
+        (response) => response.body.dump().catch(() => undefined),
+        () => undefined,
+      );
+      await until(() => api.held[0]?.closed === true, 'keygate closed the upstream request');
+      await until(
+        async () =>
+          (await auditRows('GET /hold')).some(
+            (row) => row.decision === 'failed' && row.reason === 'request.cancelled',
+          ),
+        'the outcome row is written',
+      );
+    },
+    HANG * 2,
   );
 });
