@@ -74,6 +74,11 @@ export interface ForwardedResponse {
   readonly body: AsyncIterable<Buffer>;
   /** Resolves once the body has been passed on (or stopped): bytes read from upstream. */
   readonly finished: Promise<ForwardEnd>;
+  /**
+   * Stops the body without passing it on, even before its first chunk (the upstream's socket is
+   * released); `finished` then says `reason`.
+   */
+  cancel(reason: ErrorCode): Promise<void>;
 }
 
 /** How a streamed body ended: `truncated` unless it passed whole, and then why (an error code). */
@@ -258,7 +263,7 @@ export class HttpForwarder {
       this.limits.maxResponseBytes,
       signals,
     );
-    return { status: response.statusCode, headers, body: stream.body, finished: stream.finished };
+    return { status: response.statusCode, headers, ...stream };
   }
 }
 
@@ -356,15 +361,17 @@ function scrubbedBody(
   scrubber: StreamScrubber,
   maxBytes: number,
   signals: ExchangeSignals,
-): { body: AsyncIterable<Buffer>; finished: Promise<ForwardEnd> } {
+): Pick<ForwardedResponse, 'body' | 'finished' | 'cancel'> {
   let finish: (end: ForwardEnd) => void = () => {};
   const finished = new Promise<ForwardEnd>((resolve) => {
     finish = resolve;
   });
+  // Until the source has ended, a consumer that stops reading is a client that went away.
+  let stoppedFor: ErrorCode = 'request.cancelled';
   async function* body(): AsyncGenerator<Buffer> {
     let bytes = 0;
-    // Until the source has ended, a consumer that stops reading is a client that went away.
-    let end: Omit<ForwardEnd, 'bytes'> = { truncated: true, reason: 'request.cancelled' };
+    // Set when the source ends or fails; unset, the consumer stopped reading (see `stoppedFor`).
+    let end: Omit<ForwardEnd, 'bytes'> | undefined;
     try {
       for await (const chunk of source) {
         bytes += (chunk as Buffer).length;
@@ -383,10 +390,32 @@ function scrubbedBody(
       throw error;
     } finally {
       source.destroy();
-      finish({ bytes, ...end });
+      finish({ bytes, ...(end ?? { truncated: true, reason: stoppedFor }) });
     }
   }
-  return { body: body(), finished };
+  const generator = body();
+  // A generator stopped before its first `next()` never runs its `finally`: the source is
+  // destroyed (and `finished` settled) here too, so an unread upstream body never holds a socket.
+  async function stop(): Promise<void> {
+    await generator.return(undefined);
+    source.destroy();
+    finish({ bytes: 0, truncated: true, reason: stoppedFor });
+  }
+  const iterator: AsyncIterator<Buffer> = {
+    next: () => generator.next(),
+    return: async () => {
+      await stop();
+      return { done: true, value: undefined };
+    },
+  };
+  return {
+    body: { [Symbol.asyncIterator]: () => iterator },
+    finished,
+    cancel: (reason) => {
+      stoppedFor = reason;
+      return stop();
+    },
+  };
 }
 
 /** Why a streamed body stopped, as the error code its outcome row records. */

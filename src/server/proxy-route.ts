@@ -144,7 +144,18 @@ export async function handleProxy(
     case 'done': {
       const stream = outcome.result.stream;
       if (!stream) throw new KeygateError('internal', 'a proxied request answered without a stream');
-      res.writeHead(stream.status, stream.headers);
+      try {
+        res.writeHead(stream.status, stream.headers);
+      } catch {
+        // Node refuses a status or header value the upstream sent (undici is laxer): the body,
+        // unread, would hold the upstream's socket until a timeout, so it is stopped first.
+        await stream.cancel('upstream.error');
+        throw new KeygateError(
+          'upstream.error',
+          'the upstream answered with a status or header that cannot be passed on',
+          { details: { status: 502 } },
+        );
+      }
       await pipeTo(stream.body, res);
     }
   }

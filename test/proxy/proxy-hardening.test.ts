@@ -3,7 +3,13 @@
  * upstream (test/proxy/fake-api.ts) through the real SSRF guard. A gateway of its own, with small
  * request and response bounds, so that the limits are reached with small bodies.
  */
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
@@ -30,6 +36,8 @@ let server: Server;
 /** The gateway's open sockets, by the client's port (to see when keygate noticed a client leave). */
 const sockets = new Map<number, Socket>();
 let url: string;
+/** Makes the gateway's next `writeHead` throw, as Node's does for an invalid header value. */
+let failNextWriteHead = false;
 const tokens: Record<string, string> = {};
 let engine: PolicyEngine;
 const catalog = await loadCatalog(['github']);
@@ -80,7 +88,23 @@ beforeAll(async () => {
     credentials: staticCredentialProvider({ openai: bearerCredential('openai', OPENAI_KEY) }),
     proxyLimits: { maxRequestBytes: MAX_REQUEST, maxResponseBytes: MAX_RESPONSE },
   });
-  server = createServer((req, res) => gateway.handle(req, res));
+  server = createServer((req, res) => {
+    if (failNextWriteHead) {
+      failNextWriteHead = false;
+      // As Node does for a header value it refuses (ERR_INVALID_CHAR), once: the error answer's
+      // own writeHead goes through.
+      const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+      let first = true;
+      res.writeHead = ((...args: unknown[]) => {
+        if (!first) return writeHead(...args);
+        first = false;
+        throw Object.assign(new TypeError('Invalid character in header content ["x-bad"]'), {
+          code: 'ERR_INVALID_CHAR',
+        });
+      }) as ServerResponse['writeHead'];
+    }
+    gateway.handle(req, res);
+  });
   server.on('connection', (socket) => {
     const port = socket.remotePort!;
     sockets.set(port, socket);
@@ -262,6 +286,27 @@ describe('a client that goes away', () => {
         async () =>
           (await auditRows('GET /hold')).some(
             (row) => row.decision === 'failed' && row.reason === 'request.cancelled',
+          ),
+        'the outcome row is written',
+      );
+    },
+    HANG * 2,
+  );
+});
+
+describe('an upstream answer Node refuses to write', () => {
+  it(
+    'answers 502 and stops the unread upstream body, so its socket is released',
+    async () => {
+      failNextWriteHead = true;
+      const response = await request(`${url}/proxy/openai/hold?partial=1`, { headers: auth('coder') });
+      expect(response.statusCode).toBe(502);
+      expect(await response.body.json()).toMatchObject({ error: { code: 'upstream.error' } });
+      await until(() => api.held[0]?.closed === true, 'keygate closed the upstream request');
+      await until(
+        async () =>
+          (await auditRows('GET /hold')).some(
+            (row) => row.decision === 'failed' && row.reason === 'upstream.error',
           ),
         'the outcome row is written',
       );
