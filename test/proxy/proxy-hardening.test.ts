@@ -314,3 +314,101 @@ describe('an upstream answer Node refuses to write', () => {
     HANG * 2,
   );
 });
+
+describe('answers through the route', () => {
+  it('breaks off an answer larger than maxResponseBytes (never passes it cut short) and audits it as failed', async () => {
+    const response = await request(`${url}/proxy/openai/big?bytes=${MAX_RESPONSE * 3}`, {
+      headers: auth('coder'),
+    });
+    // The headers went out before the size was known: only a broken body can say it failed.
+    expect(response.statusCode).toBe(200);
+    await expect(response.body.text()).rejects.toThrow();
+    await until(
+      async () =>
+        (await auditRows('GET /big')).some(
+          (row) => row.decision === 'failed' && row.reason === 'upstream.error',
+        ),
+      'the outcome row is written',
+    );
+    expect((await auditRows('GET /big')).some((row) => row.decision === 'completed')).toBe(false);
+  });
+
+  it.each(['deflate', 'br'])('decodes a %s answer and scrubs the key echoed inside it', async (coding) => {
+    const response = await request(`${url}/proxy/openai/${coding}`, { headers: auth('coder') });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-encoding']).toBeUndefined();
+    const text = await response.body.text();
+    expect(JSON.parse(text)).toEqual({ echoed: 'key [REDACTED] inside', coding });
+    for (const key of [OPENAI_KEY, Buffer.from(OPENAI_KEY).toString('base64')]) {
+      expect(text).not.toContain(key);
+      expect(JSON.stringify(response.headers)).not.toContain(key);
+    }
+  });
+
+  it('answers 429 with the JSON error body to an agent over its rate limit, and sends nothing more', async () => {
+    const first = await request(`${url}/proxy/openai/models`, { headers: auth('limited') });
+    expect(first.statusCode).toBe(200);
+    await first.body.dump();
+    const second = await request(`${url}/proxy/openai/models`, { headers: auth('limited') });
+    expect(second.statusCode).toBe(429);
+    expect(Number(second.headers['retry-after'])).toBeGreaterThan(0);
+    expect(await second.body.json()).toMatchObject({
+      error: { code: 'policy.rate_limited', retryAfterMs: expect.any(Number) },
+    });
+    expect(api.received).toHaveLength(1);
+  });
+});
+
+describe('a client that goes away while its request waits for approval', () => {
+  /** A POST needing approval on its own connection; `port` is the client's, to see keygate notice it leave. */
+  function gated(): { port: Promise<number>; answer: Promise<Answer>; abort(): void } {
+    const req = httpRequest(`${url}/proxy/openai/chat/completions`, {
+      method: 'POST',
+      headers: { ...auth('coder'), 'content-type': 'application/json' },
+      agent: false,
+    });
+    const port = new Promise<number>((resolve) =>
+      req.once('socket', (socket) => socket.once('connect', () => resolve(socket.localPort!))),
+    );
+    const answer = new Promise<Answer>((resolve, reject) => {
+      req.on('error', reject);
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString() }),
+        );
+      });
+    });
+    req.end('{"model":"gpt-test","messages":[{"role":"user","content":"left"}]}');
+    return { port, answer, abort: () => req.destroy() };
+  }
+
+  it(
+    'leaves the approval pending and sends nothing; the identical request after approval runs once',
+    async () => {
+      const left = gated();
+      left.answer.catch(() => undefined);
+      const port = await left.port;
+      let approvalId = '';
+      await until(async () => {
+        const pending = await gateway.approvals.book.list({ agent: 'coder', status: 'pending' });
+        approvalId = pending.find((approval) => JSON.stringify(approval.args).includes('left'))?.id ?? '';
+        return approvalId !== '';
+      }, 'the request waits for approval');
+      left.abort();
+      await until(() => !sockets.has(port), 'keygate noticed the client leave');
+
+      expect((await gateway.approvals.book.get(approvalId))?.status).toBe('pending');
+      expect(api.received).toHaveLength(0);
+
+      // Approved now, the approval is still there for the agent's identical request: proof that the
+      // abandoned one neither ran nor used it.
+      await gateway.admin.decideApproval({ id: approvalId, verdict: 'approved' });
+      const again = await gated().answer;
+      expect(again.status).toBe(200);
+      expect(api.received.filter((r) => r.method === 'POST')).toHaveLength(1);
+    },
+    HANG * 2,
+  );
+});
