@@ -8,7 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AgentRegistry } from '../agents/index.js';
-import { type HttpCallRequest, type PipelineDeps, runCall } from '../calls/index.js';
+import { type CallOutcome, type HttpCallRequest, type PipelineDeps, runCall } from '../calls/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
 import type { Scrubber } from '../executor/index.js';
 import type { CallerIdentity, PolicyEngine } from '../policy/index.js';
@@ -133,6 +133,11 @@ export async function handleProxy(
     body ? { ...request, body } : request,
     exchange,
   );
+  await answer(outcome, res, service);
+}
+
+/** Turns the pipeline's outcome into the HTTP response. */
+async function answer(outcome: CallOutcome, res: ServerResponse, service: string): Promise<void> {
   switch (outcome.kind) {
     case 'unknown':
       throw new KeygateError('not_found', `no proxy service ${service}`);
