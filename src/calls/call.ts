@@ -44,6 +44,8 @@ export interface HttpCallRequest {
   readonly dropParams?: readonly string[];
   /** The agent's token: no header or parameter carrying it is sent upstream. */
   readonly dropValues?: readonly string[];
+  /** Aborts when the client that sent the request goes away: the upstream request is cancelled. */
+  readonly signal?: AbortSignal;
 }
 
 /** What an agent asks keygate to do. */
@@ -67,6 +69,10 @@ export interface HttpCall {
   /** The checked query, without `?`. */
   readonly query: string;
   readonly headers: HttpCallRequest['headers'];
+  /** The headers an approval binds (sent upstream, lower-case sorted names, volatile ones left out). */
+  readonly boundHeaders: Readonly<Record<string, string>>;
+  /** SHA-256 of `boundHeaders`: what approvals and audit rows keep of the headers. */
+  readonly headersSha256: string;
   readonly body: Uint8Array;
   readonly bodySha256: string;
   readonly mode: HttpCallRequest['mode'];
@@ -74,6 +80,8 @@ export interface HttpCall {
   readonly proxyPrefix: string;
   readonly dropParams: readonly string[];
   readonly dropValues: readonly string[];
+  /** See `HttpCallRequest.signal`. */
+  readonly signal?: AbortSignal;
 }
 
 /** A request the pipeline has resolved: what it names, and whether its input is valid. */

@@ -1,14 +1,15 @@
 /**
  * Proxied HTTP requests (raw-HTTP proxy mode and `keygate_http_request`): the service's base URL
  * replaces the catalog, the checked route replaces the schema. A request is known — to policy,
- * audit and approvals — by its method, path, query and the SHA-256 of its body: an approval binds
- * to exactly those, so a changed body needs a new one. The body itself is never in an audit row.
+ * audit and approvals — by its method, path, query, the SHA-256 of the headers sent upstream and
+ * the SHA-256 of its body: an approval binds to exactly those, so a changed body or a changed
+ * `Stripe-Account` needs a new one. Neither the body nor a header value is ever in an audit row.
  */
 import { createHash } from 'node:crypto';
 import { argsHash, REDACTED_VALUE } from '../audit/index.js';
 import type { ToolDefinition } from '../catalog/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
-import type { CallResult, ForwardedResponse } from '../executor/index.js';
+import { type CallResult, type ForwardedResponse, outgoingHeaders } from '../executor/index.js';
 import { checkProxyPath } from '../proxy/index.js';
 import type { CallKind, HttpCall, HttpCallRequest } from './call.js';
 
@@ -20,6 +21,33 @@ const BODY_SHOWN = 4000;
 export const MAX_HTTP_TEXT = 50_000;
 const SENSITIVE_PARAM =
   /(token|secret|passw(or)?d|api[_-]?key|key|authorization|credential|signature|sig|auth)/i;
+
+/**
+ * Headers left out of the approval's binding: SDKs change them between two sends of the same
+ * call (a retry after a 428 must still match its approval), and none of them changes what the
+ * upstream does. Every other header sent upstream is bound (`Stripe-Account`,
+ * `OpenAI-Organization`, `Notion-Version`, `Content-Type` all change what a call does).
+ */
+const VOLATILE_HEADERS = new Set([
+  // Always `identity` upstream (the forwarder sets it); what the client asked for is transport.
+  'accept-encoding',
+  // Stainless SDKs (openai, anthropic): the attempt number and the client's timeout per attempt.
+  'x-stainless-retry-count',
+  'x-stainless-timeout',
+  // A fresh key per attempt in some SDKs; it asks the upstream to deduplicate, never to act otherwise.
+  'idempotency-key',
+  // Tracing context (W3C, Sentry): new per attempt, read only by observability tools.
+  'traceparent',
+  'tracestate',
+  'baggage',
+  'sentry-trace',
+  // A correlation id for logs, new per attempt.
+  'x-request-id',
+  // The time of sending.
+  'date',
+  // The SDK's name and version (and runtime): an upgrade between two tries is the same call.
+  'user-agent',
+]);
 
 /** The name audit rows and rate limits give calls to `service`'s proxy. */
 export function proxyToolName(service: string): string {
@@ -65,9 +93,41 @@ function bound(call: HttpCall): Record<string, unknown> {
     method: call.method,
     path: call.path,
     query: call.query,
+    headers_sha256: call.headersSha256,
+    headers: headersShown(call.boundHeaders),
     body_sha256: call.bodySha256,
     ...(shown === undefined ? {} : { body: shown }),
   };
+}
+
+/**
+ * The headers an approval binds: those the forwarder sends upstream (so the agent's credentials
+ * are already gone), names lower-cased and sorted, without the volatile ones.
+ */
+function boundHeaders(
+  headers: HttpCallRequest['headers'],
+  dropValues: readonly string[],
+): Record<string, string> {
+  const sent = outgoingHeaders(headers, dropValues);
+  const out: Record<string, string> = {};
+  for (const name of Object.keys(sent).sort()) if (!VOLATILE_HEADERS.has(name)) out[name] = sent[name]!;
+  return out;
+}
+
+/** SHA-256 of the bound headers as `name: value` lines (names are unique and sorted). */
+function headersSha256(headers: Readonly<Record<string, string>>): string {
+  const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\n`);
+  return createHash('sha256').update(lines.join('')).digest('hex');
+}
+
+/** The bound headers as an approver reads them: values of secret-looking names redacted. */
+function headersShown(headers: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [
+      name,
+      SENSITIVE_PARAM.test(name) ? REDACTED_VALUE : value,
+    ]),
+  );
 }
 
 /** `query` without the parameters that carried the agent's token (by name or by value). */
@@ -124,6 +184,7 @@ export const httpCalls: CallKind<HttpCallRequest, HttpCall> = {
       // The agent's own token never becomes part of what approvals store and audit rows keep.
       const query = withoutToken(checked.query, request.dropParams ?? [], request.dropValues ?? []);
       const body = request.body ?? new Uint8Array();
+      const headers = boundHeaders(request.headers, request.dropValues ?? []);
       const call: HttpCall = {
         kind: 'http',
         service,
@@ -131,12 +192,15 @@ export const httpCalls: CallKind<HttpCallRequest, HttpCall> = {
         path,
         query,
         headers: request.headers,
+        boundHeaders: headers,
+        headersSha256: headersSha256(headers),
         body,
         bodySha256: createHash('sha256').update(body).digest('hex'),
         mode: request.mode,
         proxyPrefix: `/proxy/${request.service}`,
         dropParams: request.dropParams ?? [],
         dropValues: request.dropValues ?? [],
+        ...(request.signal ? { signal: request.signal } : {}),
       };
       return { kind: 'call', name, route: `${method} ${path}`, call };
     } catch (error) {
@@ -150,6 +214,8 @@ export const httpCalls: CallKind<HttpCallRequest, HttpCall> = {
       method: call.method,
       path: call.path,
       query: redactedQuery(call.query),
+      // The hash only: a header value (an account id, a session) is never in an audit row.
+      headers_sha256: call.headersSha256,
       body_sha256: call.bodySha256,
       body_bytes: call.body.length,
     },
@@ -160,7 +226,7 @@ export const httpCalls: CallKind<HttpCallRequest, HttpCall> = {
     definition: routeDefinition(call.service.name, call.method, call.path),
     args: bound(call),
   }),
-  // The approval is bound to this call's hash (method, path, query, body hash): the call in hand
+  // The approval is bound to this call's hash (method, path, query, headers and body hashes): the call in hand
   // is the one approved, byte for byte, so it runs as it is.
   approved: (call) => call,
   async execute(deps, call, context) {
@@ -184,6 +250,7 @@ export const httpCalls: CallKind<HttpCallRequest, HttpCall> = {
         privateOk: call.service.privateOk,
         ...(context.agent ? { agent: context.agent } : {}),
         ...(context.onScrubber ? { onScrubber: context.onScrubber } : {}),
+        ...(call.signal ? { signal: call.signal } : {}),
       },
     );
     return call.mode === 'stream' ? streamed(response) : await asText(response);

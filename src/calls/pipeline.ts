@@ -148,14 +148,14 @@ async function execute<R extends CallRequest, C extends Call>(
     });
     if (result.stream) {
       // A streamed answer is over when its body has passed: only then are its bytes known.
-      void result.stream.finished.then(({ bytes, truncated }) =>
+      void result.stream.finished.then(({ bytes, truncated, reason }) =>
         recordOutcome(
           deps,
           truncated
             ? {
                 ...recorded,
                 decision: 'failed',
-                reason: 'upstream.error',
+                reason: reason ?? 'upstream.error',
                 upstreamStatus: result.status,
                 bytes,
               }

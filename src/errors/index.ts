@@ -9,6 +9,12 @@ export const ERROR_CODES = {
   'cli.usage': 'the command line was wrong',
   /** A request to the admin API (or an admin operation) was malformed or asked for something invalid. */
   'request.invalid': 'the request was malformed or invalid',
+  /** An HTTP request's body is larger than the endpoint accepts (declared or as it arrived): HTTP 413. */
+  'request.too_large': 'the request body is too large',
+  /** The client closed the connection before the answer was complete: the upstream request was cancelled. */
+  'request.cancelled': 'the client went away; the upstream request was cancelled',
+  /** A proxied request's body is compressed (`Content-Encoding`): keygate must read what it approves and audits. */
+  'request.unsupported_encoding': 'the request body is compressed',
   /** The HTTP request was refused before anything ran: a foreign Host or Origin, or an agent token on the admin API. */
   forbidden: 'the request is not allowed here',
   /** No HTTP route at that path (and method). */

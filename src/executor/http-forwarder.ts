@@ -20,6 +20,7 @@ import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { type Dispatcher, request } from 'undici';
 import { KeygateError } from '../errors/index.js';
 import { type CredentialProvider, injectCredential } from './credential.js';
+import { type ExchangeSignals, type ForwardedBody, scrubbedBody } from './forwarded-body.js';
 import type { OutgoingRequest } from './outgoing-request.js';
 import type { Scrubber } from './scrubber.js';
 import { StreamScrubber } from './stream-scrubber.js';
@@ -68,12 +69,9 @@ export interface ForwardRequest {
 }
 
 /** The upstream's answer, streaming: headers cleaned and scrubbed, body scrubbed as it passes. */
-export interface ForwardedResponse {
+export interface ForwardedResponse extends ForwardedBody {
   readonly status: number;
   readonly headers: Record<string, string | string[]>;
-  readonly body: AsyncIterable<Buffer>;
-  /** Resolves once the body has been passed on (or stopped): bytes read from upstream. */
-  readonly finished: Promise<{ readonly bytes: number; readonly truncated: boolean }>;
 }
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
@@ -189,6 +187,8 @@ export interface ForwardContext {
   readonly privateOk: readonly string[];
   /** Given, before anything is sent, the scrubber of the secrets the request carries. */
   readonly onScrubber?: (scrubber: Scrubber) => void;
+  /** Aborts when the client went away: the upstream request (headers or body) is cancelled. */
+  readonly signal?: AbortSignal;
 }
 
 /** Sends proxied requests with the service's credential through the caller's dispatcher. */
@@ -220,7 +220,10 @@ export class HttpForwarder {
     };
     const scrubber = injectCredential(credential, outgoing);
     context.onScrubber?.(scrubber);
-    const signal = AbortSignal.timeout(this.limits.totalTimeoutMs);
+    const timeout = AbortSignal.timeout(this.limits.totalTimeoutMs);
+    const signals = { timeout, ...(context.signal ? { client: context.signal } : {}) };
+    // undici's signal covers the whole exchange, streamed body included.
+    const signal = context.signal ? AbortSignal.any([timeout, context.signal]) : timeout;
     let response: Dispatcher.ResponseData;
     try {
       response = await request(outgoing.url, {
@@ -233,15 +236,20 @@ export class HttpForwarder {
         bodyTimeout: this.limits.idleTimeoutMs,
       });
     } catch (cause) {
-      throw networkError(cause, outgoing.url, signal, scrubber);
+      throw networkError(cause, outgoing.url, signals, scrubber);
     }
     const headers = responseHeaders(response.headers, scrubber, outgoing.url, forward);
     const encoding = String(response.headers['content-encoding'] ?? 'identity').toLowerCase();
     const decoded = decode(response.body, encoding);
     if (encoding !== 'identity' && decoded !== response.body) delete headers['content-encoding'];
     const events = String(response.headers['content-type'] ?? '').startsWith('text/event-stream');
-    const stream = scrubbedBody(decoded, new StreamScrubber(scrubber, events), this.limits.maxResponseBytes);
-    return { status: response.statusCode, headers, body: stream.body, finished: stream.finished };
+    const stream = scrubbedBody(
+      decoded,
+      new StreamScrubber(scrubber, events),
+      this.limits.maxResponseBytes,
+      signals,
+    );
+    return { status: response.statusCode, headers, ...stream };
   }
 }
 
@@ -310,50 +318,19 @@ function decode(body: Readable, encoding: string): Readable {
   }
 }
 
-/** The body scrubbed chunk by chunk; past `maxBytes` it stops with an error (never cut silently). */
-function scrubbedBody(
-  source: Readable,
-  scrubber: StreamScrubber,
-  maxBytes: number,
-): { body: AsyncIterable<Buffer>; finished: Promise<{ bytes: number; truncated: boolean }> } {
-  let finish: (end: { bytes: number; truncated: boolean }) => void = () => {};
-  const finished = new Promise<{ bytes: number; truncated: boolean }>((resolve) => {
-    finish = resolve;
-  });
-  async function* body(): AsyncGenerator<Buffer> {
-    let bytes = 0;
-    let truncated = false;
-    try {
-      for await (const chunk of source) {
-        bytes += (chunk as Buffer).length;
-        if (bytes > maxBytes) {
-          truncated = true;
-          throw new KeygateError('upstream.error', `the upstream answer is larger than ${maxBytes} bytes`, {
-            details: { status: 502 },
-          });
-        }
-        const out = scrubber.push(chunk as Buffer);
-        if (out.length > 0) yield out;
-      }
-      const rest = scrubber.end();
-      if (rest.length > 0) yield rest;
-    } finally {
-      source.destroy();
-      finish({ bytes, truncated });
-    }
-  }
-  return { body: body(), finished };
-}
-
-function networkError(cause: unknown, url: URL, signal: AbortSignal, scrubber: Scrubber): KeygateError {
+function networkError(cause: unknown, url: URL, signals: ExchangeSignals, scrubber: Scrubber): KeygateError {
   // A guard's refusal (or any KeygateError) keeps its code; its message is scrubbed.
   if (cause instanceof KeygateError)
     return new KeygateError(cause.code, scrubber.scrub(cause.message), { details: { ...cause.details } });
   const inner = (cause as { cause?: unknown }).cause;
-  if (inner instanceof KeygateError) return networkError(inner, url, signal, scrubber);
+  if (inner instanceof KeygateError) return networkError(inner, url, signals, scrubber);
+  if (signals.client?.aborted)
+    return new KeygateError('request.cancelled', `the client went away before ${url.host} answered`, {
+      cause,
+    });
   // Only the host and an error code: the URL may carry a query-parameter credential.
   const code = (cause as { code?: string }).code ?? (cause as Error).name;
-  if (signal.aborted || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT')
+  if (signals.timeout.aborted || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT')
     return new KeygateError('executor.timeout', `${url.host} did not answer in time`, { cause });
   return new KeygateError('executor.network', `cannot reach ${url.host} (${code})`, { cause });
 }

@@ -90,6 +90,12 @@ function checkSegment(segment: string): string {
   // Compatibility forms (fullwidth ．／＼＠) that some servers fold into their ASCII look-alikes.
   const folded = text.normalize('NFKC');
   if (/^\.{1,2}(;.*)?$/.test(folded)) refuse('a dot segment (. or ..)');
+  // Windows and IIS strip trailing dots and spaces from a segment, so `...`, `.. ` and `. .`
+  // become `..` or `.` there; a segment of nothing but dots and blanks, or `..` followed by
+  // anything ending in one, is a dot segment to them (`;…` parameters are cut first, as Tomcat does).
+  const name = folded.replace(/;.*$/s, '');
+  if (/^[. \t]+$/.test(name) || (name.startsWith('..') && /[. \t]$/.test(name)))
+    refuse('a segment a server may read as a dot segment (dots and blanks)');
   if (folded !== text && forbidden(folded)) refuse('a character that folds into a separator');
   return normalized;
 }

@@ -191,7 +191,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     agents,
     mcp,
     admin,
-    proxy: { agents, calls, credentials },
+    proxy: { agents, calls },
   });
   holder?.watch();
   const pruner = setInterval(() => void calls.rateLimiter.prune().catch(() => undefined), 3_600_000);

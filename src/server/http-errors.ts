@@ -5,6 +5,8 @@ import { type ErrorCode, isKeygateError, type KeygateError } from '../errors/ind
 const STATUS: Partial<Record<ErrorCode, number>> = {
   'cli.usage': 400,
   'request.invalid': 400,
+  'request.too_large': 413,
+  'request.unsupported_encoding': 415,
   forbidden: 403,
   not_found: 404,
   'vault.invalid_secret': 400,

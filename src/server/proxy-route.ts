@@ -8,9 +8,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AgentRegistry } from '../agents/index.js';
-import { type PipelineDeps, runCall } from '../calls/index.js';
+import { type CallOutcome, type HttpCallRequest, type PipelineDeps, runCall } from '../calls/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
-import type { CredentialProvider, Scrubber } from '../executor/index.js';
+import type { Scrubber } from '../executor/index.js';
+import type { CallerIdentity, PolicyEngine } from '../policy/index.js';
+import { checkProxyPath } from '../proxy/index.js';
 import { sendError } from './http-errors.js';
 import { readBody } from './request-guard.js';
 
@@ -24,8 +26,6 @@ export interface ProxyToken {
 export interface ProxyRouteDeps {
   readonly agents: AgentRegistry;
   readonly calls: PipelineDeps;
-  /** The credentials of proxy services: the query parameter a `query` credential uses is a token slot. */
-  readonly credentials: CredentialProvider;
 }
 
 /** The service and the raw rest of the target (`/path?query`), from the request's raw URL. */
@@ -41,12 +41,11 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** The prefix of every agent token (`src/agents/tokens.ts`): how a token is known in a query. */
+const AGENT_TOKEN_PREFIX = 'kg_';
+
 /** The agent's token from the slots SDKs put an API key in (see `ProxyToken`). */
-export function tokenOf(
-  req: IncomingMessage,
-  rest: string,
-  queryParam: string | undefined,
-): ProxyToken | undefined {
+export function tokenOf(req: IncomingMessage, rest: string): ProxyToken | undefined {
   const explicit = header(req, 'x-keygate-token')?.trim();
   if (explicit) return { token: explicit };
   const authorization = header(req, 'authorization') ?? '';
@@ -65,28 +64,13 @@ export function tokenOf(
   }
   const apiKey = header(req, 'x-api-key')?.trim();
   if (apiKey) return { token: apiKey };
-  if (queryParam) {
-    const query = rest.includes('?') ? rest.slice(rest.indexOf('?') + 1) : '';
-    const value = new URLSearchParams(query).get(queryParam);
-    if (value) return { token: value, param: queryParam };
-  }
+  // Last, the query (SDKs of `query` credentials put the key there). The slot is found by the
+  // token's shape, not by asking the service's credential which parameter it uses: that would
+  // decrypt a secret for a request nobody has authenticated yet.
+  const query = rest.includes('?') ? rest.slice(rest.indexOf('?') + 1) : '';
+  for (const [param, value] of new URLSearchParams(query))
+    if (value.startsWith(AGENT_TOKEN_PREFIX)) return { token: value, param };
   return undefined;
-}
-
-/** The query parameter a `query` credential of `service` puts its key in, if that is its kind. */
-async function queryParamOf(credentials: CredentialProvider, service: string): Promise<string | undefined> {
-  const credential = await credentials
-    .credentialFor({ service, tool: `proxy:${service}` })
-    .catch(() => undefined);
-  if (!credential) return undefined;
-  // Injected into a scratch request: whatever parameter appears is the slot. Nothing is sent.
-  const scratch = {
-    method: 'GET',
-    url: new URL('http://scratch.invalid/'),
-    headers: {} as Record<string, string>,
-  };
-  credential.inject(scratch);
-  return [...scratch.url.searchParams.keys()][0];
 }
 
 /** Answers one request under `/proxy/`. */
@@ -99,10 +83,7 @@ export async function handleProxy(
   if (!target) throw new KeygateError('not_found', 'proxied requests go to /proxy/<service>/<path>');
   const { service, rest } = target;
   const proxied = deps.calls.policy().proxyService(service);
-  // The credential is asked for its query parameter only when no header carries a token.
-  const found =
-    tokenOf(req, rest, undefined) ??
-    (proxied ? tokenOf(req, rest, await queryParamOf(deps.credentials, service)) : undefined);
+  const found = tokenOf(req, rest);
   if (!found)
     throw new KeygateError(
       'auth.unauthorized',
@@ -116,28 +97,47 @@ export async function handleProxy(
     throw new KeygateError('auth.unauthorized', checked.message, { details: { reason: checked.reason } });
   if (!proxied) throw new KeygateError('not_found', `no proxy service ${service}`);
 
-  const limit = deps.calls.forwarder?.limits.maxRequestBytes ?? 10 * 1024 * 1024;
-  const body = await readBody(req, limit);
+  const method = (req.method ?? 'GET').toUpperCase();
   const abort = new AbortController();
   res.on('close', () => {
     if (!res.writableFinished) abort.abort();
   });
+  const request: HttpCallRequest = {
+    kind: 'http',
+    service,
+    method,
+    path: rest,
+    headers: req.headers,
+    mode: 'stream',
+    ...(found.param ? { dropParams: [found.param] } : {}),
+    dropValues: [found.token],
+    // A client that goes away cancels the upstream request, whether it waits for headers or body.
+    signal: abort.signal,
+  };
+  const exchange = { client: { form: false, url: false }, signal: abort.signal };
+  // A request the route refuses anyway is refused before its body is read: an agent without a
+  // grant cannot make keygate buffer megabytes. It still runs through the pipeline (without a
+  // body), which writes the usual denial row and error.
+  let body: Buffer | undefined;
+  if (refusedRoute(deps.calls.policy(), checked.identity, service, method, rest)) closeAfterAnswer(req, res);
+  else
+    try {
+      body = await bodyOf(req, deps);
+    } catch (error) {
+      closeAfterAnswer(req, res);
+      throw error;
+    }
   const outcome = await runCall(
     deps.calls,
     checked.identity,
-    {
-      kind: 'http',
-      service,
-      method: req.method ?? 'GET',
-      path: rest,
-      headers: req.headers,
-      body,
-      mode: 'stream',
-      ...(found.param ? { dropParams: [found.param] } : {}),
-      dropValues: [found.token],
-    },
-    { client: { form: false, url: false }, signal: abort.signal },
+    body ? { ...request, body } : request,
+    exchange,
   );
+  await answer(outcome, res, service);
+}
+
+/** Turns the pipeline's outcome into the HTTP response. */
+async function answer(outcome: CallOutcome, res: ServerResponse, service: string): Promise<void> {
   switch (outcome.kind) {
     case 'unknown':
       throw new KeygateError('not_found', `no proxy service ${service}`);
@@ -149,10 +149,69 @@ export async function handleProxy(
     case 'done': {
       const stream = outcome.result.stream;
       if (!stream) throw new KeygateError('internal', 'a proxied request answered without a stream');
-      res.writeHead(stream.status, stream.headers);
+      try {
+        res.writeHead(stream.status, stream.headers);
+      } catch {
+        // Node refuses a status or header value the upstream sent (undici is laxer): the body,
+        // unread, would hold the upstream's socket until a timeout, so it is stopped first.
+        await stream.cancel('upstream.error');
+        throw new KeygateError(
+          'upstream.error',
+          'the upstream answered with a status or header that cannot be passed on',
+          { details: { status: 502 } },
+        );
+      }
       await pipeTo(stream.body, res);
     }
   }
+}
+
+/**
+ * Closes the connection after the answer when the request's body was not read to its end: the
+ * client may still be sending it, so the connection cannot carry its next request.
+ */
+function closeAfterAnswer(req: IncomingMessage, res: ServerResponse): void {
+  if (!req.complete) res.shouldKeepAlive = false;
+}
+
+/** Whether policy refuses `METHOD rest` for `caller` whatever the body (an invalid path included). */
+function refusedRoute(
+  policy: PolicyEngine,
+  caller: CallerIdentity,
+  service: string,
+  method: string,
+  rest: string,
+): boolean {
+  let path: string;
+  try {
+    path = checkProxyPath(rest).path;
+  } catch {
+    return true;
+  }
+  return !policy.decideProxy(caller, service, method, path).allowed;
+}
+
+/**
+ * The request's body, refused before a byte is read when it is compressed or declares more than
+ * the limit (a chunked one is cut off at the limit as it arrives).
+ */
+async function bodyOf(req: IncomingMessage, deps: ProxyRouteDeps): Promise<Buffer> {
+  const encoding = (header(req, 'content-encoding') ?? '')
+    .split(',')
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== '' && coding !== 'identity');
+  if (encoding.length > 0)
+    // The body is what an approver is shown, what its hash binds and what audit describes:
+    // keygate must be able to read it, so it never passes an encoded body it cannot judge.
+    throw new KeygateError(
+      'request.unsupported_encoding',
+      `a request body in Content-Encoding ${encoding.join(', ')} is refused: keygate must read what it asks a human to approve and what it audits; send it uncompressed`,
+    );
+  const limit = deps.calls.forwarder?.limits.maxRequestBytes ?? 10 * 1024 * 1024;
+  const declared = Number(header(req, 'content-length') ?? 0);
+  if (declared > limit)
+    throw new KeygateError('request.too_large', `the request body is larger than ${limit} bytes`);
+  return readBody(req, limit);
 }
 
 /** A refusal or failure with every string scrubbed (a message may quote the upstream). */

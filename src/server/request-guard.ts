@@ -59,7 +59,7 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
     if (size > limit)
-      throw new KeygateError('request.invalid', `the request body is larger than ${limit} bytes`);
+      throw new KeygateError('request.too_large', `the request body is larger than ${limit} bytes`);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);

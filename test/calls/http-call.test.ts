@@ -53,6 +53,62 @@ describe('a proxied request as a call', () => {
     expect(id('{"a":1}')).not.toBe(id('{"a":1}', '/things?x=1'));
   });
 
+  it('binds its identity to the headers sent upstream: a changed Stripe-Account is another call', () => {
+    const id = (headers: Record<string, string>) => httpCalls.identify(resolve({ headers }).call).argsHash;
+    const base = { 'content-type': 'application/json', 'stripe-account': 'acct_1' };
+    expect(id(base)).toBe(id({ ...base }));
+    expect(id(base)).not.toBe(id({ ...base, 'stripe-account': 'acct_2' }));
+    expect(id(base)).not.toBe(id({ ...base, 'content-type': 'text/plain' }));
+    expect(id(base)).not.toBe(id({ ...base, 'openai-organization': 'org-2' }));
+    expect(id(base)).not.toBe(id({ ...base, 'notion-version': '2022-06-28' }));
+  });
+
+  it.each([
+    ['accept-encoding', 'gzip, br'],
+    ['x-stainless-retry-count', '1'],
+    ['x-stainless-timeout', '30'],
+    ['idempotency-key', 'stainless-node-retry-2'],
+    ['traceparent', '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'],
+    ['tracestate', 'vendor=2'],
+    ['baggage', 'k=2'],
+    ['sentry-trace', 'abc-def-1'],
+    ['x-request-id', 'req-2'],
+    ['date', 'Tue, 01 Dec 2026 00:00:01 GMT'],
+    ['user-agent', 'OpenAI/JS 6.30.2'],
+  ])('does not bind %s, which SDKs change between identical retries', (name, value) => {
+    const id = (headers: Record<string, string>) => httpCalls.identify(resolve({ headers }).call).argsHash;
+    const base = { 'content-type': 'application/json' };
+    expect(id({ ...base, [name]: value })).toBe(id(base));
+  });
+
+  it('does not bind the agent token or its slots, which never leave keygate', () => {
+    const token = 'kg_agenttokenCANARY000000000000000000';
+    const id = (headers: Record<string, string>) =>
+      httpCalls.identify(resolve({ headers, dropValues: [token] }).call).argsHash;
+    expect(id({ authorization: `Bearer ${token}` })).toBe(id({ 'x-api-key': token }));
+    expect(
+      JSON.stringify(
+        httpCalls.approvalSubject(resolve({ headers: { 'x-custom': token }, dropValues: [token] }).call).args,
+      ),
+    ).not.toContain(token);
+  });
+
+  it('shows the approver the bound headers, secret-looking values redacted, and audits only their hash', () => {
+    const secret = 'header-secret-value-0001';
+    const found = resolve({
+      headers: { 'stripe-account': 'acct_1', 'x-upstream-token': secret, 'x-stainless-retry-count': '0' },
+    });
+    const { args } = httpCalls.approvalSubject(found.call);
+    expect(args.headers).toEqual({ 'stripe-account': 'acct_1', 'x-upstream-token': '[REDACTED]' });
+    expect(args.headers_sha256).toMatch(/^[0-9a-f]{64}$/);
+    const { argsRedacted } = httpCalls.identify(found.call);
+    expect(argsRedacted).toMatchObject({ headers_sha256: args.headers_sha256 });
+    expect(argsRedacted).not.toHaveProperty('headers');
+    expect(JSON.stringify(argsRedacted)).not.toContain('acct_1');
+    expect(JSON.stringify(argsRedacted)).not.toContain(secret);
+    expect(JSON.stringify(args)).not.toContain(secret);
+  });
+
   it('keeps the body and secret-looking query values out of its redacted form', () => {
     const secret = 'body-secret-value-0001';
     const { argsRedacted } = httpCalls.identify(

@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { brotliCompressSync, deflateSync } from 'node:zlib';
 
 export const OPENAI_KEY = 'sk-proj-CANARYopenai00000000000000000000000001';
 export const GITHUB_KEY = 'ghp_CANARYgithubraw000000000000000000000002';
@@ -17,10 +18,17 @@ export interface Received {
   readonly body: string;
 }
 
+/** A request the fake holds without answering (`/v1/hold`), until its socket closes. */
+export interface Held {
+  closed: boolean;
+}
+
 export interface FakeApi {
   readonly port: number;
   readonly origin: string;
   readonly received: Received[];
+  /** Every `/v1/hold` request, in order; `closed` once keygate has closed its socket. */
+  readonly held: Held[];
   close(): Promise<void>;
 }
 
@@ -51,6 +59,7 @@ function chunk(content: string, finish: string | null = null): string {
 
 export async function startFakeApi(): Promise<FakeApi> {
   const received: Received[] = [];
+  const held: Held[] = [];
   let origin = '';
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -140,6 +149,41 @@ export async function startFakeApi(): Promise<FakeApi> {
         });
       if (path === '/error')
         return send(json(500, { error: { message: `upstream broke with key ${OPENAI_KEY}` } }));
+      // `?bytes=N` of text, in 16 KiB writes (an answer larger than keygate's bound).
+      if (path === '/big') {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        let left = Number(url.searchParams.get('bytes') ?? 0);
+        while (left > 0) {
+          const size = Math.min(left, 16 * 1024);
+          res.write('x'.repeat(size));
+          left -= size;
+        }
+        res.end();
+        return;
+      }
+      // The key echoed inside a compressed body, although keygate asked for identity.
+      if (path === '/deflate' || path === '/br') {
+        const body = Buffer.from(
+          JSON.stringify({ echoed: `key ${OPENAI_KEY} inside`, coding: path.slice(1) }),
+        );
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': path.slice(1) });
+        res.end(path === '/br' ? brotliCompressSync(body) : deflateSync(body));
+        return;
+      }
+      // Never finishes its answer (`?partial=1`: after the headers and a first event; else before
+      // the headers): the request stays open until the other side closes the socket.
+      if (path === '/hold') {
+        const entry: Held = { closed: false };
+        held.push(entry);
+        req.socket.once('close', () => {
+          entry.closed = true;
+        });
+        if (url.searchParams.has('partial')) {
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          res.write('data: first\n\n');
+        }
+        return;
+      }
       send(json(404, { error: { message: 'Unknown request URL' } }));
     }
 
@@ -166,6 +210,7 @@ export async function startFakeApi(): Promise<FakeApi> {
     port,
     origin,
     received,
+    held,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -12,7 +12,12 @@ import OpenAI from 'openai';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog/index.js';
-import { bearerCredential, redactedCredential, staticCredentialProvider } from '../../src/executor/index.js';
+import {
+  bearerCredential,
+  type CredentialProvider,
+  redactedCredential,
+  staticCredentialProvider,
+} from '../../src/executor/index.js';
 import { PolicyEngine, parsePolicy } from '../../src/policy/index.js';
 import type { Gateway, PolicySource } from '../../src/server/index.js';
 import { buildTestGateway } from '../helpers/gateway.js';
@@ -36,6 +41,8 @@ let server: Server;
 let url: string;
 let token: string;
 let engine: PolicyEngine;
+/** Services whose credential the gateway asked for, in order (none may be asked before auth). */
+const credentialsAsked: string[] = [];
 const catalog = await loadCatalog(['github']);
 
 function policyYaml(wait: string): string {
@@ -57,6 +64,12 @@ services:
       credential: github-raw
       allow: ["GET /repos/*/*", "POST /repos/*/*/issues"]
       private_ok: ${ok}
+  openai-gated:
+    proxy:
+      base_url: ${api.origin}/v1
+      credential: openai
+      allow: ["POST /chat/completions"]
+      private_ok: ${ok}
   search:
     proxy:
       base_url: ${api.origin}/q
@@ -69,6 +82,7 @@ agents:
     proxy:
       openai: ["GET /models", "POST /chat/completions", "GET /echo", "GET /redirect", "GET /error"]
       github-raw: ["GET /repos/*/*", "POST /repos/*/*/issues"]
+      openai-gated: ["POST /chat/completions"]
       search: ["GET /find"]
   plain:
     tools: []
@@ -93,6 +107,16 @@ function expectNoKeys(text: string): void {
   for (const key of KEYS) expect(text).not.toContain(key);
 }
 
+/** `provider`, noting in `credentialsAsked` every service whose credential is asked for. */
+function counted(provider: CredentialProvider): CredentialProvider {
+  return {
+    credentialFor: (context) => {
+      credentialsAsked.push(context.service);
+      return provider.credentialFor(context);
+    },
+  };
+}
+
 beforeAll(async () => {
   api = await startFakeApi();
   elsewhere = createServer((_req, res) => {
@@ -111,15 +135,18 @@ beforeAll(async () => {
   t = await PGLITE_BACKEND.fresh();
   gateway = await buildTestGateway(t, catalog, policy, {
     publicUrl: () => url,
-    credentials: staticCredentialProvider({
-      openai: bearerCredential('openai', OPENAI_KEY),
-      'github-raw': bearerCredential('github-raw', GITHUB_KEY),
-      search: redactedCredential({
-        label: 'query search',
-        inject: (outgoing) => outgoing.url.searchParams.set('api_key', QUERY_KEY),
-        secretValues: () => [QUERY_KEY],
+    credentials: counted(
+      staticCredentialProvider({
+        openai: bearerCredential('openai', OPENAI_KEY),
+        'openai-gated': bearerCredential('openai', OPENAI_KEY),
+        'github-raw': bearerCredential('github-raw', GITHUB_KEY),
+        search: redactedCredential({
+          label: 'query search',
+          inject: (outgoing) => outgoing.url.searchParams.set('api_key', QUERY_KEY),
+          secretValues: () => [QUERY_KEY],
+        }),
       }),
-    }),
+    ),
   });
   server = createServer((req, res) => gateway.handle(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -137,6 +164,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   api.received.length = 0;
+  credentialsAsked.length = 0;
 });
 
 describe('the official openai client through /proxy/openai', () => {
@@ -236,6 +264,62 @@ describe('@octokit/rest through /proxy/github-raw', () => {
   }, 30_000);
 });
 
+describe('approvals bind the headers sent upstream', () => {
+  type Pending = { error: { code: string; approvalId: string } };
+  const post = (headers: Record<string, string>) =>
+    request(`${url}/proxy/github-raw/repos/octo/headers/issues`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ title: 'bound headers' }),
+    });
+
+  it('a changed Stripe-Account needs a new approval; a changed x-stainless-retry-count does not', async () => {
+    const first = await post({ 'stripe-account': 'acct_1', 'x-stainless-retry-count': '0' });
+    expect(first.statusCode).toBe(428);
+    const pending = ((await first.body.json()) as Pending).error;
+    await gateway.admin.decideApproval({ id: pending.approvalId, verdict: 'approved' });
+
+    const changed = await post({ 'stripe-account': 'acct_2', 'x-stainless-retry-count': '0' });
+    expect(changed.statusCode).toBe(428);
+    expect(((await changed.body.json()) as Pending).error.approvalId).not.toBe(pending.approvalId);
+    expect(api.received).toHaveLength(0);
+
+    const retried = await post({ 'stripe-account': 'acct_1', 'x-stainless-retry-count': '1' });
+    expect(retried.statusCode).toBe(201);
+    await retried.body.dump();
+    expect(api.received).toHaveLength(1);
+    expect(api.received[0]!.headers['stripe-account']).toBe('acct_1');
+  }, 30_000);
+
+  it("lets the openai SDK's own retry of an approved request run once", async () => {
+    const create = (client: OpenAI) =>
+      client.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'gated' }] });
+    const first = await create(
+      new OpenAI({ baseURL: `${url}/proxy/openai-gated`, apiKey: token, maxRetries: 0 }),
+    ).catch((error: { status: number; error: { approvalId: string } }) => error);
+    expect(first).toMatchObject({ status: 428 });
+    const { approvalId } = (first as { error: { approvalId: string } }).error;
+    await gateway.admin.decideApproval({ id: approvalId, verdict: 'approved' });
+
+    // The next attempt fails on the way out once, so the SDK itself retries it (attempt 1).
+    let failedOnce = false;
+    const flaky: typeof fetch = async (input, init) => {
+      if (!failedOnce) {
+        failedOnce = true;
+        throw new TypeError('fetch failed');
+      }
+      return fetch(input, init);
+    };
+    const completion = await create(
+      new OpenAI({ baseURL: `${url}/proxy/openai-gated`, apiKey: token, maxRetries: 1, fetch: flaky }),
+    );
+    expect(completion.choices[0]!.message.content).toBe('hello from the fake');
+    const posts = api.received.filter((r) => r.method === 'POST');
+    expect(posts).toHaveLength(1);
+    expect(posts[0]!.headers['x-stainless-retry-count']).toBe('1');
+  }, 30_000);
+});
+
 describe('a POST that waits for approval out of band', () => {
   it('runs exactly once when a human approves it while it waits', async () => {
     setPolicy('60s');
@@ -290,6 +374,24 @@ describe('the agent token slots and refusals, with plain undici', () => {
     expect(await response.body.json()).toEqual({ results: ['cats'] });
     expect(new URL(api.received[0]!.url, 'http://x').searchParams.getAll('api_key')).toEqual([QUERY_KEY]);
     expectNoAgentTokenUpstream();
+  });
+
+  it('finds a token in any query parameter by its kg_ prefix', async () => {
+    const response = await request(`${url}/proxy/search/find?q=cats&key=${token}`);
+    expect(response.statusCode).toBe(200);
+    expect(await response.body.json()).toEqual({ results: ['cats'] });
+    expect(new URL(api.received[0]!.url, 'http://x').searchParams.get('key')).toBeNull();
+    expectNoAgentTokenUpstream();
+  });
+
+  it('decrypts no credential for a request whose token is missing or wrong', async () => {
+    for (const query of ['q=cats', 'q=cats&api_key=kg_not_a_token', 'q=cats&api_key=nope']) {
+      const response = await request(`${url}/proxy/search/find?${query}`);
+      expect(response.statusCode).toBe(401);
+      await response.body.dump();
+    }
+    expect(credentialsAsked).toEqual([]);
+    expect(api.received).toHaveLength(0);
   });
 
   it('answers 401 without a token or with a wrong one, and sends nothing', async () => {
