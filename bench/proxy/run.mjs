@@ -6,10 +6,10 @@
 // (2) requests per second with 16 concurrent clients; (3) time from the upstream writing the
 // first server-sent event to the client receiving it, proxied and direct.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { cpus, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { quantiles, round as roundTo } from '../stats.mjs';
@@ -26,7 +26,14 @@ const SSE_SAMPLES = Number(process.env.BENCH_SSE ?? 200);
 // BENCH_CALLS, BENCH_WARMUP, BENCH_LOAD and BENCH_SSE shorten a run (the defaults are recorded).
 const stats = (samples) => quantiles(samples, 3);
 const round = (x) => roundTo(x, 3);
-const env = { PATH: process.env.PATH, HOME: process.env.HOME ?? '/tmp' };
+// KEYGATE_BENCH_DATABASE_URL runs the same benchmark with the store in PostgreSQL (fresh schema).
+const pgUrl = process.env.KEYGATE_BENCH_DATABASE_URL;
+const pgSchema = `kg_bench_proxy_${process.pid}`;
+const env = {
+  PATH: process.env.PATH,
+  HOME: process.env.HOME ?? '/tmp',
+  ...(pgUrl ? { DATABASE_URL: pgUrl, KEYGATE_DB_SCHEMA: pgSchema } : {}),
+};
 const cli = (args, input) => {
   const out = spawnSync(bin, args, { env, input: input ?? '', encoding: 'utf8' });
   if (out.status !== 0) throw new Error(`keygate ${args.join(' ')}: ${out.stderr}`);
@@ -220,6 +227,13 @@ dispatcher.destroy().catch(() => {});
 fake.closeAllConnections();
 fake.close();
 
+rmSync(dirname(home), { recursive: true, force: true });
+if (pgUrl)
+  spawnSync('psql', [pgUrl, '-c', `drop schema if exists ${pgSchema} cascade`], {
+    stdio: 'ignore',
+    timeout: 30_000,
+  });
+
 const p = stats(latency.proxied);
 const b = stats(latency.bare);
 const d = stats(latency.direct);
@@ -230,6 +244,7 @@ const result = {
     memGiB: round(totalmem() / 2 ** 30),
     node: process.version,
   },
+  store: pgUrl ? 'postgres' : 'pglite',
   latencyMs: {
     proxied: p,
     bareProxy: b,
