@@ -59,17 +59,18 @@ export function rssMiB(pid) {
 }
 
 function cleanupSync() {
-  for (const hook of exitHooks.splice(0)) {
-    try {
-      hook();
-    } catch {}
-  }
+  // Children first (a daemon still connected could hold a lock its schema's drop waits for).
   for (const pid of live) {
     try {
       process.kill(pid, 'SIGKILL');
     } catch {}
   }
   live.clear();
+  for (const hook of exitHooks.splice(0)) {
+    try {
+      hook();
+    } catch {}
+  }
   for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
 }
 process.on('exit', cleanupSync);

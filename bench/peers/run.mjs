@@ -15,7 +15,7 @@
 // `tools/list` answer; then resident memory once every server has served CALLS_FOR_MEMORY calls.
 // Everything listens on 127.0.0.1; counts and time are bounded; children and temp folders are
 // cleaned up however it ends. Sizes come from the environment (see bench/README.md).
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -71,14 +71,24 @@ onExit(() => {
     });
 });
 
+/** `keygate <args>` as a child (asynchronous, so a signal stops the bench at once), bounded. */
 function cli(args, env, input = '') {
-  const out = spawnSync(process.execPath, [bin, ...args], { env, input, encoding: 'utf8', timeout: 120_000 });
-  if (out.status !== 0) throw new Error(`keygate ${args.join(' ')}: ${out.error ?? out.stderr}`);
-  return out.stdout;
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      process.execPath,
+      [bin, ...args],
+      { env, encoding: 'utf8', timeout: 120_000, killSignal: 'SIGKILL', maxBuffer: 16 << 20 },
+      (error, stdout, stderr) =>
+        error ? reject(new Error(`keygate ${args.join(' ')}: ${stderr || error.message}`)) : resolve(stdout),
+    );
+    trackPid(child.pid);
+    child.once('exit', () => untrackPid(child.pid));
+    child.stdin.end(input);
+  });
 }
 
 /** A fresh home whose agent `bench` may call the users/me tool, the fake as Notion's base URL. */
-function makeHome(name, key, store) {
+async function makeHome(name, key, store) {
   const home = join(tempFolder(`keygate-bench-peers-${name}-`), 'home');
   let env = baseEnv;
   if (store === 'postgres') {
@@ -86,14 +96,14 @@ function makeHome(name, key, store) {
     schemas.push(schema);
     env = { ...baseEnv, DATABASE_URL: pgUrl, KEYGATE_DB_SCHEMA: schema };
   }
-  cli(['init', '--home', home], env);
-  cli(['secret', 'set', 'notion', '--from-stdin', '--home', home], env, key);
+  await cli(['init', '--home', home], env);
+  await cli(['secret', 'set', 'notion', '--from-stdin', '--home', home], env, key);
   writeFileSync(
     join(home, 'keygate.yaml'),
     `services:\n  notion: { spec: builtin:notion, credential: notion, base_url: "${fake.url}" }\n` +
       `agents:\n  bench:\n    tools: [${TOOL}]\n`,
   );
-  const token = JSON.parse(cli(['agent', 'add', 'bench', '--home', home, '--json'], env)).token;
+  const token = JSON.parse(await cli(['agent', 'add', 'bench', '--home', home, '--json'], env)).token;
   // A daemon the bridge might start on its own (it should not: ours is warm) is killed on exit.
   onExit(() => {
     try {
@@ -192,9 +202,9 @@ function toolCall(client, name) {
  * Each contestant: `start()` brings up its warm server and returns { call, pids, close };
  * `coldStart()` measures a fresh one to its first tools/list answer (ms, and what was timed).
  */
-function keygateHttp(id, store) {
-  const hot = makeHome(id, keyOf(id), store);
-  const cold = makeHome(`${id}-cold`, keyOf('cold'), store);
+async function keygateHttp(id, store) {
+  const hot = await makeHome(id, keyOf(id), store);
+  const cold = await makeHome(`${id}-cold`, keyOf('cold'), store);
   return {
     id,
     label: `keygate HTTP (${store === 'postgres' ? 'PostgreSQL' : 'PGlite'})`,
@@ -230,8 +240,8 @@ function keygateHttp(id, store) {
   };
 }
 
-function bridge() {
-  const hot = makeHome('bridge', keyOf('bridge'), 'pglite');
+async function bridge() {
+  const hot = await makeHome('bridge', keyOf('bridge'), 'pglite');
   const args = [bin, 'stdio', '--home', hot.home];
   const env = { ...baseEnv, KEYGATE_TOKEN: hot.token };
   let daemon;
@@ -385,10 +395,10 @@ async function load(call, count, inFlight) {
 const skipped = {};
 const contestants = [];
 const want = (id) => !ONLY || ONLY.includes(id) || id === 'direct';
-if (want('bridge')) contestants.push(bridge());
-if (want('http-pglite')) contestants.push(keygateHttp('http-pglite', 'pglite'));
+if (want('bridge')) contestants.push(await bridge());
+if (want('http-pglite')) contestants.push(await keygateHttp('http-pglite', 'pglite'));
 if (want('http-postgres')) {
-  if (pgUrl) contestants.push(keygateHttp('http-postgres', 'postgres'));
+  if (pgUrl) contestants.push(await keygateHttp('http-postgres', 'postgres'));
   else skipped['http-postgres'] = 'KEYGATE_BENCH_DATABASE_URL is not set (postgres://… to run it)';
 }
 if (want('notion-mcp')) contestants.push(notionMcp());
@@ -410,7 +420,13 @@ const memorySnapshot = (c) => {
 
 let failed;
 const rounds = [];
+/** Per contestant: VmRSS at the first phase boundary past CALLS_FOR_MEMORY calls, and at the end. */
 const memory = {};
+const memoryEnd = {};
+function memoryAtN(c) {
+  if (c.id !== 'direct' && !memory[c.id] && callsMade.get(c.id) >= CALLS_FOR_MEMORY)
+    memory[c.id] = { afterCalls: callsMade.get(c.id), ...memorySnapshot(c) };
+}
 try {
   for (const c of contestants) {
     log(`starting ${c.id}`);
@@ -432,8 +448,11 @@ try {
         samples.push(performance.now() - t0);
       }
       entry.latencyMs = quantiles(samples, 3);
+      memoryAtN(c);
       entry.callsPerSecond8 = Math.round(LOAD / (await load(call, LOAD, 8)));
+      memoryAtN(c);
       entry.callsPerSecond16 = Math.round(LOAD / (await load(call, LOAD, 16)));
+      memoryAtN(c);
       if (c.coldStart) {
         const cold = await c.coldStart();
         entry.coldStartMs = round(cold.ms, 1);
@@ -455,13 +474,15 @@ try {
     }
     rounds.push(round_);
   }
-  // Memory: every server tops up to CALLS_FOR_MEMORY calls (8 in flight), then VmRSS.
+  // Memory: a server that has not yet served CALLS_FOR_MEMORY calls in the rounds tops up to
+  // it (8 in flight); VmRSS then (or where the rounds crossed it), and again now, after all calls.
   for (const c of contestants) {
     if (c.id === 'direct') continue;
     const { call } = running.get(c.id);
     const more = CALLS_FOR_MEMORY - callsMade.get(c.id);
     if (more > 0) await load(call, more, 8);
-    memory[c.id] = { afterCalls: callsMade.get(c.id), ...memorySnapshot(c) };
+    memoryAtN(c);
+    memoryEnd[c.id] = { afterCalls: callsMade.get(c.id), ...memorySnapshot(c) };
   }
   // The fake must have answered each contestant's key exactly once per call it made, and refused
   // nothing; each keygate home must hold an audit row per call.
@@ -471,8 +492,8 @@ try {
     if (seen !== callsMade.get(c.id))
       problems.push(`${c.id}: made ${callsMade.get(c.id)} calls, the fake answered its key ${seen} times`);
     if (c.hot) {
-      const rows = JSON.parse(cli(['audit', 'verify', '--json', '--home', c.hot.home], c.hot.env)).rows;
-      memory[c.id].auditRows = rows;
+      const rows = JSON.parse(await cli(['audit', 'verify', '--json', '--home', c.hot.home], c.hot.env)).rows;
+      memoryEnd[c.id].auditRows = rows;
       if (rows < callsMade.get(c.id))
         problems.push(`${c.id}: ${rows} audit rows for ${callsMade.get(c.id)} calls`);
     }
@@ -495,7 +516,7 @@ if (failed) {
 const median = (xs) => {
   const s = xs.filter((x) => typeof x === 'number').sort((a, b) => a - b);
   if (!s.length) return null;
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  return round(s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2, 3);
 };
 const perContestant = {};
 for (const c of contestants) {
@@ -524,6 +545,7 @@ for (const c of contestants) {
     coldStartMs: c.coldStart ? across((e) => e.coldStartMs) : null,
     ...(c.id.startsWith('http-') ? { coldStartToToolsListMs: across((e) => e.coldStartToToolsListMs) } : {}),
     memory: memory[c.id] ?? null,
+    memoryAtEnd: memoryEnd[c.id] ?? null,
   };
 }
 const version = (pkg) => {
@@ -586,12 +608,18 @@ function goals(m) {
       '≤ 60',
       b.memory?.bridgeMiB <= 60,
     );
-    goal(
-      'bridge: a committed audit row per call',
-      b.memory?.auditRows ?? null,
-      `≥ ${b.memory?.afterCalls}`,
-      b.memory?.auditRows >= b.memory?.afterCalls,
-    );
+  }
+  // "With policy, vault and a committed audit intent row on every call": the home's audit log
+  // (verified by `keygate audit verify`) holds at least a row per call it served.
+  for (const id of ['bridge', 'http-pglite', 'http-postgres']) {
+    const end = m[id]?.memoryAtEnd;
+    if (end)
+      goal(
+        `${id}: audit rows (verified) for ${end.afterCalls} calls`,
+        end.auditRows,
+        `≥ ${end.afterCalls}`,
+        end.auditRows >= end.afterCalls,
+      );
   }
   const bare = m['bare-http'];
   for (const id of ['http-pglite', 'http-postgres']) {
@@ -614,6 +642,7 @@ function goals(m) {
   ];
   for (const [id, what, limit] of daemons) {
     const mem = m[id]?.memory;
+    const end = m[id]?.memoryAtEnd;
     if (mem)
       goal(
         `${what}: resident after ${mem.afterCalls} calls (MiB)`,
@@ -621,6 +650,16 @@ function goals(m) {
         `≤ ${limit}`,
         mem.daemonMiB <= limit,
       );
+    // "Flat after": this bench's reading is growth of at most 10% from there to the end.
+    if (mem && end && end.afterCalls > mem.afterCalls) {
+      const growth = ratio(end.daemonMiB, mem.daemonMiB);
+      goal(
+        `${what}: resident after ${end.afterCalls} ÷ after ${mem.afterCalls} calls`,
+        growth,
+        '≤ 1.1 (flat)',
+        growth <= 1.1,
+      );
+    }
   }
   const p = m['http-pglite'];
   if (p)
@@ -636,11 +675,14 @@ function goals(m) {
 function markdown({ medians: m, rounds, goals: g, skipped, settings }) {
   const cols = Object.keys(m).filter((id) => id !== 'direct');
   const fmt = (x, unit = '') => (x == null ? '—' : `${x}${unit}`);
+  const mib = (r) =>
+    r.bridgeMiB !== undefined
+      ? `daemon ${fmt(r.daemonMiB)} + bridge ${fmt(r.bridgeMiB)} MiB`
+      : `${fmt(r.daemonMiB ?? r.serverMiB)} MiB`;
   const mem = (id) => {
-    const r = m[id].memory;
+    const { memory: r, memoryAtEnd: e } = m[id];
     if (!r) return '—';
-    if (id === 'bridge') return `daemon ${fmt(r.daemonMiB)} + bridge ${fmt(r.bridgeMiB)} MiB`;
-    return `${fmt(r.daemonMiB ?? r.serverMiB)} MiB`;
+    return `${mib(r)} after ${r.afterCalls} calls${e && e.afterCalls > r.afterCalls ? ` (${mib(e)} after ${e.afterCalls})` : ''}`;
   };
   const cold = (id) => {
     const c = m[id];
