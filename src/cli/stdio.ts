@@ -357,12 +357,16 @@ export async function stdioCommand(options: { home?: string }): Promise<CommandO
 
   if (found.socket) {
     const greeted = await hello(found.socket, token);
-    if (greeted.kind === 'ok') return relay(input, greeted.socket, greeted.rest);
+    if (greeted.kind === 'ok') {
+      log(`relaying to the daemon's local socket ${found.socket}`);
+      return relay(input, greeted.socket, greeted.rest);
+    }
     if (greeted.kind === 'refused')
       return refuseAll(input, `the daemon refused the token: ${greeted.message}`);
     log(`local socket ${found.socket} not usable (${greeted.reason}): using HTTP`);
   }
   const { bridgeOverHttp } = await import('./stdio-http.js');
+  log(`bridging to ${found.url}/mcp over HTTP`);
   const stream = new PassThrough();
   input.drainTo((chunk) => stream.write(chunk));
   void input.closed.then(() => stream.end());
