@@ -32,17 +32,50 @@ const READY_WITHIN_MS = 30_000;
  * writes daemon.json (503); `undefined` when nothing (keygate) answers.
  */
 async function healthz(url: string): Promise<{ instance?: string; starting?: true } | undefined> {
-  try {
-    const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1500) });
-    if (response.status === 503) {
-      const body = (await response.json().catch(() => ({}))) as { status?: unknown };
-      return body.status === 'starting' ? { starting: true } : undefined;
-    }
-    if (!response.ok) return undefined;
-    return (await response.json()) as { instance?: string };
-  } catch {
-    return undefined;
+  const response = await getJson(`${url}/healthz`, 1500);
+  if (response?.status === 503) {
+    const body = response.body as { status?: unknown } | undefined;
+    return body?.status === 'starting' ? { starting: true } : undefined;
   }
+  if (response?.status !== 200) return undefined;
+  return (response.body ?? {}) as { instance?: string };
+}
+
+/**
+ * GET `url` and its JSON body (`undefined` when it is not JSON); `undefined` when nothing answers
+ * within `timeoutMs`. node:http rather than fetch: fetch (undici) alone would double the
+ * relay's memory (~40 MB).
+ */
+async function getJson(
+  url: string,
+  timeoutMs: number,
+): Promise<{ status: number; body: unknown } | undefined> {
+  const { get } = url.startsWith('https:') ? await import('node:https') : await import('node:http');
+  return new Promise((resolve) => {
+    const request = get(url, { timeout: timeoutMs }, (response) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        // A /healthz body is small: anything larger is not keygate's.
+        if (size > 64 * 1024) request.destroy();
+        else chunks.push(chunk);
+      });
+      response.on('end', () => {
+        let body: unknown;
+        try {
+          body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        } catch {
+          body = undefined;
+        }
+        resolve({ status: response.statusCode ?? 0, body });
+      });
+      // Cut short (too large, or the daemon went away): no answer. After `end`, this changes nothing.
+      response.on('close', () => resolve(undefined));
+    });
+    request.on('timeout', () => request.destroy());
+    request.on('error', () => resolve(undefined));
+  });
 }
 
 /** Where the daemon serving a home answers: its URL, and its local socket when it has one here. */

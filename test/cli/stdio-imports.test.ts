@@ -58,6 +58,11 @@ describe('the keygate stdio relay', () => {
     expect([...packages].filter((name) => !name.startsWith('node:'))).toEqual([]);
   });
 
+  it('asks /healthz with node:http, not fetch (undici alone would double its memory)', () => {
+    const stdio = readFileSync(join(DIST, 'cli/stdio.js'), 'utf8');
+    expect(stdio).not.toMatch(/\bfetch\(/);
+  });
+
   it('reaches the SDK only through the HTTP fallback, imported when needed', () => {
     const stdio = readFileSync(join(DIST, 'cli/stdio.js'), 'utf8');
     expect(stdio).toMatch(/await import\(['"]\.\/stdio-http\.js['"]\)/);
