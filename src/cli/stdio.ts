@@ -304,20 +304,27 @@ class ClientInput {
 
 /** Pipes the client to the daemon's socket and back until either side ends. */
 async function relay(input: ClientInput, socket: Socket, rest: Buffer): Promise<CommandOutput> {
+  socket.on('error', (error: NodeJS.ErrnoException) => log(`local socket: ${error.code ?? error.message}`));
+  // A client that went away (EPIPE) ends the relay, without a stack trace.
+  process.stdout.on('error', () => socket.destroy());
   if (rest.length > 0) process.stdout.write(rest);
   socket.pipe(process.stdout);
+  let held = false;
   input.drainTo((chunk) => {
     // Backpressure: a daemon slower than the client holds the client's input.
-    if (!socket.write(chunk)) {
+    if (!socket.write(chunk) && !held) {
+      held = true;
       process.stdin.pause();
-      socket.once('drain', () => process.stdin.resume());
+      socket.once('drain', () => {
+        held = false;
+        process.stdin.resume();
+      });
     }
   });
   void input.closed.then(() => socket.end());
   socket.resume();
   const closed = await new Promise<'client' | 'daemon'>((resolve) => {
-    socket.on('error', (error: NodeJS.ErrnoException) => log(`local socket: ${error.code ?? error.message}`));
-    socket.once('close', () => resolve(input.ended ? 'client' : 'daemon'));
+    socket.once('close', () => resolve(input.ended || process.stdout.destroyed ? 'client' : 'daemon'));
   });
   input.stop();
   if (closed === 'client') return { exitCode: 0 };
