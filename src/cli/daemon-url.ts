@@ -1,8 +1,7 @@
 /** Where a home's daemon listens, as the CLI should address it. */
 import { readFile } from 'node:fs/promises';
-import { envValue, homePaths } from '../config/index.js';
+import { DEFAULT_PORT, envValue, homePaths } from '../config/index.js';
 import { KeygateError } from '../errors/index.js';
-import { DEFAULT_PORT } from './serve.js';
 
 /** Where the URL came from (`default` with no URL: KEYGATE_PORT=0 and no daemon runs): a flag or KEYGATE_URL is explicit; the others are guesses. */
 export type DaemonUrlSource = 'flag' | 'environment' | 'daemon.json' | 'default';

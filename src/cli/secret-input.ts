@@ -4,7 +4,6 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { KeygateError } from '../errors/index.js';
-import { checkNewPassphrase } from '../vault/index.js';
 
 /** Standard input as a stream that may be a terminal. */
 export type StandardInput = NodeJS.ReadableStream & { readonly isTTY?: boolean };
@@ -77,6 +76,9 @@ export async function readNewPassphrase(
   ask: (question: string) => Promise<string> = promptHidden,
   onTerminal = standardInput().isTTY === true,
 ): Promise<string> {
+  // Imported here: every command loads this module (run.ts), and the vault brings the executor
+  // and undici with it, which `keygate stdio` and most commands never need.
+  const { checkNewPassphrase } = await import('../vault/index.js');
   if (fromStdin || !onTerminal) return checkNewPassphrase(await readSecretValue(true, ''));
   const first = checkNewPassphrase(await ask('New passphrase (at least 12 characters): '));
   const second = await ask('Repeat it: ');

@@ -1,5 +1,5 @@
 /** `keygate serve [--port N] [--host H] [--init]`: run the daemon until SIGTERM or SIGINT. */
-import { envValue, homePaths, keygateCommand, resolveHome } from '../config/index.js';
+import { DEFAULT_PORT, envValue, homePaths, keygateCommand, resolveHome } from '../config/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
 import { startDaemon } from '../server/index.js';
 import type { CommandOutput } from './output.js';
@@ -13,7 +13,6 @@ export interface ServeOptions {
   readonly init?: boolean;
 }
 
-export const DEFAULT_PORT = 7787;
 const LOOPBACK = ['127.0.0.1', 'localhost', '::1'];
 
 export async function serveCommand(options: ServeOptions): Promise<CommandOutput> {
@@ -52,7 +51,9 @@ export async function serveCommand(options: ServeOptions): Promise<CommandOutput
     ...storeLocation(),
     ...masterKeySources(),
   });
-  log(`listening on ${daemon.url} (home ${homePaths(home).root})`);
+  log(
+    `listening on ${daemon.url}${daemon.socket ? ` and ${daemon.socket}` : ''} (home ${homePaths(home).root})`,
+  );
   log(
     `MCP endpoint ${daemon.url}/mcp; next: ${command('secret set github')}, ${command('agent add NAME')}, ${command('mcp-config --client claude-code --agent NAME')}`,
   );

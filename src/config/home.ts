@@ -13,9 +13,14 @@ export interface HomePaths {
   readonly masterKeyNext: string;
   /** The admin token, shown once at init (0600). */
   readonly adminToken: string;
-  /** URL and pid of the running daemon. */
+  /** URL, pid and local socket of the running daemon. */
   readonly daemon: string;
+  /** The daemon's local socket (0600) that `keygate stdio` relays to. */
+  readonly socket: string;
 }
+
+/** The port the daemon listens on when none is configured. */
+export const DEFAULT_PORT = 7787;
 
 export function homePaths(root: string): HomePaths {
   return {
@@ -26,5 +31,6 @@ export function homePaths(root: string): HomePaths {
     masterKeyNext: join(root, 'master.key.next'),
     adminToken: join(root, 'admin.token'),
     daemon: join(root, 'daemon.json'),
+    socket: join(root, 'daemon.sock'),
   };
 }

@@ -13,5 +13,5 @@ export {
   upstreamDir,
   withEnvironment,
 } from './env.js';
-export { type HomePaths, homePaths } from './home.js';
+export { DEFAULT_PORT, type HomePaths, homePaths } from './home.js';
 export { VERSION } from './version.js';

@@ -21,5 +21,10 @@ export {
   type EventStoreLimits,
   SessionEventStore,
 } from './session-event-store.js';
+export {
+  createMcpStreamHandler,
+  MAX_STREAM_MESSAGE_BYTES,
+  type McpStreamHandler,
+} from './stream-transport.js';
 export { type ToolResult, toolErrorResult, toolResultOf, toolSuccessResult } from './tool-result.js';
 export { createMcpServer, mcpTool, type ServerInfo, type ToolHandlers } from './tool-server.js';

@@ -1,5 +1,6 @@
 /** An MCP server exposing tools: what tools/list shows and what tools/call does are passed in. */
 import {
+  CLIENT_CAPABILITIES_META_KEY,
   type ClientCapabilities,
   isInputRequiredResult,
   ProtocolError,
@@ -47,9 +48,7 @@ export function createMcpServer(handlers: ToolHandlers, info: ServerInfo = {}): 
     const { name, arguments: args } = request.params;
     const progressToken = request.params._meta?.progressToken;
     const exchange: CallExchange = {
-      // Per request for 2026-07-28 clients (the SDK fills it from the request's envelope), from
-      // `initialize` for 2025-era sessions.
-      client: abilitiesOf(server.getClientCapabilities()),
+      client: abilitiesOf(clientCapabilitiesOf(server, ctx)),
       ...requestStateOf(ctx),
       ...(ctx.mcpReq.inputResponses ? { answers: answersOf(ctx.mcpReq.inputResponses) } : {}),
       signal: ctx.mcpReq.signal,
@@ -79,6 +78,19 @@ export function abilitiesOf(capabilities: ClientCapabilities | undefined): Clien
     form: elicitation !== undefined && (elicitation.form !== undefined || elicitation.url === undefined),
     url: elicitation?.url !== undefined,
   };
+}
+
+/**
+ * What the client declared: per request for 2026-07-28 clients (the request's envelope; over
+ * HTTP the SDK also backfills getClientCapabilities() from it, over stdio it does not), from
+ * `initialize` for 2025-era sessions.
+ */
+function clientCapabilitiesOf(server: Server, ctx: ServerContext): ClientCapabilities | undefined {
+  const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
+  return (
+    (envelope?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined) ??
+    server.getClientCapabilities()
+  );
 }
 
 function requestStateOf(ctx: ServerContext): { requestState?: string } {

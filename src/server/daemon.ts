@@ -4,7 +4,8 @@
  * records itself in daemon.json, and drains in-flight calls when closed. It reads no
  * environment: the command passes every value in.
  */
-import { rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadCatalog } from '../catalog/index.js';
@@ -13,6 +14,7 @@ import { KeygateError } from '../errors/index.js';
 import { openStore } from '../store/index.js';
 import { unseal } from '../vault/index.js';
 import { buildGateway, type Gateway, VERSION } from './gateway.js';
+import { type LocalSocket, listenLocal } from './local-socket.js';
 
 export interface DaemonOptions {
   readonly home: string;
@@ -38,6 +40,8 @@ export interface DaemonOptions {
 
 export interface Daemon {
   readonly url: string;
+  /** The local socket `keygate stdio` relays to; `undefined` when there is none (see the log). */
+  readonly socket: string | undefined;
   readonly paths: HomePaths;
   reloadPolicy(): Promise<unknown>;
   /** Stops accepting, drains in-flight requests (bounded), closes everything. */
@@ -80,17 +84,29 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     };
     const listening = await listen(gateway, options).catch((error: unknown) => giveUp(error, gateway));
     publicUrl = listening.url;
-    await writeFile(paths.daemon, daemonRecord(listening.url, gateway.instance), { mode: 0o600 }).catch(
+    const local = await listenLocal(paths.socket, (socket) => gateway.serveLocal(socket), options.log).catch(
       (error: unknown) => giveUp(error, listening),
     );
+    // daemon.json comes before /healthz says ok: whoever waits for the daemon finds it complete.
+    await writeAtomically(paths.daemon, daemonRecord(listening.url, gateway.instance, local)).catch(
+      async (error: unknown) => {
+        await local?.stop();
+        return giveUp(error, listening);
+      },
+    );
+    listening.ready();
     let closing: Promise<void> | undefined;
     return {
       url: listening.url,
+      socket: local?.path,
       paths,
       reloadPolicy: () => gateway.reloadPolicy(),
       close: () => {
         closing ??= (async () => {
+          // No new connection on either listener; the socket's sessions close with the gateway.
+          await local?.stop();
           await listening.close();
+          local?.dropConnections();
           vault.forgetCaches();
           await rm(paths.daemon, { force: true });
           await store.close();
@@ -104,13 +120,38 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   }
 }
 
-/** daemon.json: where this home's daemon answers, and the instance id its /healthz shows. */
-function daemonRecord(url: string, instance: string): string {
-  return `${JSON.stringify({ url, pid: process.pid, instance, startedAt: new Date().toISOString(), version: VERSION })}\n`;
+/**
+ * daemon.json: where this home's daemon answers (URL, and the local socket when there is one),
+ * and the instance id its /healthz shows.
+ */
+function daemonRecord(url: string, instance: string, local: LocalSocket | undefined): string {
+  const record = {
+    url,
+    ...(local ? { socket: local.path } : {}),
+    pid: process.pid,
+    instance,
+    startedAt: new Date().toISOString(),
+    version: VERSION,
+  };
+  return `${JSON.stringify(record)}\n`;
+}
+
+/** Writes `path` whole or not at all: a reader sees the old file, none, or the new one, never a part. */
+async function writeAtomically(path: string, text: string): Promise<void> {
+  const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await writeFile(temporary, text, { mode: 0o600, flag: 'wx' });
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
 }
 
 interface Listening {
   readonly url: string;
+  /** From now on /healthz says ok (before, 503 "starting": daemon.json is not written yet). */
+  ready(): void;
   close(): Promise<void>;
 }
 
@@ -120,7 +161,19 @@ interface Listening {
  */
 async function listen(gateway: Gateway, options: DaemonOptions): Promise<Listening> {
   let inFlight = 0;
+  let ready = false;
   const server: Server = createServer((req, res) => {
+    // The URL must be known (port 0) before daemon.json can be written, so the listener is up
+    // first; until the file is there, /healthz does not say ok.
+    if (!ready && req.url === '/healthz') {
+      res.writeHead(503, {
+        'content-type': 'application/json',
+        'cache-control': 'no-store',
+        'retry-after': '1',
+      });
+      res.end(JSON.stringify({ status: 'starting', version: VERSION }));
+      return;
+    }
     // A 2025-era client's GET /mcp is a notification stream that lasts as long as its session,
     // not a call: the drain does not wait for it.
     if (req.method !== 'GET') {
@@ -144,6 +197,9 @@ async function listen(gateway: Gateway, options: DaemonOptions): Promise<Listeni
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `http://${hostForUrl === '0.0.0.0' ? '127.0.0.1' : hostForUrl}:${address.port}`,
+    ready: () => {
+      ready = true;
+    },
     close: async () => {
       server.close();
       await gateway.close(async () => {

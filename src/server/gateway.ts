@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
 import { LocalAdmin } from '../admin/index.js';
 import { type AgentIdentity, AgentRegistry, type TokenRefusal } from '../agents/index.js';
@@ -25,8 +26,10 @@ import {
   agentToolHandlers,
   createMcpHttpHandler,
   createMcpServer,
+  createMcpStreamHandler,
   type McpHttpHandler,
   type McpHttpOptions,
+  type McpStreamHandler,
 } from '../mcp/index.js';
 import { type PolicyEngine, PolicyHolder, RateLimiter, type ReloadResult } from '../policy/index.js';
 import { guardedDispatcher } from '../proxy/index.js';
@@ -36,6 +39,7 @@ import { handleAdmin } from './admin-api.js';
 import { sendApprovalPage } from './approval-page.js';
 import { sendHomePage } from './home-page.js';
 import { sendError, sendJson } from './http-errors.js';
+import { acceptHello } from './local-socket.js';
 import { handleProxy } from './proxy-route.js';
 import { allowedHostnames, bearerToken, guardRequest } from './request-guard.js';
 
@@ -79,8 +83,15 @@ export interface Gateway {
   readonly instance: string;
   /** Answers one request on any route; a failure becomes the JSON error body. */
   handle(req: IncomingMessage, res: ServerResponse): void;
+  /**
+   * Serves one connection of the local socket: its hello line's agent token is checked like
+   * /mcp's bearer token, then it speaks MCP's stdio framing (see `local-socket.ts`).
+   */
+  serveLocal(socket: Socket): void;
   /** The /mcp endpoint behind the token check (its sessions). */
   readonly mcp: McpHttpHandler<AgentIdentity>;
+  /** The local socket's MCP connections, each behind its hello's token check. */
+  readonly stream: McpStreamHandler<AgentIdentity>;
   /** What every tool call runs with. */
   readonly calls: PipelineDeps;
   readonly audit: AuditLog;
@@ -99,6 +110,20 @@ export interface Gateway {
 /** A 401: `reason` is missing, invalid, expired or revoked (details only for tokens keygate issued). */
 function unauthorized(reason: 'missing' | TokenRefusal, message: string): KeygateError {
   return new KeygateError('auth.unauthorized', message, { details: { reason } });
+}
+
+/**
+ * A connection authenticated once is closed when its token expires: over HTTP every request is
+ * checked again, here there is only the hello.
+ */
+function closeAtExpiry(socket: Socket, expiresAt: string | null): void {
+  if (expiresAt === null) return;
+  const ms = Date.parse(expiresAt) - Date.now();
+  // Beyond what a timer holds (~24 days) the token outlives any plausible connection.
+  if (!(ms < 2 ** 31 - 1)) return;
+  const timer = setTimeout(() => socket.destroy(), Math.max(ms, 0));
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
 }
 
 /** The gateway's own listener, from the URL it answers at (none before it listens). */
@@ -159,10 +184,16 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     forwarder,
     approvals: approvals.gate,
   };
-  const mcp = createMcpHttpHandler<AgentIdentity>(
-    (caller) => createMcpServer(agentToolHandlers(calls, caller), { name: 'keygate', version: VERSION }),
-    { onerror: (error) => log(`mcp: ${error.message}`), log, ...options.mcp },
-  );
+  const serverFor = (caller: AgentIdentity) =>
+    createMcpServer(agentToolHandlers(calls, caller), { name: 'keygate', version: VERSION });
+  const mcp = createMcpHttpHandler<AgentIdentity>(serverFor, {
+    onerror: (error) => log(`mcp: ${error.message}`),
+    log,
+    ...options.mcp,
+  });
+  const stream = createMcpStreamHandler<AgentIdentity>(serverFor, {
+    onerror: (error) => log(`mcp (local socket): ${error.message}`),
+  });
   const admin = LocalAdmin.of({
     vault,
     agents,
@@ -172,7 +203,10 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     policy: () => policy.current,
     reloadPolicy: () => policy.reload(),
     onRevoked: async (tokenIds) => {
-      for (const id of tokenIds) await mcp.closeSessionsOf(id);
+      for (const id of tokenIds) {
+        await mcp.closeSessionsOf(id);
+        await stream.closeSessionsOf(id);
+      }
     },
     status: () => ({
       status: 'ok',
@@ -210,7 +244,23 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
         sendError(res, error);
       });
     },
+    serveLocal(socket) {
+      acceptHello(
+        socket,
+        async (token) => {
+          const checked = await agents.check(token);
+          return checked.ok
+            ? { ok: true, identity: checked.identity }
+            : { ok: false, error: unauthorized(checked.reason, checked.message) };
+        },
+        (authenticated, identity) => {
+          stream.serve(authenticated, identity);
+          closeAtExpiry(authenticated, identity.expiresAt);
+        },
+      );
+    },
     mcp,
+    stream,
     calls,
     audit,
     approvals,
@@ -226,6 +276,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
         await approvals.close();
         await drain?.();
         await mcp.close();
+        await stream.close();
         await audit.drain();
         await executor.close();
         await dispatchers.close();

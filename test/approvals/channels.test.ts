@@ -603,4 +603,72 @@ describe('approvals through every channel', () => {
       expect(fake.requests, name).toHaveLength(1);
     }
   });
+  describe('over the local socket (what keygate stdio relays)', () => {
+    it.each<Era>(['2025-11-25', '2026-07-28'])(
+      'asks a form-elicitation client (%s); approved runs once, declined not at all',
+      async (era) => {
+        const answers = [APPROVE, { action: 'decline' }];
+        const client = await gw.connect('alice', {
+          era,
+          over: 'socket',
+          elicitation: { form: true },
+          onElicit: () => answers.shift()!,
+        });
+        expect((await call(client, 'github_issue_create', issue(`socket form ${era}`))).isError).toBeFalsy();
+        expect(github().requests).toHaveLength(1);
+        const declined = await call(client, 'github_issue_create', issue(`socket form ${era}, declined`));
+        expect(declined.structuredContent?.error.code).toBe('approval.denied');
+        expect(github().requests).toHaveLength(1);
+      },
+    );
+
+    it.each<Era>(['2025-11-25', '2026-07-28'])(
+      'offers the approval page to a URL-elicitation client (%s) and waits for the decision',
+      async (era) => {
+        const urls: string[] = [];
+        const client = await gw.connect('ops', {
+          era,
+          over: 'socket',
+          elicitation: { form: true, url: true },
+          onElicit: async (params) => {
+            urls.push(`${params.mode} ${params.url}`);
+            await gw.approvals.book.decide((await pendingOf('ops')).id, 'approved', 'page');
+            return { action: 'accept' };
+          },
+        });
+        const result = await call(client, 'github_issue_create', issue(`socket url ${era}`));
+        expect(result.isError).toBeFalsy();
+        expect(urls).toHaveLength(1);
+        expect(urls[0]).toMatch(new RegExp(`^url ${gw.url}/approvals/apr_[A-Za-z0-9_-]+$`));
+        expect(github().requests).toHaveLength(1);
+      },
+    );
+
+    it('sends progress to a client that cannot be asked while it waits out of band', async () => {
+      gw.setPolicy(POLICY().replace('approval_wait: 2s', 'approval_wait: 20s'));
+      const client = await gw.connect('alice', { over: 'socket' });
+      const progress: string[] = [];
+      const pending = call(client, 'github_issue_create', issue('socket out of band'), {
+        onprogress: (p: { message?: string }) => progress.push(p.message ?? ''),
+      });
+      const approval = await pendingOf('alice');
+      await gw.approvals.book.decide(approval.id, 'approved', 'test admin');
+      expect((await pending).isError).toBeFalsy();
+      expect(github().requests).toHaveLength(1);
+      expect(progress[0]).toContain(`keygate approvals approve ${approval.id}`);
+    });
+
+    it('does not execute a request the client cancelled while it waited, even when approved afterwards', async () => {
+      gw.setPolicy(POLICY().replace('approval_wait: 2s', 'approval_wait: 20s'));
+      const client = await gw.connect('alice', { over: 'socket' });
+      const approval = await abandonWhilePending(client, 'socket cancelled');
+      // One stream, in order: once the ping is answered, the cancellation before it was taken in.
+      await client.ping();
+      await gw.approvals.book.decide(approval.id, 'approved', 'test admin');
+      expect(github().requests).toEqual([]);
+      // The approval is still there for the agent's next identical call, which runs once.
+      expect((await call(client, 'github_issue_create', issue('socket cancelled'))).isError).toBeFalsy();
+      expect(github().requests).toHaveLength(1);
+    });
+  });
 });

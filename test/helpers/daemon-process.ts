@@ -66,3 +66,17 @@ export async function connectAgent(
   );
   return client;
 }
+
+/** The two ways `keygate stdio` reaches a local daemon: its local socket, or HTTP (KEYGATE_URL). */
+export const BRIDGE_PATHS = ['socket', 'http'] as const;
+export type BridgePath = (typeof BRIDGE_PATHS)[number];
+
+/**
+ * The environment that makes `keygate stdio` take `path` to the daemon at `url`, and the line it
+ * prints on stderr when it did (KEYGATE_URL is taken as given, over HTTP).
+ */
+export function bridgeVia(path: BridgePath, url: string): { env: Record<string, string>; says: string } {
+  return path === 'socket'
+    ? { env: {}, says: "relaying to the daemon's local socket" }
+    : { env: { KEYGATE_URL: url }, says: `bridging to ${url}/mcp over HTTP` };
+}

@@ -7,7 +7,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect, createServer as createNetServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { AgentIdentity } from '../../src/agents/index.js';
@@ -24,6 +24,7 @@ import {
   type PolicySource,
 } from '../../src/server/index.js';
 import { CANARY_CREDENTIALS, type Harness, startHarness } from './harness.js';
+import { SocketClientTransport } from './socket-transport.js';
 import { freshVault, PGLITE_BACKEND, type TestStore } from './stores.js';
 
 /** What a test may set of the gateway's options; the rest are the test's store, vault and catalog. */
@@ -66,6 +67,11 @@ export interface ClientOptions {
   readonly onElicit?: (params: ElicitParams) => Promise<Record<string, unknown>> | Record<string, unknown>;
   /** Wraps the transport's fetch, to watch or tamper with what goes on the wire. */
   readonly fetch?: typeof fetch;
+  /**
+   * How the client reaches the gateway: /mcp over HTTP (default), or MCP's stdio framing on a
+   * stream as the daemon's local socket serves it after the hello (what `keygate stdio` relays).
+   */
+  readonly over?: 'http' | 'socket';
 }
 
 export interface ElicitParams {
@@ -169,12 +175,19 @@ export async function startGateway(
           return answer as never;
         });
       }
-      await client.connect(
-        new StreamableHTTPClientTransport(new URL(`${base}/mcp`), {
-          requestInit: { headers: { authorization: `Bearer tok-${agent}` } },
-          ...(options.fetch ? { fetch: options.fetch } : {}),
-        }),
-      );
+      if (options.over === 'socket') {
+        // A connected pair: one end served as the local socket serves an authenticated client.
+        const [ours, theirs] = await socketPair();
+        gateway.stream.serve(theirs, { agent, tokenId: `t-${agent}`, tools: null, expiresAt: null });
+        await client.connect(new SocketClientTransport(ours));
+      } else {
+        await client.connect(
+          new StreamableHTTPClientTransport(new URL(`${base}/mcp`), {
+            requestInit: { headers: { authorization: `Bearer tok-${agent}` } },
+            ...(options.fetch ? { fetch: options.fetch } : {}),
+          }),
+        );
+      }
       clients.push(client);
       return client;
     },
@@ -187,6 +200,17 @@ export async function startGateway(
       await store.dispose();
     },
   };
+}
+
+/** Two connected sockets, over a loopback TCP listener that accepts just the one connection. */
+async function socketPair(): Promise<[Socket, Socket]> {
+  const listener = createNetServer();
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  const accepted = new Promise<Socket>((resolve) => listener.once('connection', resolve));
+  const ours = connect((listener.address() as AddressInfo).port, '127.0.0.1');
+  const theirs = await accepted;
+  listener.close();
+  return [ours, theirs];
 }
 
 /** The pending approval of `agent` on `gw`, once its call has asked for one (5 s at most). */

@@ -13,7 +13,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.js';
 import { stdioTransport } from '../helpers/child.js';
 import { ROOT, runInProcess, transcript } from '../helpers/cli.js';
-import { connectAgent, type DaemonProcess, startDaemonProcess } from '../helpers/daemon-process.js';
+import {
+  BRIDGE_PATHS,
+  bridgeVia,
+  connectAgent,
+  type DaemonProcess,
+  startDaemonProcess,
+} from '../helpers/daemon-process.js';
 
 const SECRET = 'ghp_CANARYapprovals0000000000000000000e5';
 type Result = {
@@ -303,34 +309,41 @@ agents:
     expect(fake.requests).toEqual([]);
   });
 
-  it('asks a form-elicitation client through the keygate stdio bridge', async () => {
-    const answers = [{ action: 'accept', content: { decision: 'approve' } }, { action: 'decline' }];
-    const messages: string[] = [];
-    const client = new Client(
-      { name: 'stdio-elicit', version: '1' },
-      { capabilities: { elicitation: { form: {} } } },
-    );
-    client.setRequestHandler('elicitation/create', async (request) => {
-      messages.push((request.params as { message: string }).message);
-      return answers.shift() as never;
-    });
-    await client.connect(
-      stdioTransport({
+  it.each(BRIDGE_PATHS)(
+    'asks a form-elicitation client through the keygate stdio bridge (%s)',
+    async (path) => {
+      const via = bridgeVia(path, daemon.url);
+      const before = fake.requests.length;
+      const answers = [{ action: 'accept', content: { decision: 'approve' } }, { action: 'decline' }];
+      const messages: string[] = [];
+      const client = new Client(
+        { name: 'stdio-elicit', version: '1' },
+        { capabilities: { elicitation: { form: {} } } },
+      );
+      client.setRequestHandler('elicitation/create', async (request) => {
+        messages.push((request.params as { message: string }).message);
+        return answers.shift() as never;
+      });
+      const transport = stdioTransport({
         command: join(ROOT, 'bin/keygate'),
         args: ['stdio', '--home', home],
-        env: { PATH: process.env.PATH ?? '', KEYGATE_TOKEN: token },
+        env: { PATH: process.env.PATH ?? '', KEYGATE_TOKEN: token, ...via.env },
         stderr: 'pipe',
-      }),
-    );
-    clients.push(client);
-    const approved = await call(client, issue('over stdio'));
-    expect(approved.isError).toBeFalsy();
-    expect(messages[0]).toContain('title: over stdio');
-    expect(fake.requests).toHaveLength(1);
-    const declined = await call(client, issue('over stdio, declined'));
-    expect(declined.structuredContent?.error.code).toBe('approval.denied');
-    expect(fake.requests).toHaveLength(1);
-  });
+      });
+      const stderr: string[] = [];
+      transport.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+      await client.connect(transport);
+      clients.push(client);
+      expect(stderr.join('')).toContain(via.says);
+      const approved = await call(client, issue(`over stdio (${path})`));
+      expect(approved.isError).toBeFalsy();
+      expect(messages[0]).toContain(`title: over stdio (${path})`);
+      expect(fake.requests).toHaveLength(before + 1);
+      const declined = await call(client, issue(`over stdio (${path}), declined`));
+      expect(declined.structuredContent?.error.code).toBe('approval.denied');
+      expect(fake.requests).toHaveLength(before + 1);
+    },
+  );
 
   it('answers a waiting call "pending" when the daemon stops, and keeps its approval', async () => {
     await setWait('60s');

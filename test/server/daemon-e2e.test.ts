@@ -10,7 +10,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.js';
 import { stdioTransport } from '../helpers/child.js';
 import { keygate, ROOT, runInProcess, transcript } from '../helpers/cli.js';
-import { connectAgent, type DaemonProcess, startDaemonProcess } from '../helpers/daemon-process.js';
+import {
+  BRIDGE_PATHS,
+  bridgeVia,
+  connectAgent,
+  type DaemonProcess,
+  startDaemonProcess,
+} from '../helpers/daemon-process.js';
 
 const SECRET = {
   github: 'ghp_CANARYdaemon000000000000000000000000a1',
@@ -332,17 +338,20 @@ describe('keygate serve end to end', () => {
     expect(daemon.log()).toContain('policy reloaded');
   });
 
-  it('serves a client through keygate stdio with the agent token', async () => {
+  it.each(BRIDGE_PATHS)('serves a client through keygate stdio with the agent token (%s)', async (path) => {
+    const via = bridgeVia(path, url);
     const client = new Client({ name: 'stdio-e2e', version: '1' });
-    await client.connect(
-      stdioTransport({
-        command: join(ROOT, 'bin/keygate'),
-        args: ['stdio', '--home', home],
-        env: { PATH: process.env.PATH ?? '', KEYGATE_TOKEN: tokens['triage-bot']! },
-        stderr: 'pipe',
-      }),
-    );
+    const transport = stdioTransport({
+      command: join(ROOT, 'bin/keygate'),
+      args: ['stdio', '--home', home],
+      env: { PATH: process.env.PATH ?? '', KEYGATE_TOKEN: tokens['triage-bot']!, ...via.env },
+      stderr: 'pipe',
+    });
+    const stderr: string[] = [];
+    transport.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+    await client.connect(transport);
     clients.push(client);
+    expect(stderr.join('')).toContain(via.says);
     expect((await client.listTools()).tools.map((t) => t.name)).toContain('github_issue_get');
     const denied = (await client.callTool({
       name: 'github_issue_get',

@@ -11,6 +11,7 @@ import { Client } from '@modelcontextprotocol/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runChild, startChild, stdioTransport } from '../helpers/child.js';
 import { ROOT, runInProcess } from '../helpers/cli.js';
+import { BRIDGE_PATHS, bridgeVia } from '../helpers/daemon-process.js';
 
 /** A client of `keygate stdio` with a clean environment; what it printed on stderr is kept. */
 function stdioClient(home: string, env: Record<string, string>, stderr: string[]) {
@@ -111,30 +112,49 @@ describe('keygate stdio starting the daemon', () => {
     }
   }, 150_000);
 
-  it('says that the daemon refused the token, and not that it is unreachable', async () => {
-    const stderr: string[] = [];
-    const { client, transport } = stdioClient(home, { KEYGATE_TOKEN: 'kg_not_a_real_token' }, stderr);
-    const failure = await client.connect(transport).then(
-      () => undefined,
-      (error: Error) => error,
-    );
-    await client.close().catch(() => undefined);
-    expect(failure?.message).toContain('the daemon refused the token: ');
-    expect(failure?.message).not.toContain('unreachable');
-    expect(stderr.join('')).toContain('the daemon refused the token: ');
-  }, 60_000);
+  /** How `keygate stdio` reaches the daemon the first test started. */
+  const via = async (path: (typeof BRIDGE_PATHS)[number]) =>
+    bridgeVia(path, JSON.parse(await readFile(join(home, 'daemon.json'), 'utf8')).url);
 
-  it('exits 0, without a stack trace, when stdin closes right after initialize', async () => {
-    const child = startChild(join(ROOT, 'bin/keygate'), ['stdio', '--home', home], {
-      env: { PATH: process.env.PATH ?? '', KEYGATE_TOKEN: token },
-      input: INITIALIZE,
-      timeoutMs: 30_000,
-    });
-    const { code } = await child.exited;
-    expect(child.timedOut()).toBe(false);
-    expect(child.stderr()).not.toMatch(/Error|\n\s+at /);
-    expect(code).toBe(0);
-  }, 60_000);
+  it.each(BRIDGE_PATHS)(
+    'says that the daemon refused the token, and not that it is unreachable (%s)',
+    async (path) => {
+      const stderr: string[] = [];
+      const { env } = await via(path);
+      const { client, transport } = stdioClient(
+        home,
+        { KEYGATE_TOKEN: 'kg_not_a_real_token', ...env },
+        stderr,
+      );
+      const failure = await client.connect(transport).then(
+        () => undefined,
+        (error: Error) => error,
+      );
+      await client.close().catch(() => undefined);
+      expect(failure?.message).toContain('the daemon refused the token: ');
+      expect(failure?.message).not.toContain('unreachable');
+      expect(stderr.join('')).toContain('the daemon refused the token: ');
+    },
+    60_000,
+  );
+
+  it.each(BRIDGE_PATHS)(
+    'exits 0, without a stack trace, when stdin closes right after initialize (%s)',
+    async (path) => {
+      const { env, says } = await via(path);
+      const child = startChild(join(ROOT, 'bin/keygate'), ['stdio', '--home', home], {
+        env: { PATH: process.env.PATH ?? '', KEYGATE_TOKEN: token, ...env },
+        input: INITIALIZE,
+        timeoutMs: 30_000,
+      });
+      const { code } = await child.exited;
+      expect(child.timedOut()).toBe(false);
+      expect(child.stderr()).not.toMatch(/Error|\n\s+at /);
+      expect(child.stderr()).toContain(says);
+      expect(code).toBe(0);
+    },
+    60_000,
+  );
 
   it("refuses another home's daemon answering where this home's daemon.json points", async () => {
     const { url } = JSON.parse(await readFile(join(home, 'daemon.json'), 'utf8')) as { url: string };
