@@ -96,6 +96,16 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+/** A policy source whose policy is whatever `current()` returns now: tests swap it with no file to read. */
+export function policySourceOf(current: () => PolicyEngine): PolicySource {
+  return {
+    get current() {
+      return current();
+    },
+    reload: async () => ({ ok: true, version: current().version, changed: false, problems: [] }),
+  };
+}
+
 export async function startGateway(
   policyYaml: string,
   options: { silentWaitMs?: number; mcp?: McpHttpOptions } = {},
@@ -109,12 +119,7 @@ export async function startGateway(
     return new PolicyEngine(parsed.policy, harness.catalog);
   }
   // Replaced at once by setPolicy, with no file to read.
-  const policy: PolicySource = {
-    get current() {
-      return engine;
-    },
-    reload: async () => ({ ok: true, version: engine.version, changed: false, problems: [] }),
-  };
+  const policy = policySourceOf(() => engine);
   let base = '';
   const gateway = await buildTestGateway(store, harness.catalog, policy, {
     publicUrl: () => base,

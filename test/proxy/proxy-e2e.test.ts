@@ -19,8 +19,8 @@ import {
   staticCredentialProvider,
 } from '../../src/executor/index.js';
 import { PolicyEngine, parsePolicy } from '../../src/policy/index.js';
-import type { Gateway, PolicySource } from '../../src/server/index.js';
-import { buildTestGateway } from '../helpers/gateway.js';
+import type { Gateway } from '../../src/server/index.js';
+import { buildTestGateway, policySourceOf } from '../helpers/gateway.js';
 import { PGLITE_BACKEND, type TestStore } from '../helpers/stores.js';
 import { type FakeApi, GITHUB_KEY, OPENAI_KEY, QUERY_KEY, startFakeApi } from './fake-api.js';
 
@@ -126,12 +126,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
   elsewherePort = (elsewhere.address() as AddressInfo).port;
   setPolicy('1s');
-  const policy: PolicySource = {
-    get current() {
-      return engine;
-    },
-    reload: async () => ({ ok: true, version: engine.version, changed: false, problems: [] }),
-  };
+  const policy = policySourceOf(() => engine);
   t = await PGLITE_BACKEND.fresh();
   gateway = await buildTestGateway(t, catalog, policy, {
     publicUrl: () => url,

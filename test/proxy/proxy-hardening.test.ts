@@ -19,8 +19,8 @@ import type { AuditRecord } from '../../src/audit/index.js';
 import { loadCatalog } from '../../src/catalog/index.js';
 import { bearerCredential, staticCredentialProvider } from '../../src/executor/index.js';
 import { PolicyEngine, parsePolicy } from '../../src/policy/index.js';
-import type { Gateway, PolicySource } from '../../src/server/index.js';
-import { buildTestGateway } from '../helpers/gateway.js';
+import type { Gateway } from '../../src/server/index.js';
+import { buildTestGateway, policySourceOf } from '../helpers/gateway.js';
 import { PGLITE_BACKEND, type TestStore } from '../helpers/stores.js';
 import { type FakeApi, OPENAI_KEY, startFakeApi } from './fake-api.js';
 
@@ -76,12 +76,7 @@ beforeAll(async () => {
   const parsed = parsePolicy(policyYaml(), catalog);
   if (!parsed.ok) throw new Error(`bad test policy: ${JSON.stringify(parsed.problems)}`);
   engine = new PolicyEngine(parsed.policy, catalog);
-  const policy: PolicySource = {
-    get current() {
-      return engine;
-    },
-    reload: async () => ({ ok: true, version: engine.version, changed: false, problems: [] }),
-  };
+  const policy = policySourceOf(() => engine);
   t = await PGLITE_BACKEND.fresh();
   gateway = await buildTestGateway(t, catalog, policy, {
     publicUrl: () => url,
