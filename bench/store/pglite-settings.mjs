@@ -69,14 +69,11 @@ if (process.argv[2] === '--child') {
   process.exit(0);
 }
 
-const { PGLITE_SETTINGS } = await import(join(root, 'dist/store/store.js'));
+const { PGLITE_SETTINGS, pgliteConf } = await import(join(root, 'dist/store/store.js'));
 const variants = {
   'PGlite defaults': [],
-  'keygate (store.ts)': PGLITE_SETTINGS,
-  'keygate with shared_buffers=32MB': [
-    ...PGLITE_SETTINGS.filter((line) => !line.startsWith('shared_buffers')),
-    'shared_buffers=32MB',
-  ],
+  'keygate (store.ts)': pgliteConf(),
+  'keygate with shared_buffers=32MB': pgliteConf({ ...PGLITE_SETTINGS, shared_buffers: '32MB' }),
 };
 const results = Object.fromEntries(Object.keys(variants).map((name) => [name, []]));
 for (let round = 0; round < ROUNDS; round++) {

@@ -40,13 +40,36 @@ export async function openStore(options: StoreOptions): Promise<Store> {
 }
 
 /**
- * PostgreSQL settings for the embedded database. PGlite's defaults size it like a server
- * (`shared_buffers` 128 MB inside the WebAssembly memory, which never shrinks); keygate's data is
- * small and one process uses it, so 8 MB (1,024 pages) is plenty. Measured by
- * `bench/store/pglite-settings.mjs` (bench/README.md): resident memory after 10,000 audit rows
- * falls by 28%, appends are no slower, and an existing data folder opens in 0.3 s instead of 0.8 s.
+ * PostgreSQL settings for the embedded database, as `current_setting` shows them. PGlite's
+ * defaults size it like a server (`shared_buffers` 128 MB inside the WebAssembly memory, which
+ * never shrinks); keygate's data is small and one process uses it, so 8 MB (1,024 pages) is
+ * plenty. Measured by `bench/store/pglite-settings.mjs` (bench/README.md): resident memory after
+ * 10,000 audit rows falls by 28%, appends are no slower, and an existing data folder opens in
+ * 0.3 s instead of 0.8 s. PGlite writes these as the whole `postgresql.conf`, replacing what its
+ * initdb wrote there, so the rest are initdb's own values, kept (UTC above all: an audit row's
+ * time must not change with a setting nobody chose).
  */
-export const PGLITE_SETTINGS: readonly string[] = ['shared_buffers=8MB', 'maintenance_work_mem=16MB'];
+export const PGLITE_SETTINGS: Readonly<Record<string, string>> = {
+  shared_buffers: '8MB',
+  maintenance_work_mem: '16MB',
+  TimeZone: 'UTC',
+  log_timezone: 'UTC',
+  DateStyle: 'ISO, MDY',
+  lc_messages: 'C',
+  lc_monetary: 'C',
+  lc_numeric: 'C',
+  lc_time: 'C',
+  default_text_search_config: 'pg_catalog.english',
+  dynamic_shared_memory_type: 'posix',
+  max_connections: '100',
+  max_wal_size: '1GB',
+  min_wal_size: '80MB',
+};
+
+/** `PGLITE_SETTINGS` as `postgresql.conf` lines (every value quoted: some hold commas or dots). */
+export function pgliteConf(settings: Readonly<Record<string, string>> = PGLITE_SETTINGS): string[] {
+  return Object.entries(settings).map(([name, value]) => `${name} = '${value.replaceAll("'", "''")}'`);
+}
 
 async function openPglite(home: string, command = 'keygate'): Promise<Store> {
   await mkdir(home, { recursive: true, mode: 0o700 });
@@ -54,13 +77,11 @@ async function openPglite(home: string, command = 'keygate'): Promise<Store> {
   try {
     const { PGlite } = await import('@electric-sql/pglite');
     const dataDir = join(home, 'data');
-    const pglite = await PGlite.create(dataDir, { postgresqlconf: [...PGLITE_SETTINGS] }).catch(
-      (cause: unknown) => {
-        throw new KeygateError('store.unavailable', `cannot open the embedded database in ${dataDir}`, {
-          cause,
-        });
-      },
-    );
+    const pglite = await PGlite.create(dataDir, { postgresqlconf: pgliteConf() }).catch((cause: unknown) => {
+      throw new KeygateError('store.unavailable', `cannot open the embedded database in ${dataDir}`, {
+        cause,
+      });
+    });
     await chmod(dataDir, 0o700); // the ciphertexts are safe, the metadata is still nobody else's business
     const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
     await migrateToLatest(db as Kysely<unknown>);

@@ -19,7 +19,7 @@ describe('PGlite settings', () => {
 
   it('applies every setting when the home is created and when it is opened again', async () => {
     home = await mkdtemp(join(tmpdir(), 'keygate-pglite-settings-'));
-    const expected = Object.fromEntries(PGLITE_SETTINGS.map((line) => line.split('=') as [string, string]));
+    const expected = PGLITE_SETTINGS;
     for (let open = 0; open < 2; open++) {
       const store = await openStore({ home });
       try {
