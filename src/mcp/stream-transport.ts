@@ -30,28 +30,55 @@ interface Connection<C> {
   close(): Promise<void>;
 }
 
+/** Open connections per token at most: as many as HTTP sessions (`MAX_SESSIONS_PER_TOKEN`). */
+export const MAX_STREAMS_PER_TOKEN = 16;
+
 /**
  * Lets through whole lines; a line nesting deeper than `MAX_JSON_DEPTH` is dropped and answered
- * with an invalid-request error, because the SDK parses and validates messages recursively.
+ * with an invalid-request error, because the SDK parses and validates messages recursively. A
+ * line longer than `MAX_STREAM_MESSAGE_BYTES` ends the connection as soon as it is that long:
+ * held until its newline, it could fill the daemon's memory.
  */
-class DepthGuard extends Transform {
+class LineGuard extends Transform {
   private partial: Buffer[] = [];
-  constructor(private readonly refuse: () => void) {
+  private partialBytes = 0;
+  constructor(
+    private readonly refuseDepth: () => void,
+    private readonly refuseSize: () => void,
+  ) {
     super();
   }
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     let start = 0;
     for (let end = chunk.indexOf(0x0a); end !== -1; end = chunk.indexOf(0x0a, start)) {
-      this.partial.push(chunk.subarray(start, end + 1));
+      const piece = chunk.subarray(start, end + 1);
+      if (this.partialBytes + piece.length > MAX_STREAM_MESSAGE_BYTES) return this.tooLarge(done);
+      this.partial.push(piece);
       const line = Buffer.concat(this.partial);
       this.partial = [];
-      if (jsonNestsDeeperThan(line.toString('utf8'))) this.refuse();
+      this.partialBytes = 0;
+      if (jsonNestsDeeperThan(line.toString('utf8'))) this.refuseDepth();
       else this.push(line);
       start = end + 1;
     }
-    if (start < chunk.length) this.partial.push(chunk.subarray(start));
+    if (start < chunk.length) {
+      this.partial.push(chunk.subarray(start));
+      this.partialBytes += chunk.length - start;
+      if (this.partialBytes > MAX_STREAM_MESSAGE_BYTES) return this.tooLarge(done);
+    }
     done();
   }
+  private tooLarge(done: TransformCallback): void {
+    this.partial = [];
+    this.partialBytes = 0;
+    this.refuseSize();
+    done();
+  }
+}
+
+/** One JSON-RPC error line (no id: it answers no request that could be named). */
+function errorLine(code: number, message: string): string {
+  return `${JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message } })}\n`;
 }
 
 /** Builds the handler; `factory` makes one MCP server per connection. */
@@ -63,20 +90,35 @@ export function createMcpStreamHandler<C extends TransportCaller>(
 
   return {
     serve(stream, caller) {
-      const guard = new DepthGuard(() => {
-        const refusal = {
-          jsonrpc: '2.0',
-          id: null,
-          error: {
-            code: -32600,
-            message: `Invalid Request: JSON nested deeper than ${MAX_JSON_DEPTH} levels`,
-          },
-        };
-        if (stream.writable) stream.write(`${JSON.stringify(refusal)}\n`);
-      });
+      const open = [...connections].filter((connection) => connection.caller.tokenId === caller.tokenId);
+      if (open.length >= MAX_STREAMS_PER_TOKEN) {
+        stream.end(
+          errorLine(
+            -32600,
+            `this token already has ${MAX_STREAMS_PER_TOKEN} open connections: close one (or use another token)`,
+          ),
+        );
+        return;
+      }
+      const guard = new LineGuard(
+        () => {
+          const message = `Invalid Request: JSON nested deeper than ${MAX_JSON_DEPTH} levels`;
+          if (stream.writable) stream.write(errorLine(-32600, message));
+        },
+        () => {
+          const message = `Invalid Request: a message longer than ${MAX_STREAM_MESSAGE_BYTES} bytes; the connection is closed`;
+          // The rest of the line is never read: the connection ends once the refusal is written.
+          stream.unpipe(guard);
+          if (stream.writable) stream.end(errorLine(-32600, message), () => stream.destroy());
+          else stream.destroy();
+        },
+      );
       // Ends the guard when the client ends its input: the transport then closes the server.
       stream.pipe(guard);
-      const transport = new StdioServerTransport(guard, stream, { maxBufferSize: MAX_STREAM_MESSAGE_BYTES });
+      // The guard ends a longer line first; the SDK's own bound is a backstop.
+      const transport = new StdioServerTransport(guard, stream, {
+        maxBufferSize: MAX_STREAM_MESSAGE_BYTES + 1,
+      });
       const handle = serveStdio(() => factory(caller), {
         transport,
         ...(options.onerror ? { onerror: options.onerror } : {}),

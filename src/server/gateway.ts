@@ -112,18 +112,26 @@ function unauthorized(reason: 'missing' | TokenRefusal, message: string): Keygat
   return new KeygateError('auth.unauthorized', message, { details: { reason } });
 }
 
+/** How often a local-socket connection's token is checked again (HTTP checks every request). */
+export const SOCKET_RECHECK_MS = 2000;
+
 /**
- * A connection authenticated once is closed when its token expires: over HTTP every request is
- * checked again, here there is only the hello.
+ * Keeps checking the token a local-socket connection authenticated with, and closes the
+ * connection once the token no longer passes: revoked through any daemon sharing the store (or
+ * the offline CLI), expired, or its agent disabled. Over HTTP every request is checked; here
+ * there is only the hello, so without this a connection would outlive its token.
  */
-function closeAtExpiry(socket: Socket, expiresAt: string | null): void {
-  if (expiresAt === null) return;
-  const ms = Date.parse(expiresAt) - Date.now();
-  // Beyond what a timer holds (~24 days) the token outlives any plausible connection.
-  if (!(ms < 2 ** 31 - 1)) return;
-  const timer = setTimeout(() => socket.destroy(), Math.max(ms, 0));
+function closeWhenRefused(socket: Socket, stillValid: () => Promise<boolean>): void {
+  const timer = setInterval(() => {
+    void stillValid().then(
+      (ok) => {
+        if (!ok) socket.destroy();
+      },
+      () => undefined, // the store is unreachable: the calls themselves fail closed
+    );
+  }, SOCKET_RECHECK_MS);
   timer.unref();
-  socket.once('close', () => clearTimeout(timer));
+  socket.once('close', () => clearInterval(timer));
 }
 
 /** The gateway's own listener, from the URL it answers at (none before it listens). */
@@ -250,12 +258,12 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
         async (token) => {
           const checked = await agents.check(token);
           return checked.ok
-            ? { ok: true, identity: checked.identity }
+            ? { ok: true, identity: { ...checked.identity, token } }
             : { ok: false, error: unauthorized(checked.reason, checked.message) };
         },
-        (authenticated, identity) => {
+        (authenticated, { token, ...identity }) => {
           stream.serve(authenticated, identity);
-          closeAtExpiry(authenticated, identity.expiresAt);
+          closeWhenRefused(authenticated, async () => (await agents.check(token)).ok);
         },
       );
     },

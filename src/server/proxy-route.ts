@@ -82,6 +82,11 @@ export async function handleProxy(
   const target = splitProxyTarget(req.url ?? '');
   if (!target) throw new KeygateError('not_found', 'proxied requests go to /proxy/<service>/<path>');
   const { service, rest } = target;
+  // Listening from the start: a client that leaves during the token check has already closed.
+  const abort = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) abort.abort();
+  });
   const proxied = deps.calls.policy().proxyService(service);
   const found = tokenOf(req, rest);
   if (!found)
@@ -96,12 +101,9 @@ export async function handleProxy(
   if (!checked.ok)
     throw new KeygateError('auth.unauthorized', checked.message, { details: { reason: checked.reason } });
   if (!proxied) throw new KeygateError('not_found', `no proxy service ${service}`);
+  if (abort.signal.aborted) return; // nobody is left to answer, and nothing was decided yet
 
   const method = (req.method ?? 'GET').toUpperCase();
-  const abort = new AbortController();
-  res.on('close', () => {
-    if (!res.writableFinished) abort.abort();
-  });
   const request: HttpCallRequest = {
     kind: 'http',
     service,
@@ -227,8 +229,7 @@ async function pipeTo(body: AsyncIterable<Buffer>, res: ServerResponse): Promise
   try {
     for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
       if (res.destroyed) break;
-      if (!res.write(next.value))
-        await new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
+      if (!res.write(next.value)) await drainedOrClosed(res);
     }
     res.end();
   } catch {
@@ -237,4 +238,15 @@ async function pipeTo(body: AsyncIterable<Buffer>, res: ServerResponse): Promise
   } finally {
     await iterator.return?.(undefined);
   }
+}
+
+/** Resolves when `res` can take more or has closed, leaving no listener behind either way. */
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done).off('close', done);
+      resolve();
+    };
+    res.on('drain', done).on('close', done);
+  });
 }

@@ -219,6 +219,60 @@ describe('the daemon local socket', () => {
     });
   });
 
+  it('closes a connection once its token expires, with no request needed', async () => {
+    const minted = JSON.parse(
+      (await runInProcess(['agent', 'token', 'bot', '--ttl', '3s', '--home', home, '--json'])).stdout,
+    ) as { token: string };
+    const raw = await open(socketPath);
+    raw.send({ keygate: 'hello', token: minted.token });
+    raw.send(INITIALIZE);
+    await raw.waitLines(2);
+    // Within the bound of `open`: the token is checked again every SOCKET_RECHECK_MS.
+    await raw.closed;
+  });
+
+  it('ends a connection whose message grows past 4 MiB before its newline', async () => {
+    const raw = await open(socketPath);
+    raw.send({ keygate: 'hello', token });
+    raw.send(INITIALIZE);
+    await raw.waitLines(2);
+    const chunk = 'x'.repeat(1024 * 1024);
+    // Written without waiting: the daemon ends the connection part way, and later writes may fail.
+    for (let i = 0; i < 6 && !raw.socket.destroyed; i++) raw.socket.write(i === 0 ? `{"a":"${chunk}` : chunk);
+    await raw.closed;
+    expect(raw.lines().at(-1)).toMatchObject({
+      jsonrpc: '2.0',
+      error: { code: -32600, message: expect.stringContaining('longer than 4194304 bytes') },
+    });
+  });
+
+  it('refuses a seventeenth open connection of one token, and serves it again once one closes', async () => {
+    const opened: Raw[] = [];
+    for (let i = 0; i < 16; i++) {
+      const raw = await open(socketPath);
+      raw.send({ keygate: 'hello', token });
+      raw.send(INITIALIZE);
+      await raw.waitLines(2);
+      opened.push(raw);
+    }
+    const extra = await open(socketPath);
+    extra.send({ keygate: 'hello', token });
+    await extra.closed;
+    expect(extra.lines().at(-1)).toMatchObject({
+      error: { message: expect.stringContaining('16 open connections') },
+    });
+
+    opened[0]!.socket.end();
+    await opened[0]!.closed;
+    const next = await open(socketPath);
+    next.send({ keygate: 'hello', token });
+    next.send(INITIALIZE);
+    await next.waitLines(2);
+    expect(next.lines()[1]).toMatchObject({ id: 1, result: { serverInfo: { name: 'keygate' } } });
+    for (const raw of [...opened.slice(1), next]) raw.socket.end();
+    await Promise.all([...opened.slice(1), next].map((raw) => raw.closed));
+  });
+
   it.each([
     ['a line that is not JSON', 'GET / HTTP/1.1'],
     ['JSON-RPC instead of the hello', JSON.stringify(INITIALIZE)],
