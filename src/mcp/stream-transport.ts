@@ -52,7 +52,10 @@ class LineGuard extends Transform {
     let start = 0;
     for (let end = chunk.indexOf(0x0a); end !== -1; end = chunk.indexOf(0x0a, start)) {
       const piece = chunk.subarray(start, end + 1);
-      if (this.partialBytes + piece.length > MAX_STREAM_MESSAGE_BYTES) return this.tooLarge(done);
+      if (this.partialBytes + piece.length > MAX_STREAM_MESSAGE_BYTES) {
+        this.tooLarge(done);
+        return;
+      }
       this.partial.push(piece);
       const line = Buffer.concat(this.partial);
       this.partial = [];
@@ -64,7 +67,10 @@ class LineGuard extends Transform {
     if (start < chunk.length) {
       this.partial.push(chunk.subarray(start));
       this.partialBytes += chunk.length - start;
-      if (this.partialBytes > MAX_STREAM_MESSAGE_BYTES) return this.tooLarge(done);
+      if (this.partialBytes > MAX_STREAM_MESSAGE_BYTES) {
+        this.tooLarge(done);
+        return;
+      }
     }
     done();
   }
