@@ -107,7 +107,8 @@ async function locate(home: string): Promise<Located> {
     .catch(() => undefined);
   if (typeof recorded?.instance !== 'string' || health.instance !== recorded.instance)
     return { kind: 'foreign', url };
-  return typeof recorded.socket === 'string' && recorded.socket
+  // Only the home's own socket path: a daemon.json naming another would send the token there.
+  return recorded.socket === homePaths(home).socket
     ? { kind: 'ours', url, socket: recorded.socket }
     : { kind: 'ours', url };
 }
@@ -403,7 +404,13 @@ export async function stdioCommand(options: { home?: string }): Promise<CommandO
     }
     if (greeted.kind === 'refused')
       return refuseAll(input, `the daemon refused the token: ${greeted.message}`);
-    log(`local socket ${found.socket} not usable (${greeted.reason}): using HTTP`);
+    // The daemon that wrote daemon.json listens on this socket for as long as it runs: one that
+    // does not answer means that daemon is gone, and whatever answers at its URL now may be
+    // anyone's. The token is not sent there.
+    return refuseAll(
+      input,
+      `the daemon's local socket ${found.socket} does not answer (${greeted.reason}), so the daemon that recorded it in daemon.json is gone or stuck; nothing was sent over HTTP. Restart it (keygate serve), or set KEYGATE_URL to use a daemon over HTTP on purpose [daemon.unavailable]`,
+    );
   }
   const { bridgeOverHttp } = await import('./stdio-http.js');
   log(`bridging to ${found.url}/mcp over HTTP`);

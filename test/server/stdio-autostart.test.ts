@@ -175,3 +175,40 @@ describe('keygate stdio starting the daemon', () => {
     await expect(stat(join(other, 'daemon.log'))).rejects.toThrow();
   }, 150_000);
 });
+
+describe('keygate stdio and a daemon.json whose daemon is gone', () => {
+  it('sends no token over HTTP when the local socket daemon.json names does not answer', async () => {
+    const home = join(await mkdtemp(join(tmpdir(), 'keygate-gone-')), 'home');
+    await runInProcess(['init', '--home', home]);
+    // Whoever took the dead daemon's port answers /healthz with the instance id daemon.json records.
+    const seen: (string | undefined)[] = [];
+    const impostor: Server = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(req.url === '/healthz' ? { status: 'ok', instance: 'recorded' } : {}));
+    });
+    await new Promise<void>((resolve) => impostor.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(impostor.address() as AddressInfo).port}`;
+      const socket = join(home, 'daemon.sock'); // no file: the daemon that made it is gone
+      await writeFile(
+        join(home, 'daemon.json'),
+        JSON.stringify({ url, socket, pid: 1, instance: 'recorded' }),
+      );
+      const child = startChild(join(ROOT, 'bin/keygate'), ['stdio', '--home', home], {
+        env: { PATH: process.env.PATH ?? '', KEYGATE_TOKEN: 'kg_CANARYgone000000000000000000000000000' },
+        input: INITIALIZE,
+        timeoutMs: 30_000,
+      });
+      const { code } = await child.exited;
+      expect(child.timedOut()).toBe(false);
+      expect(code).toBe(1);
+      expect(child.stdout()).toContain('does not answer');
+      expect(child.stderr()).toContain('[daemon.unavailable]');
+      expect(seen.filter(Boolean)).toEqual([]);
+      expect(child.stdout() + child.stderr()).not.toContain('kg_CANARYgone');
+    } finally {
+      await new Promise((resolve) => impostor.close(resolve));
+    }
+  }, 60_000);
+});
