@@ -87,7 +87,11 @@ export async function handleProxy(
   res.on('close', () => {
     if (!res.writableFinished) abort.abort();
   });
-  const proxied = deps.calls.policy().proxyService(service);
+  // One policy for the whole request: a reload between the early refusal and the pipeline must
+  // not let a request whose body went unread run (with no body) under a newer policy.
+  const policy = deps.calls.policy();
+  const calls: PipelineDeps = { ...deps.calls, policy: () => policy };
+  const proxied = policy.proxyService(service);
   const found = tokenOf(req, rest);
   if (!found)
     throw new KeygateError(
@@ -121,7 +125,7 @@ export async function handleProxy(
   // grant cannot make keygate buffer megabytes. It still runs through the pipeline (without a
   // body), which writes the usual denial row and error.
   let body: Buffer | undefined;
-  if (refusedRoute(deps.calls.policy(), checked.identity, service, method, rest)) closeAfterAnswer(req, res);
+  if (refusedRoute(policy, checked.identity, service, method, rest)) closeAfterAnswer(req, res);
   else
     try {
       body = await bodyOf(req, deps);
@@ -129,12 +133,7 @@ export async function handleProxy(
       closeAfterAnswer(req, res);
       throw error;
     }
-  const outcome = await runCall(
-    deps.calls,
-    checked.identity,
-    body ? { ...request, body } : request,
-    exchange,
-  );
+  const outcome = await runCall(calls, checked.identity, body ? { ...request, body } : request, exchange);
   await answer(outcome, res, service);
 }
 

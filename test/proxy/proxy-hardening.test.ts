@@ -40,6 +40,7 @@ let url: string;
 let failNextWriteHead = false;
 const tokens: Record<string, string> = {};
 let engine: PolicyEngine;
+let reloadAfterNextRead: PolicyEngine | undefined;
 const catalog = await loadCatalog(['github']);
 
 function policyYaml(): string {
@@ -76,7 +77,12 @@ beforeAll(async () => {
   const parsed = parsePolicy(policyYaml(), catalog);
   if (!parsed.ok) throw new Error(`bad test policy: ${JSON.stringify(parsed.problems)}`);
   engine = new PolicyEngine(parsed.policy, catalog);
-  const policy = policySourceOf(() => engine);
+  const policy = policySourceOf(() => {
+    const current = engine;
+    // A reload that lands right after this read (see the policy-reload test).
+    if (reloadAfterNextRead) [engine, reloadAfterNextRead] = [reloadAfterNextRead, undefined];
+    return current;
+  });
   t = await PGLITE_BACKEND.fresh();
   gateway = await buildTestGateway(t, catalog, policy, {
     publicUrl: () => url,
@@ -189,6 +195,33 @@ describe('a request judged before its body is read', () => {
     },
     HANG,
   );
+
+  it('judges a request under one policy: a reload after its early refusal does not run it without its body', async () => {
+    const permissive = parsePolicy(
+      policyYaml().replace(
+        'openai: ["GET /models"]\n  limited',
+        'openai: ["GET /models", "POST /chat/completions"]\n  limited',
+      ),
+      catalog,
+    );
+    if (!permissive.ok) throw new Error(JSON.stringify(permissive.problems));
+    const before = api.received.length;
+    const previous = engine;
+    reloadAfterNextRead = new PolicyEngine(permissive.policy, catalog);
+    try {
+      const response = await request(`${url}/proxy/openai/chat/completions`, {
+        method: 'POST',
+        headers: { ...auth('reader'), 'content-type': 'application/json' },
+        body: '{"model":"gpt-test","messages":[]}',
+      });
+      expect(response.statusCode).toBe(403);
+      expect(await response.body.json()).toMatchObject({ error: { code: 'policy.denied' } });
+      expect(api.received.length).toBe(before);
+    } finally {
+      engine = previous;
+      reloadAfterNextRead = undefined;
+    }
+  });
 
   it(
     'is refused on its path with 400 proxy.refused while its body is still arriving',
