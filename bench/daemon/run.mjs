@@ -68,7 +68,11 @@ const tokens = agents.map((a) => JSON.parse(cli(['agent', 'add', a, '--home', ho
 
 async function startDaemon() {
   const started = performance.now();
-  const child = spawn(bin, ['serve', '--port', '0', '--home', home], {
+  // BENCH_PROFILE_DIR=dir: each daemon writes a V8 CPU profile there when it stops.
+  const profile = process.env.BENCH_PROFILE_DIR
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
+    : [];
+  const child = spawn(process.execPath, [...profile, bin, 'serve', '--port', '0', '--home', home], {
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
