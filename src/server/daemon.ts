@@ -204,7 +204,9 @@ async function listen(gateway: Gateway, options: DaemonOptions): Promise<Listeni
       server.close();
       await gateway.close(async () => {
         const deadline = Date.now() + (options.drainMs ?? 10_000);
-        while (inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+        // HTTP requests, and tool calls over the local socket (which holds no HTTP request).
+        while ((inFlight > 0 || gateway.callsRunning > 0) && Date.now() < deadline)
+          await new Promise((resolve) => setTimeout(resolve, 25));
         server.closeAllConnections();
       });
     },

@@ -94,6 +94,8 @@ export interface Gateway {
   readonly stream: McpStreamHandler<AgentIdentity>;
   /** What every tool call runs with. */
   readonly calls: PipelineDeps;
+  /** Tool calls being answered now, over either transport (what a stop waits for). */
+  readonly callsRunning: number;
   readonly audit: AuditLog;
   readonly approvals: Approvals;
   readonly admin: LocalAdmin;
@@ -192,8 +194,26 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     forwarder,
     approvals: approvals.gate,
   };
-  const serverFor = (caller: AgentIdentity) =>
-    createMcpServer(agentToolHandlers(calls, caller), { name: 'keygate', version: VERSION });
+  // Tool calls being answered now, over HTTP or the local socket: the daemon's drain waits for
+  // them, so a stop does not cut off a call whose upstream request has already gone out.
+  let callsRunning = 0;
+  const serverFor = (caller: AgentIdentity) => {
+    const handlers = agentToolHandlers(calls, caller);
+    return createMcpServer(
+      {
+        ...handlers,
+        call: async (name, args, exchange) => {
+          callsRunning++;
+          try {
+            return await handlers.call(name, args, exchange);
+          } finally {
+            callsRunning--;
+          }
+        },
+      },
+      { name: 'keygate', version: VERSION },
+    );
+  };
   const mcp = createMcpHttpHandler<AgentIdentity>(serverFor, {
     onerror: (error) => log(`mcp: ${error.message}`),
     log,
@@ -270,6 +290,9 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     mcp,
     stream,
     calls,
+    get callsRunning() {
+      return callsRunning;
+    },
     audit,
     approvals,
     admin,

@@ -21,6 +21,8 @@ export interface FakeReply {
   readonly status: number;
   readonly body: string;
   readonly headers?: Record<string, string>;
+  /** Answers this long after the request arrived (a slow upstream). */
+  readonly afterMs?: number;
 }
 
 export interface FakeUpstream {
@@ -215,8 +217,10 @@ export async function startFakeUpstream(
       if (refusal) fake.refused.push({ request: recorded, status: refusal.status });
       else fake.requests.push(recorded);
       const answer = refusal ?? fake.reply(recorded);
-      res.writeHead(answer.status, answer.headers ?? { 'content-type': 'application/json' });
-      res.end(answer.body);
+      setTimeout(() => {
+        res.writeHead(answer.status, answer.headers ?? { 'content-type': 'application/json' });
+        res.end(answer.body);
+      }, answer.afterMs ?? 0);
     });
   });
   server.keepAliveTimeout = 1000;

@@ -374,9 +374,40 @@ describe('keygate serve end to end', () => {
     expect(verify.stdout).toMatch(/audit chain intact: \d+ rows/);
   });
 
-  it('drains and exits 0 on SIGTERM, removing daemon.json; no secret is in the database files', async () => {
+  it('drains and exits 0 on SIGTERM, finishing a call in flight over the local socket, removing daemon.json; no secret is in the database files', async () => {
     for (const client of clients.splice(0)) await client.close().catch(() => undefined);
+    // A call through keygate stdio (the local socket) that the upstream answers slowly.
+    const client = new Client({ name: 'stdio-drain', version: '1' });
+    const stderr: string[] = [];
+    const transport = stdioTransport({
+      command: join(ROOT, 'bin/keygate'),
+      args: ['stdio', '--home', home],
+      env: { PATH: process.env.PATH ?? '', KEYGATE_TOKEN: tokens['triage-bot']! },
+      stderr: 'pipe',
+    });
+    transport.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+    await client.connect(transport);
+    expect(stderr.join('')).toContain('local socket');
+    const before = fakes.github.requests.length;
+    fakes.github.reply = () => ({
+      status: 200,
+      body: '{"number":1,"title":"answered slowly"}',
+      afterMs: 1500,
+    });
+    const call = client.callTool({
+      name: 'github_issue_get',
+      arguments: { owner: 'acme', repo: 'api', issue_number: 1 },
+    }) as Promise<{ content: { text: string }[]; isError?: boolean }>;
+    for (const deadline = Date.now() + 15_000; fakes.github.requests.length === before; ) {
+      if (Date.now() > deadline) throw new Error('the call did not reach the upstream');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     const code = await daemon.stop();
+    const result = await call;
+    await client.close().catch(() => undefined);
+    fakes.github.reset();
+    expect(result.isError).toBeFalsy();
+    expect(result.content[0]!.text).toContain('answered slowly');
     expect(code).toBe(0);
     await expect(stat(join(home, 'daemon.json'))).rejects.toThrow();
     const files = await readdir(join(home, 'data'), { recursive: true, withFileTypes: true });
