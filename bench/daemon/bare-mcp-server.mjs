@@ -8,7 +8,7 @@ import { request } from 'undici';
 import { serveBareMcp } from '../bare-mcp-http.mjs';
 
 const upstream = process.argv[2];
-const token = process.argv[3];
+const token = process.env.BENCH_UPSTREAM_KEY; // in the environment, never in argv
 
 function newServer() {
   const server = new Server({ name: 'bare', version: '1' }, { capabilities: { tools: {} } });

@@ -119,7 +119,8 @@ const clients = await Promise.all(
   }),
 );
 // The MCP floor: the same call through a bare SDK server that only fetches the fake (no keygate).
-const bare = spawn(process.execPath, [join(root, 'bench/daemon/bare-mcp-server.mjs'), fakeUrl, TOKEN], {
+const bare = spawn(process.execPath, [join(root, 'bench/daemon/bare-mcp-server.mjs'), fakeUrl], {
+  env: { ...process.env, BENCH_UPSTREAM_KEY: TOKEN },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 const bareUrl = await new Promise((resolve) =>

@@ -2,14 +2,14 @@
 // Contestant (e) of bench/peers: the MCP server a user could write in an afternoon with SDK v2 —
 // one SDK server per session over Streamable HTTP (as bench/daemon/bare-mcp-server.mjs, for
 // Notion), whose one tool does the same undici GET /v1/users/me with the key it was given: no
-// authentication, policy, audit or vault. Usage: bare-notion-server.mjs <upstream> <key>;
+// authentication, policy, audit or vault. Usage: BENCH_UPSTREAM_KEY=… bare-notion-server.mjs <upstream>;
 // listens on 127.0.0.1 and prints its MCP URL on stdout.
 import { Server } from '@modelcontextprotocol/server';
 import { request } from 'undici';
 import { serveBareMcp } from '../bare-mcp-http.mjs';
 
 const upstream = process.argv[2];
-const key = process.argv[3];
+const key = process.env.BENCH_UPSTREAM_KEY; // in the environment, never in argv
 const headers = { authorization: `Bearer ${key}`, 'notion-version': '2025-09-03' };
 
 function newServer() {

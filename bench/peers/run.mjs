@@ -303,8 +303,8 @@ function bareHttp() {
   async function spawnIt() {
     const child = spawnTracked(
       process.execPath,
-      [join(root, 'bench/peers/bare-notion-server.mjs'), fake.url, keyOf('bare-http')],
-      { env: baseEnv, stdio: ['pipe', 'pipe', 'inherit'] },
+      [join(root, 'bench/peers/bare-notion-server.mjs'), fake.url],
+      { env: { ...baseEnv, BENCH_UPSTREAM_KEY: keyOf('bare-http') }, stdio: ['pipe', 'pipe', 'inherit'] },
     );
     const url = await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('bare server did not start')), 30_000);

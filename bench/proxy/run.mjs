@@ -115,7 +115,8 @@ for (const started = performance.now(); ; ) {
 }
 
 // The floor: the same request through a bare Node proxy in its own process (bare-proxy.mjs).
-const bare = spawn(process.execPath, [join(root, 'bench/proxy/bare-proxy.mjs'), `${fakeOrigin}/v1`, KEY], {
+const bare = spawn(process.execPath, [join(root, 'bench/proxy/bare-proxy.mjs'), `${fakeOrigin}/v1`], {
+  env: { ...process.env, BENCH_UPSTREAM_KEY: KEY },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 const bareUrl = await new Promise((resolve, reject) => {
