@@ -23,6 +23,8 @@ export const ENVIRONMENT = {
   KEYGATE_UPSTREAM_DIR:
     'folder of upstream OpenAPI descriptions for `spec curate` (default ../shared/specs-upstream)',
   NO_COLOR: 'disable colour in terminal output',
+  XDG_CACHE_HOME:
+    "where keygate keeps Node's cache of compiled code, in keygate/compile-cache (default ~/.cache; Node 22.1+; NODE_DISABLE_COMPILE_CACHE=1 turns it off)",
 } as const;
 
 export type EnvironmentName = keyof typeof ENVIRONMENT;

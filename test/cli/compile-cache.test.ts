@@ -1,0 +1,58 @@
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { compileCacheDir, enableCompileCache, isPrivateDir } from '../../src/cli/compile-cache.js';
+
+const made: string[] = [];
+function scratch(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'keygate-compile-cache-'));
+  made.push(dir);
+  return dir;
+}
+afterEach(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('compile cache folder', () => {
+  it('lives under XDG_CACHE_HOME when it is absolute, else ~/.cache', () => {
+    expect(compileCacheDir({ XDG_CACHE_HOME: '/var/cache/me' })).toBe('/var/cache/me/keygate/compile-cache');
+    expect(compileCacheDir({ XDG_CACHE_HOME: 'relative/cache' })).toBe(
+      join(homedir(), '.cache', 'keygate', 'compile-cache'),
+    );
+    expect(compileCacheDir({})).toBe(join(homedir(), '.cache', 'keygate', 'compile-cache'));
+  });
+
+  it('is made private and handed to Node', () => {
+    const base = scratch();
+    const enable = vi.fn((directory: string) => ({ status: 1, directory }));
+    const directory = enableCompileCache({ XDG_CACHE_HOME: base }, enable);
+    expect(directory).toBe(join(base, 'keygate', 'compile-cache'));
+    expect(enable).toHaveBeenCalledWith(directory);
+    expect(statSync(directory!).mode & 0o777).toBe(0o700);
+  });
+
+  it('is not used when others may write it (their code would run as keygate)', () => {
+    const base = scratch();
+    const directory = join(base, 'keygate', 'compile-cache');
+    mkdirSync(directory, { recursive: true });
+    chmodSync(directory, 0o777);
+    const enable = vi.fn((dir: string) => ({ status: 1, directory: dir }));
+    expect(isPrivateDir(directory)).toBe(false);
+    expect(enableCompileCache({ XDG_CACHE_HOME: base }, enable)).toBeUndefined();
+    expect(enable).not.toHaveBeenCalled();
+  });
+
+  it('does nothing on a Node without the cache, and never throws', () => {
+    const base = scratch();
+    expect(enableCompileCache({ XDG_CACHE_HOME: base }, undefined)).toBeUndefined();
+    const failing = () => {
+      throw new Error('no cache here');
+    };
+    expect(enableCompileCache({ XDG_CACHE_HOME: base }, failing)).toBeUndefined();
+    // A file where the folder should be: nothing to use.
+    const blocked = scratch();
+    writeFileSync(join(blocked, 'keygate'), 'not a folder');
+    expect(enableCompileCache({ XDG_CACHE_HOME: blocked }, vi.fn())).toBeUndefined();
+  });
+});
