@@ -67,6 +67,11 @@ export interface ToolList {
    * `allow`. Filtered like the tools by `service`.
    */
   readonly proxy: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Whether the agent's tools/list shows discovery mode's three tools instead of these (its
+   * `discovery` setting, `auto` past 40 tools); `null` without an agent.
+   */
+  readonly discovery: boolean | null;
 }
 
 export interface AuditQueryRequest {

@@ -204,6 +204,7 @@ export class LocalAdmin implements AdminOperations {
         .filter((tool) => !service || tool.service === service)
         .map((tool) => toolJson(tool, agent ? policy.approvalFor(agent, tool) : undefined)),
       proxy: Object.fromEntries(Object.entries(routes).filter(([name]) => !service || name === service)),
+      discovery: agent ? policy.discoveryFor({ agent, tokenId: '', tools: null }) : null,
     };
   }
 

@@ -5,6 +5,7 @@ import { KeygateError } from '../errors/index.js';
 import { ArgumentValidator } from './argument-validator.js';
 import { isObject, type JsonObject } from './openapi-walk.js';
 import { buildTools, serviceProfile } from './tool-builder.js';
+import { ToolSearch } from './tool-search.js';
 import type { ServiceProfile, ToolDefinition } from './types.js';
 
 /** Services whose curated specs ship with keygate (`spec: builtin:<name>`). */
@@ -19,6 +20,7 @@ export class Catalog {
   readonly services: ReadonlyMap<string, ServiceProfile>;
   private readonly byName: ReadonlyMap<string, ToolDefinition>;
   private readonly validator = new ArgumentValidator();
+  private searchIndex: ToolSearch | undefined;
 
   constructor(services: readonly ServiceProfile[], tools: readonly ToolDefinition[]) {
     const byName = new Map<string, ToolDefinition>();
@@ -59,6 +61,12 @@ export class Catalog {
     const service = this.services.get(name);
     if (!service) throw new KeygateError('catalog.unknown', `no service named ${name}`);
     return service;
+  }
+
+  /** Ranked search over the tools, built on first use (discovery mode), not at every start. */
+  get search(): ToolSearch {
+    this.searchIndex ??= new ToolSearch(this.tools);
+    return this.searchIndex;
   }
 
   /** A catalog restricted to the tools `keep` accepts. */

@@ -15,5 +15,13 @@ export {
 } from './catalog.js';
 export type { Json, JsonObject } from './openapi-walk.js';
 export { annotationsFor, buildTools, serviceProfile } from './tool-builder.js';
+export {
+  DEFAULT_SEARCH_LIMIT,
+  MAX_SEARCH_LIMIT,
+  summaryOf,
+  type ToolMatch,
+  ToolSearch,
+  type ToolSearchOptions,
+} from './tool-search.js';
 export type * from './types.js';
 export { RISKS } from './types.js';

@@ -61,6 +61,8 @@ const SYNONYMS: Readonly<Record<string, string>> = {
   chargeback: 'dispute',
   card: 'payment method',
   sku: 'product price',
+  // "Refund a charge" asks for a new refund, not the list of them.
+  refund: 'refund create',
   // Notion
   doc: 'page',
   document: 'page',

@@ -39,7 +39,14 @@ export async function toolsCommand(options: ToolsOptions): Promise<CommandOutput
     options.agent ? [t.name, t.risk, t.approval ?? '', t.description] : [t.name, t.risk, t.description],
   );
   const routes = proxy.flatMap(([service, granted]) => granted.map((route) => [service, route]));
+  const discovery =
+    listed?.discovery && tools.length > 0
+      ? [
+          `discovery mode: ${options.agent}'s tools/list shows keygate_search_tools, keygate_describe_tool and keygate_call_tool; the tools below are reached through them`,
+        ]
+      : [];
   const text = [
+    ...discovery,
     ...(tools.length > 0 ? [formatTable([header, ...rows])] : []),
     ...(routes.length > 0 ? [formatTable([['PROXY SERVICE', 'ROUTE'], ...routes])] : []),
   ].join('\n\n');
@@ -47,7 +54,7 @@ export async function toolsCommand(options: ToolsOptions): Promise<CommandOutput
     json: {
       ...(options.agent ? { agent: options.agent } : {}),
       tools,
-      ...(options.agent ? { proxy: Object.fromEntries(proxy) } : {}),
+      ...(options.agent ? { proxy: Object.fromEntries(proxy), discovery: listed?.discovery ?? false } : {}),
     },
     text:
       text === ''

@@ -3,8 +3,16 @@
  * through the call pipeline (`src/calls/`), tool results, and the HTTP transport.
  */
 
-export { agentToolHandlers, runToolCall } from './agent-tools.js';
+export { agentToolHandlers } from './agent-tools.js';
 export { answersOf, inputRequiredResult } from './approval-questions.js';
+export {
+  CALL_TOOL,
+  DESCRIBE_TOOL,
+  DISCOVERY_TOOLS,
+  isDiscoveryTool,
+  runDiscoveryTool,
+  SEARCH_TOOL,
+} from './discovery-tools.js';
 export { HTTP_REQUEST_TOOL, httpRequestTool, runHttpRequestTool } from './http-request-tool.js';
 export {
   createMcpHttpHandler,
@@ -26,5 +34,6 @@ export {
   MAX_STREAM_MESSAGE_BYTES,
   type McpStreamHandler,
 } from './stream-transport.js';
+export { runToolCall } from './tool-call.js';
 export { type ToolResult, toolErrorResult, toolResultOf, toolSuccessResult } from './tool-result.js';
 export { createMcpServer, mcpTool, type ServerInfo, type ToolHandlers } from './tool-server.js';

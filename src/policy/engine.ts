@@ -63,6 +63,12 @@ function valueAt(args: Readonly<Record<string, unknown>>, path: string): unknown
   return value;
 }
 
+/**
+ * Past this many tools an agent's tools/list costs more context than discovery mode's three
+ * tools and a search or two (~1,000 characters a tool against ~3,000 for the three).
+ */
+export const DISCOVERY_AUTO_TOOLS = 40;
+
 export class PolicyEngine {
   constructor(
     readonly policy: LoadedPolicy,
@@ -98,6 +104,16 @@ export class PolicyEngine {
     const rules = this.agentPolicy(caller.agent);
     if (!rules) return [];
     return this.catalog.tools.filter((tool) => this.visible(tool, rules.tools, caller));
+  }
+
+  /**
+   * Whether `caller` gets discovery mode (keygate_search_tools, keygate_describe_tool,
+   * keygate_call_tool) in tools/list instead of its own tools: the agent's `discovery`, and for
+   * `auto` (the default) whether it may use more than DISCOVERY_AUTO_TOOLS tools.
+   */
+  discoveryFor(caller: CallerIdentity): boolean {
+    const setting = this.agentPolicy(caller.agent)?.discovery ?? 'auto';
+    return setting === 'auto' ? this.toolsFor(caller).length > DISCOVERY_AUTO_TOOLS : setting;
   }
 
   /** Whether `caller` may call `tool` with `args` (already schema-valid), and under what approval. */

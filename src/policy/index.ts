@@ -7,6 +7,7 @@ export { constraintViolation } from './constraints.js';
 export {
   type CallerIdentity,
   type Decision,
+  DISCOVERY_AUTO_TOOLS,
   PolicyEngine,
   type ProxyServiceConfig,
   proxyApproval,

@@ -90,6 +90,9 @@ const agent = z
       .extend({ tools: z.record(rateLimitKey, rateLimit).optional() })
       .strict()
       .optional(),
+    // Discovery mode: three meta-tools (search, describe, call) instead of the agent's own in
+    // tools/list; `auto` turns it on past DISCOVERY_AUTO_TOOLS allowed tools.
+    discovery: z.union([z.boolean(), z.literal('auto')]).default('auto'),
   })
   .strict();
 

@@ -31,6 +31,7 @@ agents:
   triage-bot:
     tools: ["github_issue_*", "github_pull_list"]
     proxy: { openai: ["GET /models"] }
+    discovery: true
   listed-only:
 `;
 
@@ -153,7 +154,14 @@ function contract(name: string, open: () => Promise<Subject>, close: () => Promi
       expect(create).toMatchObject({ approval: 'required', aliases: expect.any(Array) });
       expect(await codeOf(admin.listTools({ agent: 'stranger' }))).toBe('agent.not_found');
       // Named by the policy with an empty entry, not registered: no tools, and no error.
-      expect(await admin.listTools({ agent: 'listed-only' })).toMatchObject({ tools: [], proxy: {} });
+      expect(await admin.listTools({ agent: 'listed-only' })).toMatchObject({
+        tools: [],
+        proxy: {},
+        discovery: false,
+      });
+      // Whether its tools/list shows discovery mode's three tools instead: the policy's setting.
+      expect(mine.discovery).toBe(true);
+      expect(all.discovery).toBeNull();
     });
 
     it('lists proxy routes: the agent’s grants, or every service’s allow, filtered by service', async () => {
