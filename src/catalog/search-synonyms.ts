@@ -44,6 +44,14 @@ const SYNONYMS: Readonly<Record<string, string>> = {
   readme: 'content file',
   fork: 'fork',
   gist: 'gist',
+  log: 'commit list',
+  history: 'commit list',
+  ship: 'release merge',
+  shipped: 'release',
+  folder: 'content',
+  directory: 'content',
+  bank: 'payout',
+  done: 'update state',
   assign: 'assignee',
   // Stripe
   charge: 'payment intent charge',
@@ -66,7 +74,11 @@ const SYNONYMS: Readonly<Record<string, string>> = {
   // Notion
   doc: 'page',
   document: 'page',
-  note: 'page',
+  note: 'comment page',
+  discussion: 'comment',
+  feedback: 'comment',
+  said: 'comment',
+  replied: 'comment',
   wiki: 'page',
   table: 'database data source',
   spreadsheet: 'database data source',
@@ -99,6 +111,10 @@ const SYNONYMS: Readonly<Record<string, string>> = {
   archive: 'update delete',
   remove: 'delete',
   cancel: 'cancel delete',
+  abandon: 'cancel',
+  void: 'cancel',
+  propose: 'create',
+  retitle: 'update',
   erase: 'delete',
   show: 'get list',
   fetch: 'get',
@@ -121,18 +137,68 @@ const SYNONYMS: Readonly<Record<string, string>> = {
   whoami: 'user me',
 };
 
+/**
+ * Stripe's object id prefixes (documented per object: `cus_…` is a customer): an id in a query
+ * says which object the task is about, whatever its other words are.
+ */
+const STRIPE_ID_PREFIXES: Readonly<Record<string, string>> = {
+  cus: 'customer',
+  pi: 'payment intent',
+  ch: 'charge',
+  py: 'charge',
+  re: 'refund',
+  sub: 'subscription',
+  sub_sched: 'subscription schedule',
+  in: 'invoice',
+  ii: 'invoice item',
+  prod: 'product',
+  price: 'price',
+  pm: 'payment method',
+  seti: 'setup intent',
+  po: 'payout',
+  dp: 'dispute',
+  du: 'dispute',
+  evt: 'event',
+  txn: 'balance transaction',
+  cs: 'checkout session',
+};
+
+/**
+ * A query with the references in it read for what they say about the task, before its words are
+ * searched: an id names an object (`cus_Q3x…` → customer), `owner/repo#12` or `#12` an issue or
+ * pull request, a path a file; the names themselves (`acme/api`, numbers, Notion's hex ids) say
+ * nothing about which tool is meant, and would only match examples in descriptions.
+ */
+export function readReferences(query: string): string {
+  return query
+    .replace(/\b([a-z]+(?:_sched)?)_[A-Za-z0-9]{3,}\b/g, (whole, prefix: string) =>
+      Object.hasOwn(STRIPE_ID_PREFIXES, prefix) ? ` ${STRIPE_ID_PREFIXES[prefix]} ` : whole,
+    )
+    .replace(/[\w.-]+\/[\w.-]+#\d+/g, ' issue ')
+    .replace(/(^|\s)#\d+\b/g, ' issue ')
+    .replace(/(^|\s)[\w.-]+(\/[\w.-]+)*\/[\w-]+\.[a-z0-9]{1,8}\b/gi, ' file ')
+    .replace(/(^|\s)[\w.-]+\/[\w.-]+(?=\s|$|[,.;:?!])/g, ' ')
+    .replace(/\b[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\b/gi, ' ')
+    .replace(/\b\d+\b/g, ' ');
+}
+
 /** One word folded and stemmed; `null` when nothing of it is left. */
 export function normalizeTerm(term: string): string | null {
   const word = term.toLowerCase().replace(/[^a-z0-9]/g, '');
   return word.length === 0 ? null : stemmer(word);
 }
 
-const EXPANSIONS: ReadonlyMap<string, readonly string[]> = new Map(
-  Object.entries(SYNONYMS).map(([word, meaning]) => [
-    word,
-    meaning.split(' ').flatMap((part) => normalizeTerm(part) ?? []),
-  ]),
-);
+/** The synonyms by stem, so that every form of a word finds them ("closing", "closed", "close"). */
+const EXPANSIONS: ReadonlyMap<string, readonly string[]> = (() => {
+  const byStem = new Map<string, Set<string>>();
+  for (const [word, meaning] of Object.entries(SYNONYMS)) {
+    const stem = normalizeTerm(word)!;
+    const into = byStem.get(stem) ?? new Set<string>();
+    for (const part of meaning.split(' ')) into.add(normalizeTerm(part)!);
+    byStem.set(stem, into);
+  }
+  return new Map([...byStem].map(([stem, parts]) => [stem, [...parts]]));
+})();
 
 /**
  * A query's word with the catalog's words for it (`pr` → `pr`, `pull`, `request`); filler is
@@ -140,7 +206,8 @@ const EXPANSIONS: ReadonlyMap<string, readonly string[]> = new Map(
  */
 export function expandTerm(term: string): string[] | null {
   const word = term.toLowerCase().replace(/[^a-z0-9]/g, '');
-  const own = FILLER.has(word) ? null : normalizeTerm(word);
-  const all = [...(own ? [own] : []), ...(EXPANSIONS.get(word) ?? [])];
+  const stem = normalizeTerm(word);
+  if (!stem) return null;
+  const all = [...(FILLER.has(word) ? [] : [stem]), ...(EXPANSIONS.get(stem) ?? [])];
   return all.length > 0 ? [...new Set(all)] : null;
 }

@@ -7,7 +7,7 @@
  * search sees only the tools the caller may use.
  */
 import MiniSearch from 'minisearch';
-import { expandTerm, normalizeTerm } from './search-synonyms.js';
+import { expandTerm, normalizeTerm, readReferences } from './search-synonyms.js';
 import type { Risk, ToolDefinition } from './types.js';
 
 export interface ToolMatch {
@@ -99,7 +99,7 @@ export class ToolSearch {
   search(query: string, options: ToolSearchOptions = {}): ToolMatch[] {
     const limit = Math.min(Math.max(1, Math.trunc(options.limit ?? DEFAULT_SEARCH_LIMIT)), MAX_SEARCH_LIMIT);
     const allowed = options.allowed ?? (() => true);
-    const results = this.index.search(words(query), {
+    const results = this.index.search(words(readReferences(query)), {
       filter: (result) => {
         const tool = this.tools.get(result.id as string);
         return (
