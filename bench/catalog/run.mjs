@@ -62,7 +62,7 @@ async function listOver(transport, serverSide) {
 }
 
 const catalog = await loadCatalog();
-const { createMcpServer } = await import(`${root}dist/mcp/index.js`);
+const { createMcpServer, DISCOVERY_TOOLS } = await import(`${root}dist/mcp/index.js`);
 const sizeOf = (tools) => {
   const chars = tools.map((tool) => JSON.stringify(tool).length);
   return {
@@ -81,6 +81,14 @@ async function keygateList(filter) {
 }
 const keygateNotion = sizeOf(await keygateList((tool) => tool.service === 'notion'));
 const keygateAll = sizeOf(await keygateList(() => true));
+// An agent allowed everything, in discovery mode: its tools/list is the three meta-tools, whatever
+// the catalog's size (goal ≤ 4,000 characters).
+async function discoveryList() {
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  const server = createMcpServer({ list: () => DISCOVERY_TOOLS, call: async () => undefined });
+  return listOver(clientSide, () => server.connect(serverSide));
+}
+const keygateDiscovery = sizeOf(await discoveryList());
 const notionServer = sizeOf(
   await listOver(
     new StdioClientTransport({
@@ -110,6 +118,7 @@ const results = {
   },
   toolsListChars: {
     keygateAll,
+    keygateAllInDiscoveryMode: keygateDiscovery,
     keygateNotion,
     notionMcpServer: notionServer,
     ratioNotionServerToKeygate: round(notionServer.perTool / keygateNotion.perTool),
