@@ -6,13 +6,14 @@
  * Node runs cached code after checking little more than a hash of its source, so whoever can
  * write the cache folder can run code as keygate. It therefore lives in this user's own cache
  * folder, made private, never in the shared temporary folder Node picks by default; a folder
- * another user owns, or others may write, is not used. `NODE_DISABLE_COMPILE_CACHE=1` (Node's
+ * (or a `keygate` folder holding it) that another user owns, or others may write, or that is a
+ * symbolic link, is not used. `NODE_DISABLE_COMPILE_CACHE=1` (Node's
  * own switch) turns it off.
  */
 import { lstatSync, mkdirSync } from 'node:fs';
 import module from 'node:module';
 import { homedir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { envValue } from '../config/index.js';
 
 type EnableCompileCache = (directory: string) => { status: number; directory?: string };
@@ -53,7 +54,8 @@ export function enableCompileCache(
   } catch {
     return undefined;
   }
-  if (!isPrivateDir(directory)) return undefined;
+  // Its parent too: whoever owns the folder a directory is in can swap the directory for theirs.
+  if (!isPrivateDir(dirname(directory)) || !isPrivateDir(directory)) return undefined;
   try {
     return enable(directory).directory;
   } catch {

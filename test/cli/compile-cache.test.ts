@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -40,6 +40,19 @@ describe('compile cache folder', () => {
     const enable = vi.fn((dir: string) => ({ status: 1, directory: dir }));
     expect(isPrivateDir(directory)).toBe(false);
     expect(enableCompileCache({ XDG_CACHE_HOME: base }, enable)).toBeUndefined();
+    expect(enable).not.toHaveBeenCalled();
+  });
+
+  it('is not used when the keygate folder holding it is open to others, or is a symbolic link', () => {
+    const base = scratch();
+    mkdirSync(join(base, 'keygate', 'compile-cache'), { recursive: true, mode: 0o700 });
+    chmodSync(join(base, 'keygate'), 0o777);
+    const enable = vi.fn((dir: string) => ({ status: 1, directory: dir }));
+    expect(enableCompileCache({ XDG_CACHE_HOME: base }, enable)).toBeUndefined();
+    const linked = scratch();
+    symlinkSync(join(base, 'keygate'), join(linked, 'keygate'));
+    chmodSync(join(base, 'keygate'), 0o700);
+    expect(enableCompileCache({ XDG_CACHE_HOME: linked }, enable)).toBeUndefined();
     expect(enable).not.toHaveBeenCalled();
   });
 
