@@ -7,6 +7,11 @@ import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import { KeygateError } from '../errors/index.js';
 import type { JsonSchema, ToolDefinition } from './types.js';
 
+/** The schema a call to `tool` is checked against: the precise one, not the advertised one. */
+export function argumentSchemaOf(tool: ToolDefinition): JsonSchema {
+  return tool.argumentSchema ?? tool.inputSchema;
+}
+
 // Every command loads the catalog, few validate a call: ajv (≈40 ms to import) is loaded on the
 // first compile, so `keygate tools` and a cold catalog load do not pay for it.
 const require = createRequire(import.meta.url);
@@ -25,7 +30,10 @@ export class ArgumentValidator {
     if (typeof input !== 'object' || Array.isArray(input)) {
       throw new KeygateError('executor.invalid_arguments', 'arguments must be a JSON object');
     }
-    const coerced = coerceJsonStrings(tool.inputSchema, structuredClone(input)) as Record<string, unknown>;
+    const coerced = coerceJsonStrings(argumentSchemaOf(tool), structuredClone(input)) as Record<
+      string,
+      unknown
+    >;
     const validate = this.compile(tool);
     if (!validate(coerced)) {
       const error = validate.errors?.[0];
@@ -40,7 +48,7 @@ export class ArgumentValidator {
     let validate = this.compiled.get(tool);
     if (!validate) {
       this.ajv ??= newAjv();
-      validate = this.ajv.compile(tool.inputSchema);
+      validate = this.ajv.compile(argumentSchemaOf(tool));
       this.compiled.set(tool, validate);
     }
     return validate;
