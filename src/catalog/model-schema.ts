@@ -37,7 +37,10 @@ export function modelSchema(schema: JsonSchema): JsonSchema {
   const node = collapseUnions(schema, notes);
   const out: JsonSchema = {};
   for (const [key, value] of Object.entries(node)) {
-    if (key === 'const' && node.enum === undefined) out.enum = [value];
+    if (key === 'const' && node.enum === undefined) {
+      if (typeof value === 'string') out.enum = [value];
+      else notes.add(`always ${JSON.stringify(value)}`);
+    }
     if (!PORTABLE_KEYS.has(key)) {
       if (key === 'exclusiveMinimum' && typeof value === 'number') notes.add(`greater than ${value}`);
       if (key === 'exclusiveMaximum' && typeof value === 'number') notes.add(`less than ${value}`);
@@ -47,9 +50,13 @@ export function modelSchema(schema: JsonSchema): JsonSchema {
       case 'type':
         out.type = singleType(value, notes);
         break;
-      case 'enum':
-        out.enum = enumWithoutNull(value as unknown[], notes);
+      case 'enum': {
+        // Gemini's enum is a list of strings: other listed values are named in prose instead.
+        const values = enumWithoutNull(value as unknown[], notes);
+        if (values.every((item) => typeof item === 'string')) out.enum = values;
+        else notes.add(`one of ${values.map((item) => JSON.stringify(item)).join(', ')}`);
         break;
+      }
       case 'format':
         if (PORTABLE_FORMATS.has(String(value))) out.format = value;
         else notes.add(`format: ${String(value)}`);
@@ -73,7 +80,7 @@ export function modelSchema(schema: JsonSchema): JsonSchema {
     }
   }
   if (out.type === undefined) {
-    const inferred = typeOfValues(out.enum);
+    const inferred = typeOfValues(node.enum ?? ('const' in node ? [node.const] : undefined));
     if (inferred) out.type = inferred;
   }
   return notes.describe(out);
@@ -224,7 +231,11 @@ function enumWithoutNull(values: unknown[], notes: Notes): unknown[] {
 
 function typeOfValues(values: unknown): string | undefined {
   if (!Array.isArray(values) || values.length === 0) return undefined;
-  const types = new Set(values.map((value) => (Number.isInteger(value) ? 'integer' : typeof value)));
+  const types = new Set(
+    values
+      .filter((value) => value !== null)
+      .map((value) => (Number.isInteger(value) ? 'integer' : typeof value)),
+  );
   return types.size === 1 ? [...types][0] : undefined;
 }
 

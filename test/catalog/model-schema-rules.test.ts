@@ -69,7 +69,8 @@ const arrayHasItems: Rule = (node) =>
 
 // --- Gemini `FunctionDeclaration.parametersJsonSchema` ----------------------------------------------
 // ai.google.dev/api, FunctionDeclaration: "The schema must describe an object where the properties
-// are the parameters to the function"; no $ref to outside the document.
+// are the parameters to the function"; arrays are described by `items` (an array without one is
+// refused as a missing field); no $ref to outside the document.
 
 /** No reference that would need resolving: keygate inlines every `$ref`. */
 const noRef: Rule = (node) => ('$ref' in node || '$defs' in node ? 'has $ref or $defs' : undefined);

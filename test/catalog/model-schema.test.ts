@@ -56,6 +56,12 @@ describe('modelSchema', () => {
       { type: 'string', description: 'The title. (or an integer; may be null)' },
     ],
     [
+      'listed numbers as prose (Gemini lists only strings)',
+      { enum: [1, 2, null] },
+      { type: 'integer', description: '(may be null; one of 1, 2)' },
+    ],
+    ['a constant number as prose', { const: 3 }, { type: 'integer', description: '(always 3)' }],
+    [
       'listed values beside a number as the number',
       { anyOf: [{ type: 'string', enum: ['inf'] }, { type: 'integer' }] },
       { type: 'integer', description: '(or "inf")' },
