@@ -1,4 +1,5 @@
 /** Whether a dotted argument path (`parent.page_id`) names something a tool's input schema has. */
+import { argumentSchemaOf } from './argument-validator.js';
 import type { JsonSchema, ToolDefinition } from './types.js';
 
 /**
@@ -6,7 +7,7 @@ import type { JsonSchema, ToolDefinition } from './types.js';
  * a union. An object whose members are not described (open, or cut for depth) may hold anything.
  */
 export function hasArgumentPath(tool: ToolDefinition, path: string): boolean {
-  return reaches(tool.inputSchema, path.split('.'));
+  return reaches(argumentSchemaOf(tool), path.split('.'));
 }
 
 function reaches(schema: JsonSchema, parts: readonly string[]): boolean {

@@ -7,6 +7,11 @@ import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import { KeygateError } from '../errors/index.js';
 import type { JsonSchema, ToolDefinition } from './types.js';
 
+/** The schema a call to `tool` is checked against: the precise one, not the advertised one. */
+export function argumentSchemaOf(tool: ToolDefinition): JsonSchema {
+  return tool.argumentSchema ?? tool.inputSchema;
+}
+
 // Every command loads the catalog, few validate a call: ajv (≈40 ms to import) is loaded on the
 // first compile, so `keygate tools` and a cold catalog load do not pay for it.
 const require = createRequire(import.meta.url);
@@ -25,7 +30,10 @@ export class ArgumentValidator {
     if (typeof input !== 'object' || Array.isArray(input)) {
       throw new KeygateError('executor.invalid_arguments', 'arguments must be a JSON object');
     }
-    const coerced = coerceJsonStrings(tool.inputSchema, structuredClone(input)) as Record<string, unknown>;
+    const coerced = coerceJsonStrings(argumentSchemaOf(tool), structuredClone(input)) as Record<
+      string,
+      unknown
+    >;
     const validate = this.compile(tool);
     if (!validate(coerced)) {
       const error = validate.errors?.[0];
@@ -40,7 +48,7 @@ export class ArgumentValidator {
     let validate = this.compiled.get(tool);
     if (!validate) {
       this.ajv ??= newAjv();
-      validate = this.ajv.compile(tool.inputSchema);
+      validate = this.ajv.compile(argumentSchemaOf(tool));
       this.compiled.set(tool, validate);
     }
     return validate;
@@ -108,6 +116,27 @@ function takesString(choices: readonly JsonSchema[], value: string): boolean {
   });
 }
 
+/** The JSON value `text` holds, or undefined (the validator then rejects the string as it is). */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `value` is an object whose keys an object choice declares, with all it requires. */
+function fitsDeclaredShape(choices: readonly JsonSchema[], value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  return choices.some((choice) => {
+    const properties = choice.properties as Record<string, unknown> | undefined;
+    if (!properties || typeof properties !== 'object' || keys.length === 0) return false;
+    const required = (choice.required as string[] | undefined) ?? [];
+    return keys.every((key) => Object.hasOwn(properties, key)) && required.every((key) => keys.includes(key));
+  });
+}
+
 /** The schema an object member or array item is checked against, looked for through every choice. */
 function memberSchema(choices: readonly JsonSchema[], key: string): JsonSchema | undefined {
   for (const choice of choices) {
@@ -121,23 +150,26 @@ function memberSchema(choices: readonly JsonSchema[], key: string): JsonSchema |
 }
 
 /**
- * Models often send an object or array as a JSON string. Where the schema's choices include an
- * object or an array and no string choice takes the string as it is (Stripe's `metadata` is an
- * object or `""`), a string that parses to one of the accepted shapes is parsed; everything else
- * is left alone for the validator.
+ * Models often send an object or array as a JSON string (and a model held to an advertised
+ * `type: string` can send an object no other way). A string is parsed where the schema's choices
+ * include an object or array and it parses to one of the accepted shapes, when either
+ * - no string choice takes the string as it is (Stripe's `metadata` is an object or `""`: only
+ *   `""` is a string it takes), or
+ * - it parses to an object that fits an object choice with declared members: every key declared,
+ *   every required one present (GitHub's issue `type` is a name or `{value, rationale, …}`).
+ * Anything else stays a string: a field that only takes text keeps `{"a":1}` as text, and a
+ * string choice beside an open map or an array is never second-guessed.
  */
 export function coerceJsonStrings(schema: JsonSchema, value: unknown): unknown {
   const choices = choicesOf(schema);
   if (typeof value === 'string') {
     const types = new Set(choices.flatMap(typesOf));
-    if ((types.has('object') || types.has('array')) && !takesString(choices, value)) {
-      try {
-        const parsed: unknown = JSON.parse(value);
-        const shape = Array.isArray(parsed) ? 'array' : typeof parsed === 'object' && parsed ? 'object' : '';
-        if (types.has(shape)) return coerceJsonStrings(schema, parsed);
-      } catch {
-        // Not JSON: leave the string for the validator to reject with a clear message.
-      }
+    if (!types.has('object') && !types.has('array')) return value;
+    const parsed = parseJson(value);
+    const shape = Array.isArray(parsed) ? 'array' : typeof parsed === 'object' && parsed ? 'object' : '';
+    if (!types.has(shape)) return value;
+    if (!takesString(choices, value) || fitsDeclaredShape(choices, parsed)) {
+      return coerceJsonStrings(schema, parsed);
     }
     return value;
   }

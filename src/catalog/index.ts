@@ -4,7 +4,7 @@
  */
 
 export { hasArgumentPath } from './argument-path.js';
-export { coerceJsonStrings } from './argument-validator.js';
+export { argumentSchemaOf, coerceJsonStrings } from './argument-validator.js';
 export {
   BUILTIN_SERVICES,
   Catalog,
@@ -13,6 +13,7 @@ export {
   loadCuratedSpec,
   SPECS_DIR,
 } from './catalog.js';
+export { modelSchema } from './model-schema.js';
 export type { Json, JsonObject } from './openapi-walk.js';
 export { annotationsFor, buildTools, serviceProfile } from './tool-builder.js';
 export {

@@ -1,5 +1,6 @@
 /** Builds MCP tool definitions from a curated OpenAPI document. */
 import { KeygateError } from '../errors/index.js';
+import { modelSchema } from './model-schema.js';
 import { deref, HTTP_METHODS, isObject, type Json, type JsonObject } from './openapi-walk.js';
 import { flattenSchema } from './schema-flattener.js';
 import type {
@@ -81,8 +82,8 @@ function buildTool(
 
   const { encoding, schema: body, required: bodyRequired } = requestBodyOf(doc, op);
   const root = body ? addBody(doc, args, body, bodyRequired, encoding) : undefined;
-  const inputSchema = args.schema();
-  const unions = argumentUnions(inputSchema);
+  const argumentSchema = args.schema();
+  const unions = argumentUnions(argumentSchema);
   if (root) unions.set('', root);
 
   return {
@@ -93,7 +94,9 @@ function buildTool(
     risk,
     annotations: annotationsFor(risk),
     operation: { method: method.toUpperCase(), path, operationId: String(op.operationId) },
-    inputSchema,
+    // Derived once, here, at catalog load: the curated spec stays the one source of both forms.
+    inputSchema: modelSchema(argumentSchema),
+    argumentSchema,
     bindings: args.bindings,
     headers: isObject(meta.headers) ? (meta.headers as Record<string, string>) : {},
     bodyEncoding: encoding,

@@ -79,7 +79,17 @@ export interface ToolDefinition {
   readonly risk: Risk;
   readonly annotations: ToolAnnotations;
   readonly operation: OperationRef;
+  /**
+   * The schema tools/list (and anything else showing a model the tool) advertises: one every
+   * model API accepts, where what keywords cannot say portably is said in descriptions.
+   */
   readonly inputSchema: JsonSchema;
+  /**
+   * The precise schema of the arguments: calls are validated, their JSON strings parsed and
+   * argument paths resolved against it, never against the looser advertised one. Absent where
+   * the two are the same (tools keygate defines itself); read it through `argumentSchemaOf`.
+   */
+  readonly argumentSchema?: JsonSchema;
   readonly bindings: readonly ArgumentBinding[];
   /** Fixed headers of this operation, sent over the service's own. */
   readonly headers: Readonly<Record<string, string>>;

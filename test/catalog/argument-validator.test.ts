@@ -84,8 +84,20 @@ describe('argument validation', () => {
     [
       'an object or ""',
       'stripe_refund_create',
-      { payment_intent: 'pi_1', metadata: '{"a":"b"}' },
-      { payment_intent: 'pi_1', metadata: { a: 'b' } },
+      { payment_intent: 'pi_1', metadata: '{"order":"42"}' },
+      { payment_intent: 'pi_1', metadata: { order: '42' } },
+    ],
+    [
+      'an address or ""',
+      'stripe_customer_update',
+      { customer: 'cus_1', address: '{"city":"Paris","country":"FR"}' },
+      { customer: 'cus_1', address: { city: 'Paris', country: 'FR' } },
+    ],
+    [
+      'a name or an object, and the string fits the object',
+      'github_issue_update',
+      { ...repo, issue_number: 1, type: '{"value":"Bug","suggest":true}' },
+      { ...repo, issue_number: 1, type: { value: 'Bug', suggest: true } },
     ],
   ])(
     'parses a JSON string where the schema wants %s, and returns what will be sent',
@@ -103,6 +115,24 @@ describe('argument validation', () => {
     });
     const comment = { ...repo, issue_number: 1, body: '{"a":1}' };
     expect(catalog.validate(catalog.get('github_issue_comment_create'), comment)).toEqual(comment);
+  });
+
+  it.each([
+    ['Stripe metadata unset with ""', 'stripe_refund_create', { payment_intent: 'pi_1', metadata: '' }],
+    ['a text field', 'github_issue_comment_create', { ...repo, issue_number: 1, body: '{"a":1}' }],
+    ['a text-or-number field', 'github_issue_update', { ...repo, issue_number: 1, title: '{"a":1}' }],
+    [
+      'a name-or-object field, where the JSON does not fit the object',
+      'github_issue_update',
+      { ...repo, issue_number: 1, type: '{"name":"Bug"}' },
+    ],
+    [
+      'a name-or-object field, with a JSON array',
+      'github_issue_update',
+      { ...repo, issue_number: 1, type: '["Bug"]' },
+    ],
+  ])('keeps a string as it is: %s', (_case, name, args) => {
+    expect(catalog.validate(catalog.get(name), args)).toEqual(args);
   });
 
   it('returns a copy: the caller’s arguments are left as they were', () => {

@@ -191,15 +191,26 @@ describe('curation', () => {
 
   it('turns nullable into JSON Schema, moves vendor formats to prose, marks passwords, drops readOnly', () => {
     const update = tool('mini_thing_update');
-    const props = update.inputSchema.properties as Record<string, JsonObject>;
+    const props = update.argumentSchema!.properties as Record<string, JsonObject>;
     expect(props.note).toEqual({ description: 'Anything.' });
     expect(props.owner).toEqual({ oneOf: [{ type: 'string' }, { type: 'integer' }, { type: 'null' }] });
     expect(props.tags).toEqual({ type: 'array', items: {} });
     expect(props.created).toBeUndefined();
     expect(props.name).toEqual({ type: 'string' });
     expect(update.sensitiveArguments).toEqual(['secret']);
-    const id = (tool('mini_thing_get').inputSchema.properties as Record<string, JsonObject>).id;
+    const id = (tool('mini_thing_get').argumentSchema!.properties as Record<string, JsonObject>).id;
     expect(id).toEqual({ type: 'integer', description: '(format: int64)' });
+  });
+
+  it('advertises the nullable union as one type with prose, and validates against the precise one', () => {
+    const update = tool('mini_thing_update');
+    const advertised = update.inputSchema.properties as Record<string, JsonObject>;
+    expect(advertised.owner).toEqual({ type: 'string', description: '(or an integer; may be null)' });
+    const catalog = catalogFromDocuments([doc]);
+    for (const owner of ['acme', 7, null]) {
+      expect(catalog.validate(update, { org: 'o', id: 1, name: 'n', owner })).toMatchObject({ owner });
+    }
+    expect(() => catalog.validate(update, { org: 'o', id: 1, name: 'n', owner: true })).toThrow(/owner/);
   });
 
   it('trims descriptions to one plain sentence', () => {

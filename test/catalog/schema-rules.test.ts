@@ -1,7 +1,7 @@
 /** Rules every tool in the catalog must meet, checked over the whole catalog. */
 import { Ajv } from 'ajv';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Catalog, loadCatalog, type ToolDefinition } from '../../src/catalog/index.js';
+import { argumentSchemaOf, type Catalog, loadCatalog, type ToolDefinition } from '../../src/catalog/index.js';
 import { mcpTool } from '../../src/mcp/index.js';
 
 const MANAGED_HEADERS = [
@@ -116,7 +116,7 @@ describe('catalog schema rules', () => {
   );
 
   it(
-    'compiles every schema with a strict JSON Schema validator',
+    'compiles every schema, advertised and precise, with a strict JSON Schema validator',
     each((tool) => {
       const ajv = new Ajv({
         strict: true,
@@ -125,6 +125,7 @@ describe('catalog schema rules', () => {
         allowUnionTypes: true,
       });
       expect(() => ajv.compile(tool.inputSchema), tool.name).not.toThrow();
+      expect(() => ajv.compile(argumentSchemaOf(tool)), tool.name).not.toThrow();
     }),
   );
 
