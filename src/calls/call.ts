@@ -98,8 +98,20 @@ export type Resolution<C extends Call> =
 
 /** What the pipeline asks of one kind of call; it never looks inside a call itself. */
 export interface CallKind<R extends CallRequest, C extends Call> {
+  /** The name audit rows give `request` (a tool's, or `proxy:<service>`), before it is resolved. */
+  nameOf(request: R): string;
   /** Finds what `request` names and validates its input. */
   resolve(deps: PipelineDeps, request: R): Resolution<C>;
+  /**
+   * Why `caller` may not make a call to `name` at all, whatever its input; checked before an
+   * invalid input is reported, so that the input rules of what is not the caller's stay unsaid.
+   */
+  outOfReach?(
+    deps: PipelineDeps,
+    policy: PolicyEngine,
+    caller: CallerIdentity,
+    name: string,
+  ): string | undefined;
   /** The hash and redacted form of its arguments, for audit rows and approval records. */
   identify(call: C): ArgumentsIdentity;
   /** Whether `caller` may make it under `policy`, and with which approval mode. */

@@ -171,6 +171,7 @@ function bodyShown(body: Uint8Array): string | undefined {
 }
 
 export const httpCalls: CallKind<HttpCallRequest, HttpCall> = {
+  nameOf: (request) => proxyToolName(request.service),
   resolve(deps, request) {
     const name = proxyToolName(request.service);
     const service = deps.policy().proxyService(request.service);

@@ -15,4 +15,4 @@ export type {
 } from './call.js';
 export { type ArgumentsIdentity, redactArguments, toolCallIdentity } from './call-identity.js';
 export { MAX_HTTP_TEXT, proxyToolName } from './http-call.js';
-export { PLAIN_EXCHANGE, runCall } from './pipeline.js';
+export { PLAIN_EXCHANGE, rateLimitedError, runCall } from './pipeline.js';

@@ -10,7 +10,7 @@ import type { CallExchange } from '../approvals/index.js';
 import type { AuditLog } from '../audit/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
 import { Scrubber } from '../executor/index.js';
-import type { CallerIdentity } from '../policy/index.js';
+import type { CallerIdentity, RateVerdict } from '../policy/index.js';
 import type { Call, CallKind, CallOutcome, CallRequest, PipelineDeps } from './call.js';
 import type { ArgumentsIdentity } from './call-identity.js';
 import { httpCalls } from './http-call.js';
@@ -52,19 +52,28 @@ async function run<R extends CallRequest, C extends Call>(
   exchange: CallExchange,
 ): Promise<CallOutcome> {
   const policy = deps.policy();
+  let base: AuditBase = {
+    agent: caller.agent,
+    tokenId: caller.tokenId,
+    tool: kind.nameOf(request),
+    policyVersion: policy.version,
+  };
   try {
     const found = kind.resolve(deps, request);
-    let base: AuditBase = {
-      agent: caller.agent,
-      tokenId: caller.tokenId,
-      tool: found.name,
-      policyVersion: policy.version,
-    };
+    base = { ...base, tool: found.name };
     if (found.kind === 'unknown') {
       await deps.audit.record({ ...base, decision: 'denied', reason: found.reason });
       return { kind: 'unknown' };
     }
-    if (found.kind === 'invalid') return await refuse(deps, base, found.error, 'denied');
+    if (found.kind === 'invalid') {
+      const outOfReach = kind.outOfReach?.(deps, policy, caller, found.name);
+      return await refuse(
+        deps,
+        base,
+        outOfReach ? new KeygateError('policy.denied', outOfReach) : found.error,
+        'denied',
+      );
+    }
     const { call } = found;
     if (found.route) base = { ...base, route: found.route };
     const identity = kind.identify(call);
@@ -73,17 +82,7 @@ async function run<R extends CallRequest, C extends Call>(
       return await refuse(deps, base, new KeygateError('policy.denied', decision.reason), 'denied', identity);
 
     const rate = await deps.rateLimiter.hit(kind.rateLimits(policy, caller, call));
-    if (!rate.allowed) {
-      const seconds = Math.ceil(rate.retryAfterMs / 1000);
-      const error = new KeygateError(
-        'policy.rate_limited',
-        `rate limit reached (${rate.rule?.label}); retry in ${seconds}s`,
-        {
-          details: { retryAfterMs: rate.retryAfterMs },
-        },
-      );
-      return await refuse(deps, base, error, 'rate_limited', identity);
-    }
+    if (!rate.allowed) return await refuse(deps, base, rateLimitedError(rate), 'rate_limited', identity);
     if (decision.approval !== 'never') {
       const outcome = await deps.approvals.pass(
         {
@@ -104,8 +103,24 @@ async function run<R extends CallRequest, C extends Call>(
     }
     return await execute(kind, deps, base, call, identity);
   } catch (error) {
+    // A fault of keygate's own (a KeygateError is a decision, already audited where it was made)
+    // still leaves a row: every call that reached the pipeline is accounted for.
+    if (!isKeygateError(error))
+      deps.audit.recordLater({ ...base, decision: 'failed', reason: 'internal' }).catch(() => undefined);
     return failed(error);
   }
+}
+
+/** The refusal of a call over a rate limit, saying when to retry. */
+export function rateLimitedError(rate: RateVerdict): KeygateError {
+  const seconds = Math.ceil(rate.retryAfterMs / 1000);
+  return new KeygateError(
+    'policy.rate_limited',
+    `rate limit reached (${rate.rule?.label}); retry in ${seconds}s`,
+    {
+      details: { retryAfterMs: rate.retryAfterMs },
+    },
+  );
 }
 
 function failed(error: unknown, scrubber: Scrubber = Scrubber.NONE): CallOutcome {

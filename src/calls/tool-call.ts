@@ -4,6 +4,7 @@ import type { CallKind, ToolCall, ToolCallRequest } from './call.js';
 import { toolCallIdentity } from './call-identity.js';
 
 export const toolCalls: CallKind<ToolCallRequest, ToolCall> = {
+  nameOf: (request) => request.name,
   resolve(deps, request) {
     const tool = deps.catalog.find(request.name);
     if (!tool) return { kind: 'unknown', name: request.name, reason: 'unknown tool' };
@@ -15,6 +16,10 @@ export const toolCalls: CallKind<ToolCallRequest, ToolCall> = {
       if (!isKeygateError(error)) throw error;
       return { kind: 'invalid', name: tool.name, error };
     }
+  },
+  outOfReach: (deps, policy, caller, name) => {
+    const tool = deps.catalog.find(name);
+    return tool && policy.outOfReach(caller, tool);
   },
   identify: (call) => toolCallIdentity(call.tool, call.args),
   decide: (policy, caller, call) => policy.decide(caller, call.tool, call.args),

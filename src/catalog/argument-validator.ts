@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import { KeygateError } from '../errors/index.js';
+import { jsonNestsDeeperThan } from './json-depth.js';
 import type { JsonSchema, ToolDefinition } from './types.js';
 
 /** The schema a call to `tool` is checked against: the precise one, not the advertised one. */
@@ -116,8 +117,12 @@ function takesString(choices: readonly JsonSchema[], value: string): boolean {
   });
 }
 
-/** The JSON value `text` holds, or undefined (the validator then rejects the string as it is). */
+/**
+ * The JSON value `text` holds, or undefined (the validator then rejects the string as it is).
+ * Nested no deeper than a request body may be: what is parsed here is then checked recursively.
+ */
 function parseJson(text: string): unknown {
+  if (jsonNestsDeeperThan(text)) return undefined;
   try {
     return JSON.parse(text);
   } catch {

@@ -13,6 +13,7 @@ export {
   loadCuratedSpec,
   SPECS_DIR,
 } from './catalog.js';
+export { jsonNestsDeeperThan, MAX_JSON_DEPTH } from './json-depth.js';
 export { modelSchema } from './model-schema.js';
 export type { Json, JsonObject } from './openapi-walk.js';
 export { annotationsFor, buildTools, serviceProfile } from './tool-builder.js';

@@ -5,12 +5,13 @@
  *
  * Node runs cached code after checking little more than a hash of its source, so whoever can
  * write the cache folder can run code as keygate. It therefore lives in this user's own cache
- * folder, made private, never in the shared temporary folder Node picks by default; a folder
- * (or a `keygate` folder holding it) that another user owns, or others may write, or that is a
- * symbolic link, is not used. `NODE_DISABLE_COMPILE_CACHE=1` (Node's
+ * folder, made private, never in the shared temporary folder Node picks by default; it is not
+ * used when it, or the `keygate` folder holding it, is a symbolic link, another user's, or open
+ * to others, nor when any folder above it is open to other users (`XDG_CACHE_HOME=/tmp/x` made
+ * by someone else). `NODE_DISABLE_COMPILE_CACHE=1` (Node's
  * own switch) turns it off.
  */
-import { lstatSync, mkdirSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, realpathSync } from 'node:fs';
 import module from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
@@ -26,14 +27,42 @@ export function compileCacheDir(env?: NodeJS.ProcessEnv): string {
   return join(base, 'keygate', 'compile-cache');
 }
 
-/** True when `directory` is a real folder of this user's that nobody else may write. */
+/** True when `directory` is a real folder (not a link) of this user's that nobody else may write. */
 export function isPrivateDir(directory: string): boolean {
   try {
     const stat = lstatSync(directory);
-    const ownUid = process.getuid?.();
-    return stat.isDirectory() && (ownUid === undefined || stat.uid === ownUid) && (stat.mode & 0o022) === 0;
+    return stat.isDirectory() && ownedBy(stat.uid, false) && (stat.mode & 0o022) === 0;
   } catch {
     return false;
+  }
+}
+
+function ownedBy(uid: number, rootToo: boolean): boolean {
+  const own = process.getuid?.();
+  return own === undefined || uid === own || (rootToo && uid === 0);
+}
+
+/**
+ * True when no other user can replace `directory` or any folder on its way: whoever may write
+ * a folder can swap what is in it. Every ancestor of its real path must belong to this user or
+ * to root and be writable by nobody else, unless sticky (`/tmp`: others may add, not replace).
+ */
+export function isSafePath(directory: string): boolean {
+  let real: string;
+  try {
+    real = realpathSync(directory);
+  } catch {
+    return false;
+  }
+  for (let folder = dirname(real); ; folder = dirname(folder)) {
+    try {
+      const stat = lstatSync(folder);
+      const openToOthers = (stat.mode & 0o022) !== 0 && (stat.mode & 0o1000) === 0;
+      if (!stat.isDirectory() || !ownedBy(stat.uid, true) || openToOthers) return false;
+    } catch {
+      return false;
+    }
+    if (folder === dirname(folder)) return true;
   }
 }
 
@@ -54,9 +83,12 @@ export function enableCompileCache(
   } catch {
     return undefined;
   }
-  // Its parent too: whoever owns the folder a directory is in can swap the directory for theirs.
-  if (!isPrivateDir(dirname(directory)) || !isPrivateDir(directory)) return undefined;
+  // The keygate folder and the cache folder are this user's alone; the folders above them at
+  // least out of other users' reach.
+  if (!isPrivateDir(dirname(directory)) || !isPrivateDir(directory) || !isSafePath(directory))
+    return undefined;
   try {
+    chmodSync(directory, 0o700); // made private even when an earlier version made it otherwise
     return enable(directory).directory;
   } catch {
     return undefined;

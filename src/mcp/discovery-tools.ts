@@ -6,8 +6,13 @@
  * under the real tool's name — so it is no path around anything.
  */
 import type { CallExchange } from '../approvals/index.js';
-import { type PipelineDeps, PLAIN_EXCHANGE } from '../calls/index.js';
-import { MAX_SEARCH_LIMIT, type ToolDefinition } from '../catalog/index.js';
+import { type PipelineDeps, PLAIN_EXCHANGE, rateLimitedError } from '../calls/index.js';
+import {
+  jsonNestsDeeperThan,
+  MAX_JSON_DEPTH,
+  MAX_SEARCH_LIMIT,
+  type ToolDefinition,
+} from '../catalog/index.js';
 import { KeygateError } from '../errors/index.js';
 import type { CallerIdentity } from '../policy/index.js';
 import { runToolCall } from './tool-call.js';
@@ -135,9 +140,14 @@ export async function runDiscoveryTool(
 ): Promise<ToolResult | undefined> {
   switch (name) {
     case SEARCH_TOOL:
-      return search(deps, caller, args);
-    case DESCRIBE_TOOL:
-      return describe(deps, caller, args);
+    case DESCRIBE_TOOL: {
+      // They call nothing upstream and write no audit row, but they cost the daemon's time: they
+      // count against the agent's rate limits like any call (a call through keygate_call_tool
+      // counts as the real tool's).
+      const rate = await deps.rateLimiter.hit(deps.policy().rateLimitsFor(caller.agent, name));
+      if (!rate.allowed) return toolErrorResult(rateLimitedError(rate));
+      return name === SEARCH_TOOL ? search(deps, caller, args) : describe(deps, caller, args);
+    }
     case CALL_TOOL:
       return call(deps, caller, args, exchange);
     default:
@@ -210,6 +220,7 @@ async function call(
   if (typeof name !== 'string' || name === '') return invalid('name must be a tool name');
   // Models often send an object as a JSON string.
   if (typeof inner === 'string') {
+    if (jsonNestsDeeperThan(inner)) return invalid(`arguments nest deeper than ${MAX_JSON_DEPTH} levels`);
     try {
       inner = JSON.parse(inner);
     } catch {

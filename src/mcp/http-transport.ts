@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NodeStreamableHTTPServerTransport, toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
 import { createMcpHandler, isLegacyRequest, type Server } from '@modelcontextprotocol/server';
-import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from './json-depth.js';
+import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from '../catalog/index.js';
 import {
   DEFAULT_EVENT_LIMITS,
   DEFAULT_TOTAL_EVENT_BYTES,

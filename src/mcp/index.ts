@@ -3,6 +3,7 @@
  * through the call pipeline (`src/calls/`), tool results, and the HTTP transport.
  */
 
+export { jsonNestsDeeperThan, MAX_JSON_DEPTH } from '../catalog/index.js';
 export { agentToolHandlers } from './agent-tools.js';
 export { answersOf, inputRequiredResult } from './approval-questions.js';
 export {
@@ -21,7 +22,6 @@ export {
   type McpHttpOptions,
   SESSION_IDLE_TIMEOUT_MS,
 } from './http-transport.js';
-export { jsonNestsDeeperThan, MAX_JSON_DEPTH } from './json-depth.js';
 export {
   DEFAULT_EVENT_LIMITS,
   DEFAULT_TOTAL_EVENT_BYTES,

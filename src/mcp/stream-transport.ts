@@ -8,8 +8,8 @@
 import { type Duplex, Transform, type TransformCallback } from 'node:stream';
 import type { Server } from '@modelcontextprotocol/server';
 import { StdioServerTransport, serveStdio } from '@modelcontextprotocol/server/stdio';
+import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from '../catalog/index.js';
 import type { TransportCaller } from './http-transport.js';
-import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from './json-depth.js';
 
 /** Largest message accepted on a stream, in bytes: the same bound as an HTTP request body. */
 export const MAX_STREAM_MESSAGE_BYTES = 4 * 1024 * 1024;

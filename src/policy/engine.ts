@@ -116,21 +116,24 @@ export class PolicyEngine {
     return setting === 'auto' ? this.toolsFor(caller).length > DISCOVERY_AUTO_TOOLS : setting;
   }
 
+  /** Why `caller` may not call `tool` at all, whatever the arguments; undefined when it may. */
+  outOfReach(caller: CallerIdentity, tool: ToolDefinition): string | undefined {
+    const rules = this.agentPolicy(caller.agent);
+    if (!rules) return `agent ${caller.agent} has no policy: it may call nothing`;
+    if (this.visible(tool, rules.tools, caller)) return undefined;
+    // A task token narrowed away from a tool its agent may call: an authorisation matter of a
+    // valid token (never a 401), said plainly so the caller asks for a token that covers it.
+    const narrowed = caller.tools !== null && this.visible(tool, rules.tools, { ...caller, tools: null });
+    return narrowed
+      ? `${tool.name} is outside this task token's tools (${caller.tools!.join(', ')}): ask for a token that covers it`
+      : `${tool.name} is not among the tools ${caller.agent} may call`;
+  }
+
   /** Whether `caller` may call `tool` with `args` (already schema-valid), and under what approval. */
   decide(caller: CallerIdentity, tool: ToolDefinition, args: Readonly<Record<string, unknown>>): Decision {
-    const rules = this.agentPolicy(caller.agent);
-    if (!rules) return { allowed: false, reason: `agent ${caller.agent} has no policy: it may call nothing` };
-    if (!this.visible(tool, rules.tools, caller)) {
-      // A task token narrowed away from a tool its agent may call: an authorisation matter of a
-      // valid token (never a 401), said plainly so the caller asks for a token that covers it.
-      const narrowed = caller.tools !== null && this.visible(tool, rules.tools, { ...caller, tools: null });
-      return {
-        allowed: false,
-        reason: narrowed
-          ? `${tool.name} is outside this task token's tools (${caller.tools!.join(', ')}): ask for a token that covers it`
-          : `${tool.name} is not among the tools ${caller.agent} may call`,
-      };
-    }
+    const outOfReach = this.outOfReach(caller, tool);
+    if (outOfReach) return { allowed: false, reason: outOfReach };
+    const rules = this.agentPolicy(caller.agent)!;
     for (const [pattern, constraints] of Object.entries(rules.constraints)) {
       if (!globMatches(pattern, tool.name)) continue;
       const properties = tool.inputSchema.properties as Record<string, unknown>;

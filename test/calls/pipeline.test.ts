@@ -118,6 +118,38 @@ describe('call pipeline', () => {
     expect(fake.requests).toEqual([]);
   });
 
+  it('refuses a tool outside the policy as such, before its arguments are judged', async () => {
+    // Invalid arguments for a tool the agent may not call: the refusal names the policy, never the
+    // argument rules of a tool that is not the caller's.
+    const result = await runToolCall(deps, caller, 'github_issue_update', { owner: 7 });
+    expect(result?.structuredContent).toMatchObject({
+      error: { code: 'policy.denied', message: 'github_issue_update is not among the tools bot may call' },
+    });
+    expect(JSON.stringify(result)).not.toContain('owner');
+    expect((await deps.audit.query({ limit: 1 }))[0]).toMatchObject({
+      tool: 'github_issue_update',
+      decision: 'denied',
+      reason: 'github_issue_update is not among the tools bot may call',
+    });
+    expect(fake.requests).toEqual([]);
+  });
+
+  it('audits a fault of its own as a failed call, and sends nothing', async () => {
+    const catalog = Object.create(deps.catalog) as typeof deps.catalog;
+    catalog.validate = () => {
+      throw new RangeError('Maximum call stack size exceeded');
+    };
+    const result = await runToolCall({ ...deps, catalog }, caller, 'github_repo_get', args);
+    expect(result?.structuredContent).toMatchObject({ error: { code: 'internal' } });
+    await deps.audit.drain();
+    expect((await deps.audit.query({ limit: 1 }))[0]).toMatchObject({
+      tool: 'github_repo_get',
+      decision: 'failed',
+      reason: 'internal',
+    });
+    expect(fake.requests).toEqual([]);
+  });
+
   it('holds a write for approval, recording its arguments and their hash, and sends nothing', async () => {
     await runToolCall(deps, caller, 'github_issue_create', {
       owner: 'acme',

@@ -2,7 +2,12 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, write
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { compileCacheDir, enableCompileCache, isPrivateDir } from '../../src/cli/compile-cache.js';
+import {
+  compileCacheDir,
+  enableCompileCache,
+  isPrivateDir,
+  isSafePath,
+} from '../../src/cli/compile-cache.js';
 
 const made: string[] = [];
 function scratch(): string {
@@ -54,6 +59,22 @@ describe('compile cache folder', () => {
     chmodSync(join(base, 'keygate'), 0o700);
     expect(enableCompileCache({ XDG_CACHE_HOME: linked }, enable)).toBeUndefined();
     expect(enable).not.toHaveBeenCalled();
+  });
+
+  it('is not used below a folder others may write (without the sticky bit), and is made private', () => {
+    const base = scratch();
+    const open = join(base, 'open');
+    mkdirSync(open, { mode: 0o700 });
+    chmodSync(open, 0o777);
+    const enable = vi.fn((dir: string) => ({ status: 1, directory: dir }));
+    expect(enableCompileCache({ XDG_CACHE_HOME: open }, enable)).toBeUndefined();
+    expect(isSafePath(join(open, 'keygate', 'compile-cache'))).toBe(false);
+    // Sticky, as /tmp is: others may add entries but not replace ours.
+    chmodSync(open, 0o1777);
+    const loose = join(open, 'keygate', 'compile-cache');
+    chmodSync(loose, 0o755);
+    expect(enableCompileCache({ XDG_CACHE_HOME: open }, enable)).toBe(loose);
+    expect(statSync(loose).mode & 0o777).toBe(0o700);
   });
 
   it('does nothing on a Node without the cache, and never throws', () => {

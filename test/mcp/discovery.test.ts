@@ -27,6 +27,10 @@ agents:
   many-listed:
     tools: ["*"]
     discovery: false
+  limited:
+    tools: ["github_*"]
+    discovery: true
+    rate_limit: { calls: 2, per: 1h }
   narrow:
     tools: ["github_*"]
     discovery: true
@@ -256,6 +260,10 @@ describe('discovery mode', () => {
     });
     expect(outside.isError).toBe(true);
     expect(outside.structuredContent?.error?.code).toBe('policy.denied');
+    // Its argument rules are not the caller's business either.
+    const badArgs = await call(few, CALL_TOOL, { name: 'stripe_customer_create', arguments: { email: 1 } });
+    expect(badArgs.structuredContent?.error?.code).toBe('policy.denied');
+    expect(badArgs.content[0]!.text).not.toContain('email');
     const unknown = await call(few, CALL_TOOL, { name: 'no_such_tool', arguments: {} });
     expect(unknown.isError).toBe(true);
     // The meta-tools themselves are no catalog tools: no recursion, no way around.
@@ -275,10 +283,36 @@ describe('discovery mode', () => {
     const added = (await rows()).slice(before);
     expect(added.map((row) => [row.agent, row.tool, row.decision])).toEqual([
       ['few-discovering', 'stripe_refund_create', 'denied'],
+      ['few-discovering', 'stripe_customer_create', 'denied'],
       ['few-discovering', 'no_such_tool', 'denied'],
       ['few-discovering', CALL_TOOL, 'denied'],
       ['narrow', 'github_issue_get', 'denied'],
     ]);
+  });
+
+  it('search and describe count against the agent’s rate limit', async () => {
+    const client = await gw.connect('limited');
+    expect((await call(client, SEARCH_TOOL, { query: 'issue' })).isError).toBeFalsy();
+    expect((await call(client, DESCRIBE_TOOL, { name: 'github_issue_get' })).isError).toBeFalsy();
+    const over = await call(client, SEARCH_TOOL, { query: 'issue' });
+    expect(over.isError).toBe(true);
+    expect(over.structuredContent?.error?.code).toBe('policy.rate_limited');
+  });
+
+  it('call refuses arguments nested deeper than a request may be, even inside a JSON string', async () => {
+    const client = await gw.connect('everything');
+    const deep = `${'{"a":'.repeat(100)}1${'}'.repeat(100)}`;
+    const result = await call(client, CALL_TOOL, { name: 'notion_data_source_query', arguments: deep });
+    expect(result.isError).toBe(true);
+    expect(result.structuredContent?.error?.code).toBe('executor.invalid_arguments');
+    // A field given as a deep JSON string stays a string, which its schema refuses.
+    const field = await call(client, 'notion_data_source_query', {
+      data_source_id: '248104cd-477e-80af-bc30-000bd2b4a1b2',
+      filter: deep,
+    });
+    expect(field.isError).toBe(true);
+    expect(field.structuredContent?.error?.code).toBe('executor.invalid_arguments');
+    expect(gw.harness.fakes.notion.requests).toEqual([]);
   });
 
   it('call refuses arguments that are not an object', async () => {

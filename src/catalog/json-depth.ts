@@ -1,7 +1,7 @@
 /**
- * A bound on how deeply a request body may nest. The SDK validates and copies messages
- * recursively, so a body of a few thousand `[` overflows the stack; the bound is checked on the
- * text, before anything recursive sees it.
+ * A bound on how deeply JSON may nest: a request body, and an argument sent as a JSON string. The
+ * SDK and the argument validator copy and check values recursively, so a few thousand `[`
+ * overflow the stack; the bound is checked on the text, before anything recursive sees it.
  */
 
 /** Deepest nesting of objects and arrays accepted in a request body (tool arguments included). */
