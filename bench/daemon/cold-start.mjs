@@ -9,12 +9,11 @@
 //   npm run build && node bench/daemon/cold-start.mjs
 //   KEYGATE_BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test node bench/daemon/cold-start.mjs
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
 import module from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { onExit, spawnTracked, stop, tempFolder } from '../peers/procs.mjs';
+import { onExit, serveUntilReady, stop, tempFolder } from '../peers/procs.mjs';
 import { quantiles, round } from '../stats.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -43,36 +42,9 @@ function makeHome(name, env) {
 
 /** Milliseconds from spawning `keygate serve` to /healthz answering at daemon.json's URL. */
 async function serveToReady(home, env) {
-  rmSync(join(home, 'daemon.json'), { force: true });
-  const started = performance.now();
-  const child = spawnTracked(process.execPath, [bin, 'serve', '--port', '0', '--home', home], {
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk) => {
-    stderr = (stderr + chunk).slice(-4000);
-  });
-  try {
-    for (;;) {
-      let url;
-      try {
-        url = JSON.parse(readFileSync(join(home, 'daemon.json'), 'utf8')).url;
-      } catch {}
-      if (
-        url &&
-        (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) })
-          .then((response) => response.ok)
-          .catch(() => false))
-      )
-        return performance.now() - started;
-      if (child.exitCode !== null || performance.now() - started > 60_000)
-        throw new Error(`keygate serve on ${home} did not start: ${stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 2));
-    }
-  } finally {
-    await stop(child);
-  }
+  const { child, readyMs } = await serveUntilReady({ bin, home, env, pollMs: 2 });
+  await stop(child);
+  return readyMs;
 }
 
 const contestants = [

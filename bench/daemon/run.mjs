@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { request } from 'undici';
+import { serveUntilReady } from '../peers/procs.mjs';
 import { quantiles, round as roundTo } from '../stats.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -66,32 +67,12 @@ writeFileSync(
 );
 const tokens = agents.map((a) => JSON.parse(cli(['agent', 'add', a, '--home', home, '--json'])).token);
 
-async function startDaemon() {
-  const started = performance.now();
+function startDaemon() {
   // BENCH_PROFILE_DIR=dir: each daemon writes a V8 CPU profile there when it stops.
-  const profile = process.env.BENCH_PROFILE_DIR
+  const nodeArgs = process.env.BENCH_PROFILE_DIR
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
     : [];
-  const child = spawn(process.execPath, [...profile, bin, 'serve', '--port', '0', '--home', home], {
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  for (;;) {
-    let url;
-    try {
-      url = JSON.parse(readFileSync(join(home, 'daemon.json'), 'utf8')).url;
-    } catch {}
-    if (
-      url &&
-      (await fetch(`${url}/healthz`)
-        .then((r) => r.ok)
-        .catch(() => false))
-    ) {
-      return { child, url, readyMs: performance.now() - started };
-    }
-    if (performance.now() - started > 60_000) throw new Error('daemon did not start');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  return serveUntilReady({ bin, home, env, nodeArgs, pollMs: 20 });
 }
 const stopDaemon = (child) =>
   new Promise((resolve) => {

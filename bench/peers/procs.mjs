@@ -42,6 +42,43 @@ export function stop(child, graceMs = 10_000) {
   });
 }
 
+/**
+ * `keygate serve` on `home` as a tracked child (`nodeArgs` go before the script: a CPU profile),
+ * resolved once `daemon.json` names a URL whose /healthz answers ok, with the milliseconds from
+ * spawn; a daemon that exits or is not ready within `timeoutMs` is stopped and reported with the
+ * end of its stderr.
+ */
+export async function serveUntilReady({ bin, home, env, nodeArgs = [], pollMs = 5, timeoutMs = 60_000 }) {
+  rmSync(join(home, 'daemon.json'), { force: true });
+  const started = performance.now();
+  const child = spawnTracked(process.execPath, [...nodeArgs, bin, 'serve', '--port', '0', '--home', home], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    stderr = (stderr + chunk).slice(-4000);
+  });
+  for (;;) {
+    let url;
+    try {
+      url = JSON.parse(readFileSync(join(home, 'daemon.json'), 'utf8')).url;
+    } catch {}
+    if (
+      url &&
+      (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) })
+        .then((response) => response.ok)
+        .catch(() => false))
+    )
+      return { child, url, started, readyMs: performance.now() - started };
+    if (child.exitCode !== null || performance.now() - started > timeoutMs) {
+      await stop(child);
+      throw new Error(`keygate serve on ${home} did not start: ${stderr}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
 export function tempFolder(prefix) {
   const folder = mkdtempSync(join(tmpdir(), prefix));
   folders.push(folder);

@@ -16,7 +16,7 @@
 // Everything listens on 127.0.0.1; counts and time are bounded; children and temp folders are
 // cleaned up however it ends. Sizes come from the environment (see bench/README.md).
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +25,16 @@ import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { request } from 'undici';
 import { quantiles, round } from '../stats.mjs';
 import { BOT_ID, startFakeNotion } from './fake-notion.mjs';
-import { onExit, rssMiB, spawnTracked, stop, tempFolder, trackPid, untrackPid } from './procs.mjs';
+import {
+  onExit,
+  rssMiB,
+  serveUntilReady,
+  spawnTracked,
+  stop,
+  tempFolder,
+  trackPid,
+  untrackPid,
+} from './procs.mjs';
 
 const num = (name, fallback) => {
   const value = Number(process.env[name] ?? fallback);
@@ -114,37 +123,8 @@ async function makeHome(name, key, store) {
   return { home, env, token };
 }
 
-/** `keygate serve` on `home`; ready when daemon.json's URL answers /healthz (as bench/daemon). */
-async function startDaemon({ home, env }) {
-  rmSync(join(home, 'daemon.json'), { force: true });
-  const started = performance.now();
-  const child = spawnTracked(process.execPath, [bin, 'serve', '--port', '0', '--home', home], {
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk) => {
-    stderr = (stderr + chunk).slice(-4000);
-  });
-  for (;;) {
-    let url;
-    try {
-      url = JSON.parse(readFileSync(join(home, 'daemon.json'), 'utf8')).url;
-    } catch {}
-    if (
-      url &&
-      (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) })
-        .then((r) => r.ok)
-        .catch(() => false))
-    )
-      return { child, url, started, readyMs: performance.now() - started };
-    if (child.exitCode !== null || performance.now() - started > 60_000) {
-      await stop(child);
-      throw new Error(`keygate serve on ${home} did not start: ${stderr}`);
-    }
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** `keygate serve` on `home`; ready when daemon.json's URL answers /healthz. */
+const startDaemon = ({ home, env }) => serveUntilReady({ bin, home, env, pollMs: 10 });
 
 // ---- clients: the same SDK v2 client for every contestant ------------------------------------
 const newClient = () => new Client({ name: 'bench-peers', version: '1' });
