@@ -15,4 +15,5 @@ agents: {}
 #     tools: ["github_issue_*", "github_pull_list", "!github_issue_lock"]
 #     constraints:
 #       "github_*": { owner: acme }
+#     discovery: auto    # past 40 tools, tools/list shows search, describe and call instead
 `;
