@@ -182,7 +182,9 @@ function leanAnswer(
   if (!lean || args[FULL_RESULT_ARGUMENT] === true || response.truncated) return undefined;
   if (response.status < 200 || response.status >= 300 || !/\bjson\b/i.test(response.contentType))
     return undefined;
-  return leanText(response.body.toString('utf8'), lean, response.headers.link);
+  // The next page is announced only to a tool that can ask for it.
+  const pages = tool.bindings.some((binding) => binding.arg === 'page' && binding.in === 'query');
+  return leanText(response.body.toString('utf8'), lean, pages ? response.headers.link : undefined);
 }
 
 /** Tells the model how to ask for less, from the paging arguments the tool offers. */

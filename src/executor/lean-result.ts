@@ -93,11 +93,18 @@ function dropField(name: string, value: Json, on: Set<LeanRule>): boolean {
   return false;
 }
 
-/** The member holding the list when `document` is a list wrapper: a count and one array. */
+/**
+ * The member holding the list when `document` is a list wrapper: a count and one array of objects
+ * (`items` where there are several; search answers also carry arrays of strings).
+ */
 function listWrapperKey(document: JsonObject): string | undefined {
   if (typeof document.total_count !== 'number') return undefined;
-  const arrays = Object.keys(document).filter((key) => Array.isArray(document[key]));
-  return arrays.length === 1 ? arrays[0] : undefined;
+  const lists = Object.keys(document).filter((key) => {
+    const value = document[key];
+    return Array.isArray(value) && value.every((item) => isObject(item));
+  });
+  if (lists.length === 1) return lists[0];
+  return lists.includes('items') ? 'items' : undefined;
 }
 
 /** The `page` of the `rel="next"` link of a `Link` header (RFC 8288), if it has one. */

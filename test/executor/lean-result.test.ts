@@ -88,6 +88,15 @@ describe('lean result rules', () => {
     });
   });
 
+  it('finds the list of a wrapper that also carries arrays of strings', () => {
+    const search = { total_count: 1, lexical_fallback_reason: ['quoted_text'], items: [repo] };
+    expect(projectResult(search, ALL)).toEqual({
+      total_count: 1,
+      lexical_fallback_reason: ['quoted_text'],
+      items: [expect.objectContaining({ full_name: 'acme/api', name: 'api' })],
+    });
+  });
+
   it('leaves scalars and the input itself alone', () => {
     const input = { node_id: 'x', nested: { node_id: 'y' } };
     expect(projectResult('text', ALL)).toBe('text');

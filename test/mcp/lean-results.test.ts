@@ -133,6 +133,17 @@ describe('lean results of GitHub tools', () => {
     expect(lean.items[0]).toMatchObject({ number: 7, user: { login: 'octocat', id: 1 } });
   });
 
+  it('announces no next page to a tool that has no page argument', async () => {
+    harness.fakes.github.reply = () =>
+      jsonReply(issue(8, 'one'), { link: '<https://api.github.com/x?page=2>; rel="next"' });
+    const result = await client.callTool({
+      name: 'github_issue_get',
+      arguments: { owner: 'acme', repo: 'api', issue_number: 8 },
+    });
+
+    expect(JSON.parse(textOf(result))).not.toHaveProperty('next_page');
+  });
+
   it('still scrubs a secret the upstream echoes in a field the projection keeps', async () => {
     const echoed = issue(
       3,
