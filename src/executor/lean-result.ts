@@ -3,7 +3,7 @@
  * curation gives (`LeanResults`), and a list's next page said in words. Pure functions on parsed
  * JSON: the executor serialises the outcome, then scrubs it.
  */
-import type { LeanResults, LeanRule } from '../catalog/index.js';
+import { jsonNestsDeeperThan, type LeanResults, type LeanRule, MAX_JSON_DEPTH } from '../catalog/index.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -137,8 +137,13 @@ export function withNextPage(document: unknown, nextPage: number | undefined): u
   return document;
 }
 
-/** The lean text of a JSON answer, or undefined when `body` is not JSON (it is then left as sent). */
+/**
+ * The lean text of a JSON answer, or undefined when `body` is not JSON, or nests deeper than any
+ * answer a model reads (the rules recurse; an upstream must not be able to overflow the stack):
+ * it is then left as sent.
+ */
 export function leanText(body: string, lean: LeanResults, link: string | undefined): string | undefined {
+  if (jsonNestsDeeperThan(body, MAX_JSON_DEPTH)) return undefined;
   let document: unknown;
   try {
     document = JSON.parse(body);

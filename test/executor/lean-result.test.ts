@@ -149,6 +149,8 @@ describe('next page', () => {
       note: 'more results: call again with page=2',
     });
     expect(leanText('{"id":1', { rules: ALL }, undefined)).toBeUndefined();
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    expect(leanText(deep, { rules: ALL }, undefined)).toBeUndefined();
     expect(leanText('[{"id":1}]', { rules: ALL }, '<https://h/x?page=2>; rel="next"')).toBe('[{"id":1}]');
   });
 });
