@@ -26,4 +26,4 @@ export {
   type ToolSearchOptions,
 } from './tool-search.js';
 export type * from './types.js';
-export { RISKS } from './types.js';
+export { FULL_RESULT_ARGUMENT, LEAN_PAGING, LEAN_RULES, RISKS } from './types.js';

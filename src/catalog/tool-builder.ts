@@ -8,12 +8,15 @@ import type {
   ArgumentLocation,
   ArgumentUnion,
   JsonSchema,
+  LeanPaging,
+  LeanResults,
+  LeanRule,
   Risk,
   ServiceProfile,
   ToolAnnotations,
   ToolDefinition,
 } from './types.js';
-import { RISKS } from './types.js';
+import { FULL_RESULT_ARGUMENT, LEAN_PAGING, LEAN_RULES, RISKS } from './types.js';
 import { argumentUnions, objectBranches, rootUnion } from './union-shapes.js';
 
 /** Reads the service profile from a curated document's `x-keygate` block. */
@@ -82,6 +85,8 @@ function buildTool(
 
   const { encoding, schema: body, required: bodyRequired } = requestBodyOf(doc, op);
   const root = body ? addBody(doc, args, body, bodyRequired, encoding) : undefined;
+  const leanResults = leanResultsOf(meta.results, meta.tool);
+  if (leanResults) args.addOption(FULL_RESULT_ARGUMENT, FULL_RESULT_SCHEMA);
   const argumentSchema = args.schema();
   const unions = argumentUnions(argumentSchema);
   if (root) unions.set('', root);
@@ -102,7 +107,32 @@ function buildTool(
     bodyEncoding: encoding,
     sensitiveArguments: args.sensitive,
     unions,
+    ...(leanResults ? { leanResults } : {}),
   };
+}
+
+const FULL_RESULT_SCHEMA: JsonSchema = {
+  type: 'boolean',
+  description: 'true: the whole document as the API sent it; default: a lean copy.',
+};
+
+/** The operation's `x-keygate.results` block, checked: a spec naming an unknown rule is refused. */
+function leanResultsOf(raw: unknown, tool: string): LeanResults | undefined {
+  if (raw === undefined) return undefined;
+  const rules = isObject(raw as Json) ? (raw as JsonObject).rules : undefined;
+  const paging = isObject(raw as Json) ? (raw as JsonObject).paging : undefined;
+  const known = (rule: unknown) => LEAN_RULES.includes(rule as LeanRule);
+  if (
+    !Array.isArray(rules) ||
+    !rules.every(known) ||
+    (paging !== undefined && !LEAN_PAGING.includes(paging as LeanPaging))
+  ) {
+    throw new KeygateError(
+      'catalog.spec_invalid',
+      `${tool}: x-keygate.results needs rules among ${LEAN_RULES.join(', ')} and paging among ${LEAN_PAGING.join(', ')}`,
+    );
+  }
+  return { rules: rules as LeanRule[], ...(paging ? { paging: paging as LeanPaging } : {}) };
 }
 
 function requestBodyOf(doc: JsonObject, op: JsonObject) {
@@ -233,6 +263,14 @@ class ArgumentCollector {
       explode: style.explode,
       multiSegment: style.multiSegment,
     });
+  }
+
+  /** An argument that changes what keygate does with the answer, never sent upstream (no binding). */
+  addOption(name: string, schema: JsonSchema): void {
+    if (name in this.properties) {
+      throw new KeygateError('catalog.spec_invalid', `${this.tool}: argument ${name} is keygate's own`);
+    }
+    this.properties[name] = schema;
   }
 
   schema(): JsonSchema {

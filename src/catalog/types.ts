@@ -4,6 +4,26 @@
 export type Risk = 'read' | 'write' | 'destructive' | 'payment';
 export const RISKS: readonly Risk[] = ['read', 'write', 'destructive', 'payment'];
 
+/**
+ * Named projection rules for a lean result (what each one drops is in src/executor/lean-result.ts).
+ * A curation file names the ones its service uses; an operation opts in.
+ */
+export const LEAN_RULES = ['api_urls', 'node_ids', 'user_refs', 'repo_refs', 'reactions', 'noise'] as const;
+export type LeanRule = (typeof LEAN_RULES)[number];
+
+/** How the next page of a list is announced: GitHub's `Link: <…?page=3>; rel="next"` header. */
+export const LEAN_PAGING = ['link_header'] as const;
+export type LeanPaging = (typeof LEAN_PAGING)[number];
+
+/** The argument of a projected tool that asks for the whole document as the API sent it. */
+export const FULL_RESULT_ARGUMENT = 'full';
+
+/** How a tool's 2xx JSON answer is cut to what a model uses (unless the call says `full: true`). */
+export interface LeanResults {
+  readonly rules: readonly LeanRule[];
+  readonly paging?: LeanPaging;
+}
+
 /** A JSON Schema object as keygate handles it (plain JSON, no $ref once flattened). */
 export type JsonSchema = { [key: string]: unknown };
 
@@ -99,4 +119,9 @@ export interface ToolDefinition {
   readonly sensitiveArguments: readonly string[];
   /** Arguments whose schema is a choice of object shapes, by dotted path (`parent`); `""` is the root. */
   readonly unions: ReadonlyMap<string, ArgumentUnion>;
+  /**
+   * The projection of this tool's answers, when its curation asks for one; the tool then has a
+   * `full` argument (never sent upstream) that returns the answer as sent.
+   */
+  readonly leanResults?: LeanResults;
 }

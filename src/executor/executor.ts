@@ -4,11 +4,12 @@
  * never lets a secret back.
  */
 import { randomUUID } from 'node:crypto';
-import type { Catalog, ToolDefinition } from '../catalog/index.js';
+import { type Catalog, FULL_RESULT_ARGUMENT, type ToolDefinition } from '../catalog/index.js';
 import { KeygateError } from '../errors/index.js';
 import { type CredentialProvider, injectCredential } from './credential.js';
 import { DEFAULT_LIMITS, HttpClient, type HttpLimits, type UpstreamResponse } from './http-client.js';
 import type { ForwardedResponse } from './http-forwarder.js';
+import { leanText } from './lean-result.js';
 import { buildRequest } from './request-builder.js';
 import type { Scrubber } from './scrubber.js';
 
@@ -105,7 +106,7 @@ export class Executor {
     } catch (error) {
       throw scrubError(error, scrubber);
     }
-    const text = this.boundedText(response, scrubber, tool);
+    const text = this.boundedText(response, scrubber, tool, args);
     if (response.status >= 400) {
       // Parsing decodes escapes the text scrub may not know: scrub what was decoded as well, whole,
       // and only then cut it short (a cut first would leave a secret's start that no scrub finds).
@@ -150,8 +151,15 @@ export class Executor {
     return typeof baseUrls === 'function' ? baseUrls(service) : baseUrls?.[service];
   }
 
-  private boundedText(response: UpstreamResponse, scrubber: Scrubber, tool: ToolDefinition): string {
-    let text = scrubber.scrub(response.body.toString('utf8'));
+  private boundedText(
+    response: UpstreamResponse,
+    scrubber: Scrubber,
+    tool: ToolDefinition,
+    args: Readonly<Record<string, unknown>>,
+  ): string {
+    // The projection comes first and the scrub after it, on the text actually returned: parsing
+    // decodes JSON escapes, so a secret the upstream sent escaped is plain text only from here on.
+    let text = scrubber.scrub(leanAnswer(response, tool, args) ?? response.body.toString('utf8'));
     // A secret cut by the byte limit survives scrubbing as a prefix: drop the tail it may be in.
     // Cutting before scrubbing could cut a whole secret in two, so the scrub comes first.
     if (response.truncated) text = scrubber.withoutPartialTail(text);
@@ -159,6 +167,24 @@ export class Executor {
     const total = response.totalBytes === undefined ? 'more' : `${response.totalBytes}`;
     return `${text.slice(0, this.maxResultChars)}\n\n[keygate: response truncated: showing the first ${this.maxResultChars} characters of ${total} bytes. ${pagingHint(tool)}]`;
   }
+}
+
+/**
+ * The projected text of a whole 2xx JSON answer of a tool with lean results, unless the call asked
+ * for `full: true`. Anything else (an error, a body cut by the byte limit, not JSON) is left as sent.
+ */
+function leanAnswer(
+  response: UpstreamResponse,
+  tool: ToolDefinition,
+  args: Readonly<Record<string, unknown>>,
+): string | undefined {
+  const lean = tool.leanResults;
+  if (!lean || args[FULL_RESULT_ARGUMENT] === true || response.truncated) return undefined;
+  if (response.status < 200 || response.status >= 300 || !/\bjson\b/i.test(response.contentType))
+    return undefined;
+  // The next page is announced only to a tool that can ask for it.
+  const pages = tool.bindings.some((binding) => binding.arg === 'page' && binding.in === 'query');
+  return leanText(response.body.toString('utf8'), lean, pages ? response.headers.link : undefined);
 }
 
 /** Tells the model how to ask for less, from the paging arguments the tool offers. */

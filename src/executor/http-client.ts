@@ -30,6 +30,11 @@ export interface UpstreamResponse {
   /** Size of the whole body when known (Content-Length or fully read). */
   readonly totalBytes: number | undefined;
   readonly truncated: boolean;
+  /**
+   * The response headers, lower-case names, repeated ones joined with `, `. Upstream text: read
+   * for paging (`link`), never returned to a model as such.
+   */
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 /** An HTTP client owning its connection pool. */
@@ -136,5 +141,14 @@ async function readBounded(response: Dispatcher.ResponseData, maxBytes: number):
     body: Buffer.concat(chunks).subarray(0, maxBytes),
     totalBytes: truncated ? (Number.isFinite(declared) ? declared : undefined) : read,
     truncated,
+    headers: headerRecord(response.headers),
   };
+}
+
+function headerRecord(headers: Dispatcher.ResponseData['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
 }

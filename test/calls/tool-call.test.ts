@@ -90,3 +90,53 @@ describe('a tool call through the pipeline', () => {
     expect(upstream).toMatchObject({ kind: 'failed', error: { code: 'upstream.error' } });
   });
 });
+
+describe('the full argument of a tool with lean results', () => {
+  it('is audited and constrained like any argument, and reaches the executor', async () => {
+    const catalog = await loadCatalog();
+    const policy = parsePolicy(
+      [
+        'services:',
+        '  github: { spec: builtin:github, credential: github }',
+        'agents:',
+        '  bot:',
+        '    tools: [github_issue_list, github_pull_list]',
+        '    constraints:',
+        '      github_pull_list: { full: false }',
+        '',
+      ].join('\n'),
+      catalog,
+    );
+    if (!policy.ok) throw new Error(`bad test policy: ${JSON.stringify(policy)}`);
+    const engine = new PolicyEngine(policy.policy, catalog);
+    const rows: AuditEvent[] = [];
+    const sent: Record<string, unknown>[] = [];
+    const deps: PipelineDeps = {
+      catalog,
+      policy: () => engine,
+      rateLimiter: { hit: async () => ({ allowed: true, retryAfterMs: 0 }) } as unknown as RateLimiter,
+      audit: {
+        record: async (event: AuditEvent) => void rows.push(event),
+        recordLater: async (event: AuditEvent) => void rows.push(event),
+      } as unknown as AuditLog,
+      executor: {
+        call: async (_tool: ToolDefinition, args: Record<string, unknown>) => {
+          sent.push(args);
+          return { status: 200, text: '[]', bytes: 2, truncated: false };
+        },
+      } as unknown as Executor,
+      approvals: {} as ApprovalGate,
+    };
+    const args = { owner: 'acme', repo: 'api', full: true };
+
+    const issues = await runCall(deps, caller, { kind: 'tool', name: 'github_issue_list', args });
+    expect(issues).toMatchObject({ kind: 'done' });
+    expect(sent).toEqual([args]);
+    expect(rows[0]).toMatchObject({ tool: 'github_issue_list', decision: 'allowed', argsRedacted: args });
+
+    const pulls = await runCall(deps, caller, { kind: 'tool', name: 'github_pull_list', args });
+    expect(pulls).toMatchObject({ kind: 'failed', error: { code: 'policy.denied' } });
+    expect(sent).toHaveLength(1);
+    expect(rows.at(-1)).toMatchObject({ tool: 'github_pull_list', decision: 'denied', argsRedacted: args });
+  });
+});

@@ -255,9 +255,53 @@ describe('curation', () => {
       'headers.Authorization: managed by keygate',
     ],
     ['an unknown key', `${curationYaml}\nextra: 1\n`, 'extra'],
+    [
+      'lean results without a lean_results profile',
+      curationYaml.replace(
+        '    description: Search things.',
+        '    description: Search things.\n    lean: true',
+      ),
+      'mini_search: lean needs a lean_results profile',
+    ],
+    [
+      'an unknown lean rule',
+      `${curationYaml}\nlean_results: { rules: [drop_everything] }\n`,
+      'lean_results.rules.0',
+    ],
     ['broken YAML', 'service: [', 'not valid YAML'],
   ])('refuses a curation file with %s', (_case, text, message) => {
     expect(() => parseCuration(text, 'mini.curation.yaml')).toThrow(message);
+  });
+
+  it('copies the lean_results profile into each operation that opts in, which then takes full', () => {
+    const text = `${curationYaml.replace('    description: Search things.', '    description: Search things.\n    lean: true')}
+lean_results: { rules: [api_urls, node_ids], paging: link_header }
+`;
+    const leanDoc = curate(parseCuration(text, 'x'), upstream as unknown as JsonObject);
+    const search = (leanDoc.paths as Record<string, Record<string, JsonObject>>)['/search']!.post!;
+    expect(search['x-keygate']).toEqual({
+      tool: 'mini_search',
+      risk: 'read',
+      results: { rules: ['api_urls', 'node_ids'], paging: 'link_header' },
+    });
+    const catalog = catalogFromDocuments([leanDoc]);
+    expect(catalog.get('mini_search').leanResults).toEqual({
+      rules: ['api_urls', 'node_ids'],
+      paging: 'link_header',
+    });
+    expect(catalog.get('mini_search').inputSchema.properties).toHaveProperty(
+      'full',
+      expect.objectContaining({ type: 'boolean' }),
+    );
+    expect(catalog.get('mini_thing_get').leanResults).toBeUndefined();
+    expect(catalog.get('mini_thing_get').inputSchema.properties).not.toHaveProperty('full');
+  });
+
+  it('refuses a curated spec naming a lean rule keygate does not have', () => {
+    const bad = structuredClone(doc);
+    const search = (bad.paths as Record<string, Record<string, JsonObject>>)['/search']!.post!;
+    search['x-keygate'] = { tool: 'mini_search', risk: 'read', results: { rules: ['api_urls', 'nope'] } };
+    expect(() => catalogFromDocuments([bad])).toThrow('x-keygate.results needs rules among');
   });
 
   it('refuses an operation the upstream does not have', () => {

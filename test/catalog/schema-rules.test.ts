@@ -1,7 +1,13 @@
 /** Rules every tool in the catalog must meet, checked over the whole catalog. */
 import { Ajv } from 'ajv';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { argumentSchemaOf, type Catalog, loadCatalog, type ToolDefinition } from '../../src/catalog/index.js';
+import {
+  argumentSchemaOf,
+  type Catalog,
+  FULL_RESULT_ARGUMENT,
+  loadCatalog,
+  type ToolDefinition,
+} from '../../src/catalog/index.js';
 import { mcpTool } from '../../src/mcp/index.js';
 
 const MANAGED_HEADERS = [
@@ -132,8 +138,10 @@ describe('catalog schema rules', () => {
   it(
     'maps every argument back to exactly one place in the request',
     each((tool) => {
-      const args = tool.bindings.map((binding) => binding.arg).sort();
-      expect(args, tool.name).toEqual(Object.keys(tool.inputSchema.properties as object).sort());
+      const args = tool.bindings.map((binding) => binding.arg);
+      // `full` (lean results) is keygate's own: it decides what is returned and is never sent.
+      if (tool.leanResults) args.push(FULL_RESULT_ARGUMENT);
+      expect(args.sort(), tool.name).toEqual(Object.keys(tool.inputSchema.properties as object).sort());
       for (const binding of tool.bindings.filter((b) => b.in === 'path')) {
         expect(tool.operation.path, tool.name).toContain(`{${binding.name}}`);
         expect(tool.inputSchema.required, tool.name).toContain(binding.arg);

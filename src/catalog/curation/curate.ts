@@ -61,7 +61,7 @@ export function curate(curation: CurationFile, upstream: JsonObject): JsonObject
     }
     const pathItem = (paths[found.path] ?? {}) as JsonObject;
     paths[found.path] = pathItem;
-    pathItem[found.method] = curateOperation(source, found, curated);
+    pathItem[found.method] = curateOperation(source, found, curated, curation.lean_results);
   }
 
   const kept = reachableSchemas(source, paths);
@@ -120,7 +120,12 @@ function indexOperations(doc: JsonObject): Map<string, FoundOperation> {
   return index;
 }
 
-function curateOperation(doc: JsonObject, found: FoundOperation, curated: CuratedOperation): JsonObject {
+function curateOperation(
+  doc: JsonObject,
+  found: FoundOperation,
+  curated: CuratedOperation,
+  leanResults: CurationFile['lean_results'],
+): JsonObject {
   const wanted = curated.fields ? new Set(curated.fields) : undefined;
   const seen = new Set<string>();
   const parameters: Json[] = [];
@@ -157,6 +162,8 @@ function curateOperation(doc: JsonObject, found: FoundOperation, curated: Curate
     risk: curated.risk,
     ...(curated.aliases.length > 0 ? { aliases: curated.aliases } : {}),
     ...(curated.headers ? { headers: curated.headers } : {}),
+    // The profile is copied into each operation: the curated spec alone says how to build the tool.
+    ...(curated.lean && leanResults ? { results: cloneJson(leanResults as Json) } : {}),
   };
 
   const unknown = [...(wanted ?? [])].filter((field) => !seen.has(field));

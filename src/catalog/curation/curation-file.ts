@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { KeygateError } from '../../errors/index.js';
-import { RISKS } from '../types.js';
+import { LEAN_PAGING, LEAN_RULES, RISKS } from '../types.js';
 
 const TOOL_NAME = /^[a-z0-9_]{1,48}$/;
 /** Headers the server manages: never taken from the model, never fixed by a curation file. */
@@ -30,6 +30,16 @@ const operationSchema = z
     headers: z.record(z.string(), z.string()).optional(),
     /** Per-parameter schema replacements. */
     parameters: z.record(z.string(), jsonSchema).optional(),
+    /** Answers are projected by the service's `lean_results` profile (and the tool gets `full`). */
+    lean: z.boolean().default(false),
+  })
+  .strict();
+
+/** The service's projection profile: named rules, applied to every operation that says `lean: true`. */
+const leanResultsSchema = z
+  .object({
+    rules: z.array(z.enum(LEAN_RULES)).min(1),
+    paging: z.enum(LEAN_PAGING).optional(),
   })
   .strict();
 
@@ -44,6 +54,7 @@ const curationSchema = z
     idempotency_key: z.boolean().default(false),
     /** Replacements for component schemas the upstream file gets wrong. */
     components: z.record(z.string(), jsonSchema).default({}),
+    lean_results: leanResultsSchema.optional(),
     operations: z.array(operationSchema).min(1),
   })
   .strict();
@@ -91,6 +102,7 @@ export function parseCuration(text: string, source: string): CurationFile {
   for (const op of curation.operations) {
     if (!op.tool.startsWith(`${curation.service}_`))
       problems.push(`${op.tool}: must start with ${curation.service}_`);
+    if (op.lean && !curation.lean_results) problems.push(`${op.tool}: lean needs a lean_results profile`);
   }
   const headerNames = [
     ...Object.keys(curation.headers),

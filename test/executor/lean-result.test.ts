@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest';
+import { LEAN_RULES, type LeanRule } from '../../src/catalog/index.js';
+import { leanText, nextPageFromLink, projectResult, withNextPage } from '../../src/executor/lean-result.js';
+
+const ALL = [...LEAN_RULES];
+const user = {
+  login: 'octocat',
+  id: 1,
+  node_id: 'MDQ6VXNlcjE=',
+  avatar_url: 'https://github.com/images/octocat.gif',
+  gravatar_id: '',
+  url: 'https://api.github.com/users/octocat',
+  html_url: 'https://github.com/octocat',
+  type: 'User',
+  site_admin: false,
+};
+const repo = {
+  id: 42,
+  full_name: 'acme/api',
+  name: 'api',
+  owner: user,
+  private: false,
+  html_url: 'https://github.com/acme/api',
+  forks_url: 'https://api.github.com/repos/acme/api/forks',
+};
+
+describe('lean result rules', () => {
+  it.each<[LeanRule, unknown, unknown]>([
+    [
+      'api_urls',
+      { url: 'https://api.github.com/x', comments_url: 'u', html_url: 'h', download_url: 'd', homepage: 'p' },
+      { html_url: 'h', download_url: 'd', homepage: 'p' },
+    ],
+    ['api_urls', { url: null, labels_url: null }, {}],
+    ['node_ids', { id: 1, node_id: 'MDU=' }, { id: 1 }],
+    ['user_refs', { number: 1, user }, { number: 1, user: { login: 'octocat', id: 1 } }],
+    [
+      'repo_refs',
+      { head: { ref: 'main', repo } },
+      { head: { ref: 'main', repo: { id: 42, full_name: 'acme/api' } } },
+    ],
+    [
+      'reactions',
+      { reactions: { url: 'u', total_count: 3, '+1': 2, '-1': 0, heart: 1, eyes: 0 } },
+      { reactions: { total_count: 3, '+1': 2, heart: 1 } },
+    ],
+    ['reactions', { reactions: { url: 'u', total_count: 0, '+1': 0 } }, { reactions: { total_count: 0 } }],
+    [
+      'noise',
+      { gravatar_id: '', _links: { self: {} }, performed_via_github_app: null, closed_at: null },
+      { closed_at: null },
+    ],
+    ['noise', { performed_via_github_app: { id: 1 } }, { performed_via_github_app: { id: 1 } }],
+  ])('%s: %j becomes %j', (rule, input, expected) => {
+    expect(projectResult(input, [rule])).toEqual(expected);
+  });
+
+  it('applies only the rules it is given', () => {
+    const { node_id: _dropped, ...userWithoutNodeId } = user;
+    expect(projectResult({ node_id: 'x', url: 'u', user }, ['node_ids'])).toStrictEqual({
+      url: 'u',
+      user: userWithoutNodeId,
+    });
+  });
+
+  it('keeps the entity asked for whole and cuts only what it points at', () => {
+    // A list of users (e.g. assignees) and a repository fetched by itself are the entities.
+    expect(projectResult([user], ALL)).toEqual([
+      { login: 'octocat', id: 1, html_url: 'https://github.com/octocat', type: 'User' },
+    ]);
+    expect(projectResult(repo, ALL)).toEqual({
+      id: 42,
+      full_name: 'acme/api',
+      name: 'api',
+      owner: { login: 'octocat', id: 1 },
+      private: false,
+      html_url: 'https://github.com/acme/api',
+    });
+  });
+
+  it('treats the items of a list wrapper as entities and cuts their references', () => {
+    const wrapper = { total_count: 1, repositories: [repo] };
+    expect(projectResult(wrapper, ALL)).toEqual({
+      total_count: 1,
+      repositories: [
+        expect.objectContaining({ full_name: 'acme/api', name: 'api', owner: { login: 'octocat', id: 1 } }),
+      ],
+    });
+  });
+
+  it('finds the list of a wrapper that also carries arrays of strings', () => {
+    const search = { total_count: 1, lexical_fallback_reason: ['quoted_text'], items: [repo] };
+    expect(projectResult(search, ALL)).toEqual({
+      total_count: 1,
+      lexical_fallback_reason: ['quoted_text'],
+      items: [expect.objectContaining({ full_name: 'acme/api', name: 'api' })],
+    });
+  });
+
+  it('leaves scalars and the input itself alone', () => {
+    const input = { node_id: 'x', nested: { node_id: 'y' } };
+    expect(projectResult('text', ALL)).toBe('text');
+    expect(projectResult(null, ALL)).toBeNull();
+    projectResult(input, ALL);
+    expect(input).toEqual({ node_id: 'x', nested: { node_id: 'y' } });
+  });
+});
+
+describe('next page', () => {
+  it.each<[string | undefined, number | undefined]>([
+    [
+      '<https://api.github.com/repositories/1/issues?page=3&per_page=2>; rel="next", <https://api.github.com/x?page=9>; rel="last"',
+      3,
+    ],
+    ['<https://api.github.com/x?page=1>; rel="prev", <https://api.github.com/x?page=3>; rel="next"', 3],
+    ['<https://api.github.com/x?page=1>; rel="first"', undefined],
+    ['<https://api.github.com/x?after=Y3Vyc29y>; rel="next"', undefined],
+    ['<https://api.github.com/x?page=2%3Cscript%3E>; rel="next"', undefined],
+    ['not a link header', undefined],
+    [undefined, undefined],
+  ])('reads %j as page %j', (link, page) => {
+    expect(nextPageFromLink(link)).toBe(page);
+  });
+
+  it('wraps a list in {items, next_page, note} and adds both to an object', () => {
+    expect(withNextPage([1], 2)).toEqual({
+      items: [1],
+      next_page: 2,
+      note: 'more results: call again with page=2',
+    });
+    expect(withNextPage({ total_count: 9, items: [] }, 2)).toEqual({
+      total_count: 9,
+      items: [],
+      next_page: 2,
+      note: 'more results: call again with page=2',
+    });
+    expect(withNextPage([1], undefined)).toEqual([1]);
+  });
+
+  it('gives valid JSON text for JSON, and nothing for text that is not JSON', () => {
+    const text = leanText(
+      '[{"node_id":"x","id":1}]',
+      { rules: ALL, paging: 'link_header' },
+      '<https://h/x?page=2>; rel="next"',
+    );
+    expect(JSON.parse(text ?? '')).toEqual({
+      items: [{ id: 1 }],
+      next_page: 2,
+      note: 'more results: call again with page=2',
+    });
+    expect(leanText('{"id":1', { rules: ALL }, undefined)).toBeUndefined();
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    expect(leanText(deep, { rules: ALL }, undefined)).toBeUndefined();
+    expect(leanText('[{"id":1}]', { rules: ALL }, '<https://h/x?page=2>; rel="next"')).toBe('[{"id":1}]');
+  });
+});
