@@ -113,7 +113,7 @@ function buildTool(
 
 const FULL_RESULT_SCHEMA: JsonSchema = {
   type: 'boolean',
-  description: 'true: the whole document as the API sent it; default: a lean copy.',
+  description: 'true: the answer as sent, not trimmed.',
 };
 
 /** The operation's `x-keygate.results` block, checked: a spec naming an unknown rule is refused. */
