@@ -73,8 +73,9 @@ export function isSafePath(directory: string): boolean {
  */
 export function enableCompileCache(
   env?: NodeJS.ProcessEnv,
-  enable: EnableCompileCache | undefined = (module as { enableCompileCache?: EnableCompileCache })
-    .enableCompileCache,
+  // null: this Node has no such cache (Node 20).
+  enable: EnableCompileCache | null = (module as { enableCompileCache?: EnableCompileCache })
+    .enableCompileCache ?? null,
 ): string | undefined {
   if (!enable) return undefined;
   const directory = compileCacheDir(env);

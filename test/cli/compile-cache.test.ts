@@ -79,7 +79,7 @@ describe('compile cache folder', () => {
 
   it('does nothing on a Node without the cache, and never throws', () => {
     const base = scratch();
-    expect(enableCompileCache({ XDG_CACHE_HOME: base }, undefined)).toBeUndefined();
+    expect(enableCompileCache({ XDG_CACHE_HOME: base }, null)).toBeUndefined();
     const failing = () => {
       throw new Error('no cache here');
     };
