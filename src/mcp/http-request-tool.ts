@@ -112,7 +112,17 @@ export async function runHttpRequestTool(
   const outcome = await runCall(
     deps,
     caller,
-    { kind: 'http', service, method, path: target, headers, ...(bytes ? { body: bytes } : {}), mode: 'text' },
+    {
+      kind: 'http',
+      service,
+      method,
+      path: target,
+      headers,
+      ...(bytes ? { body: bytes } : {}),
+      mode: 'text',
+      // A client that cancels the tool call (or leaves) cancels the upstream request too.
+      ...(exchange.signal ? { signal: exchange.signal } : {}),
+    },
     exchange,
   );
   // A service keygate does not proxy is the model's mistake to correct, not a protocol fault.

@@ -13,6 +13,7 @@ import {
 import type { AddressInfo, Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../src/audit/index.js';
@@ -317,6 +318,43 @@ describe('a client that goes away', () => {
           ),
         'the outcome row is written',
       );
+    },
+    HANG * 2,
+  );
+});
+
+describe('an MCP client that cancels keygate_http_request', () => {
+  it(
+    'cancels the upstream request, and the outcome row says request.cancelled',
+    async () => {
+      const client = new Client({ name: 'cancel-test', version: '1' });
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
+          requestInit: { headers: { authorization: `Bearer ${tokens.coder}` } },
+        }),
+      );
+      try {
+        const controller = new AbortController();
+        const call = client
+          .callTool(
+            { name: 'keygate_http_request', arguments: { service: 'openai', method: 'GET', path: '/hold' } },
+            { signal: controller.signal },
+          )
+          .catch((error: unknown) => error);
+        await until(() => api.held.length === 1, 'the upstream holds the request');
+        controller.abort();
+        expect(await call).toBeInstanceOf(Error);
+        await until(() => api.held[0]?.closed === true, 'keygate closed the upstream request');
+        await until(
+          async () =>
+            (await auditRows('GET /hold')).some(
+              (row) => row.decision === 'failed' && row.reason === 'request.cancelled',
+            ),
+          'the outcome row is written',
+        );
+      } finally {
+        await client.close();
+      }
     },
     HANG * 2,
   );
