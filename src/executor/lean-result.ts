@@ -72,6 +72,8 @@ function projectNode(node: Json, on: Set<LeanRule>, level: 'entity' | 'nested', 
   if (on.has('reactions') && key === 'reactions' && typeof node.total_count === 'number') {
     return reactionSummary(node);
   }
+  // A Notion-hosted icon or cover is a presigned S3 link of several hundred characters that
+  // expires within the hour: nothing a model can use later, and `full: true` still has it.
   if (on.has('signed_files') && (key === 'icon' || key === 'cover') && node.type === 'file') {
     return { type: 'file' };
   }
