@@ -53,11 +53,11 @@ function projectTop(document: Json, on: Set<LeanRule>): Json {
 
 /** `'entity'`: a thing the caller asked for; `'nested'`: something an entity points at. */
 function projectNode(node: Json, on: Set<LeanRule>, level: 'entity' | 'nested', key?: string): Json {
-  if (Array.isArray(node)) {
-    if (on.has('rich_text') && isRichText(node)) return node.map((run) => richTextRun(run as JsonObject, on));
+  if (Array.isArray(node))
     return node.map((item) => projectNode(item, on, level === 'entity' ? 'nested' : level, key));
-  }
   if (!isObject(node)) return node;
+  // In an array (a title, a paragraph) or alone (a page property item of a long text).
+  if (on.has('rich_text') && isRichTextRun(node)) return richTextRun(node, on);
   const nested = level === 'nested';
   if (nested && on.has('user_refs') && typeof node.login === 'string' && 'id' in node) {
     return { login: node.login, id: node.id ?? null };
@@ -147,14 +147,9 @@ function dropInContext(parent: JsonObject, name: string, value: Json, on: Set<Le
 
 const isListObject = (node: JsonObject) => node.object === 'list' || node.object === 'search_result';
 
-/** Notion rich text: runs that each carry `plain_text` and the full `annotations` block. */
-function isRichText(items: Json[]): boolean {
-  return (
-    items.length > 0 &&
-    items.every(
-      (item) => isObject(item) && typeof item.plain_text === 'string' && isObject(item.annotations ?? null),
-    )
-  );
+/** A Notion rich text run: its text, and the full `annotations` block every run repeats. */
+function isRichTextRun(node: JsonObject): boolean {
+  return typeof node.plain_text === 'string' && isObject(node.annotations ?? null);
 }
 
 /** Notion's default annotations: a run repeats all six even when it is plain text. */

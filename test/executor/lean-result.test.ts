@@ -202,6 +202,11 @@ describe('lean result rules for Notion and Stripe', () => {
       { rich_text: [{ plain_text: 'Ada', mention: { type: 'user', user: notionUser } }] },
     ],
     ['rich_text', { tags: [{ name: 'a' }], empty: [] }, { tags: [{ name: 'a' }], empty: [] }],
+    [
+      'rich_text',
+      { object: 'property_item', type: 'rich_text', rich_text: run('A long text') },
+      { object: 'property_item', type: 'rich_text', rich_text: { plain_text: 'A long text' } },
+    ],
     ['user_refs', { created_by: notionUser }, { created_by: { id: notionUser.id } }],
     [
       'user_refs',
