@@ -165,6 +165,52 @@ describe('lean results of Notion and Stripe tools', () => {
     expect(JSON.parse(harness.fakes.notion.requests[0]!.body)).toStrictEqual({ page_size: 1 });
   });
 
+  it('cuts the blocks of a page and passes start_cursor on to Notion for the next page', async () => {
+    const paragraph = {
+      object: 'block',
+      id: 'c02fc1d3-db8b-45c5-a222-27595b15aea7',
+      parent: { type: 'page_id', page_id: PAGE_ID },
+      created_by: { object: 'user', id: USER_ID },
+      has_children: false,
+      archived: false,
+      in_trash: false,
+      type: 'paragraph',
+      paragraph: { rich_text: [run('Hello')], color: 'default' },
+    };
+    harness.fakes.notion.reply = () =>
+      jsonReply({
+        object: 'list',
+        results: [paragraph],
+        next_cursor: null,
+        has_more: false,
+        type: 'block',
+        block: {},
+      });
+    const result = await client.callTool({
+      name: 'notion_block_children_list',
+      arguments: { block_id: PAGE_ID, start_cursor: CURSOR },
+    });
+
+    expect(JSON.parse(textOf(result))).toStrictEqual({
+      object: 'list',
+      results: [
+        {
+          object: 'block',
+          id: 'c02fc1d3-db8b-45c5-a222-27595b15aea7',
+          parent: { type: 'page_id', page_id: PAGE_ID },
+          created_by: { id: USER_ID },
+          has_children: false,
+          type: 'paragraph',
+          paragraph: { rich_text: [{ plain_text: 'Hello' }], color: 'default' },
+        },
+      ],
+      next_cursor: null,
+      has_more: false,
+      type: 'block',
+    });
+    expect(harness.fakes.notion.requests[0]!.query).toBe(`start_cursor=${CURSOR}`);
+  });
+
   it('still scrubs a secret Notion echoes in a page title the projection keeps', async () => {
     harness.fakes.notion.reply = () => jsonReply(page(`key ${CANARY.notion}`));
     const result = await getPage();
