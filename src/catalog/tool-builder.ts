@@ -113,7 +113,7 @@ function buildTool(
 
 const FULL_RESULT_SCHEMA: JsonSchema = {
   type: 'boolean',
-  description: 'true: the answer as sent, not trimmed.',
+  description: 'true: untrimmed.',
 };
 
 /** The operation's `x-keygate.results` block, checked: a spec naming an unknown rule is refused. */

@@ -8,11 +8,28 @@ export const RISKS: readonly Risk[] = ['read', 'write', 'destructive', 'payment'
  * Named projection rules for a lean result (what each one drops is in src/executor/lean-result.ts).
  * A curation file names the ones its service uses; an operation opts in.
  */
-export const LEAN_RULES = ['api_urls', 'node_ids', 'user_refs', 'repo_refs', 'reactions', 'noise'] as const;
+export const LEAN_RULES = [
+  'api_urls',
+  'node_ids',
+  'user_refs',
+  'repo_refs',
+  'reactions',
+  'noise',
+  'nulls',
+  'empty_metadata',
+  'list_urls',
+  'rich_text',
+  'notion_noise',
+  'signed_files',
+] as const;
 export type LeanRule = (typeof LEAN_RULES)[number];
 
-/** How the next page of a list is announced: GitHub's `Link: <…?page=3>; rel="next"` header. */
-export const LEAN_PAGING = ['link_header'] as const;
+/**
+ * Where the next page of a list comes from: GitHub's `Link: <…?page=3>; rel="next"` header,
+ * Notion's `has_more` + `next_cursor` (asked for with `start_cursor`), Stripe's `has_more` and the
+ * last item's id (asked for with `starting_after`).
+ */
+export const LEAN_PAGING = ['link_header', 'next_cursor', 'starting_after'] as const;
 export type LeanPaging = (typeof LEAN_PAGING)[number];
 
 /** The argument of a projected tool that asks for the whole document as the API sent it. */

@@ -9,7 +9,7 @@ import { KeygateError } from '../errors/index.js';
 import { type CredentialProvider, injectCredential } from './credential.js';
 import { DEFAULT_LIMITS, HttpClient, type HttpLimits, type UpstreamResponse } from './http-client.js';
 import type { ForwardedResponse } from './http-forwarder.js';
-import { leanText } from './lean-result.js';
+import { leanText, pagingArgument } from './lean-result.js';
 import { buildRequest } from './request-builder.js';
 import type { Scrubber } from './scrubber.js';
 
@@ -183,8 +183,13 @@ function leanAnswer(
   if (response.status < 200 || response.status >= 300 || !/\bjson\b/i.test(response.contentType))
     return undefined;
   // The next page is announced only to a tool that can ask for it.
-  const pages = tool.bindings.some((binding) => binding.arg === 'page' && binding.in === 'query');
-  return leanText(response.body.toString('utf8'), lean, pages ? response.headers.link : undefined);
+  const next = lean.paging && pagingArgument(lean.paging);
+  const pages = next !== undefined && tool.bindings.some((binding) => binding.arg === next);
+  return leanText(
+    response.body.toString('utf8'),
+    pages ? lean : { rules: lean.rules },
+    pages ? response.headers.link : undefined,
+  );
 }
 
 /** Tells the model how to ask for less, from the paging arguments the tool offers. */

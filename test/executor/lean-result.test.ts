@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { LEAN_RULES, type LeanRule } from '../../src/catalog/index.js';
-import { leanText, nextPageFromLink, projectResult, withNextPage } from '../../src/executor/lean-result.js';
+import {
+  leanText,
+  nextPageFromLink,
+  pagingArgument,
+  projectResult,
+  withNextCursor,
+  withNextPage,
+} from '../../src/executor/lean-result.js';
 
 const ALL = [...LEAN_RULES];
 const user = {
@@ -152,5 +159,166 @@ describe('next page', () => {
     const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
     expect(leanText(deep, { rules: ALL }, undefined)).toBeUndefined();
     expect(leanText('[{"id":1}]', { rules: ALL }, '<https://h/x?page=2>; rel="next"')).toBe('[{"id":1}]');
+  });
+});
+
+const plain = {
+  bold: false,
+  italic: false,
+  strikethrough: false,
+  underline: false,
+  code: false,
+  color: 'default',
+};
+const run = (text: string, extra: Record<string, unknown> = {}) => ({
+  type: 'text',
+  text: { content: text, link: null },
+  annotations: plain,
+  plain_text: text,
+  href: null,
+  ...extra,
+});
+const notionUser = { object: 'user', id: 'b1b2c3d4-0000-4000-8000-000000000001' };
+
+describe('lean result rules for Notion and Stripe', () => {
+  it.each<[LeanRule, unknown, unknown]>([
+    ['rich_text', { title: [run('Plan')] }, { title: [{ plain_text: 'Plan' }] }],
+    [
+      'rich_text',
+      {
+        rich_text: [
+          run('docs', { href: 'https://x.test', annotations: { ...plain, bold: true, color: 'red' } }),
+        ],
+      },
+      {
+        rich_text: [
+          { plain_text: 'docs', href: 'https://x.test', annotations: { bold: true, color: 'red' } },
+        ],
+      },
+    ],
+    [
+      'rich_text',
+      { rich_text: [run('Ada', { type: 'mention', mention: { type: 'user', user: notionUser } })] },
+      { rich_text: [{ plain_text: 'Ada', mention: { type: 'user', user: notionUser } }] },
+    ],
+    ['rich_text', { tags: [{ name: 'a' }], empty: [] }, { tags: [{ name: 'a' }], empty: [] }],
+    [
+      'rich_text',
+      { object: 'property_item', type: 'rich_text', rich_text: run('A long text') },
+      { object: 'property_item', type: 'rich_text', rich_text: { plain_text: 'A long text' } },
+    ],
+    ['user_refs', { created_by: notionUser }, { created_by: { id: notionUser.id } }],
+    [
+      'user_refs',
+      { people: [{ ...notionUser, name: 'Ada', avatar_url: null, type: 'person' }] },
+      { people: [{ id: notionUser.id, name: 'Ada' }] },
+    ],
+    [
+      'nulls',
+      { id: 'x', description: null, next_cursor: null, nested: { a: null, b: 0 } },
+      { id: 'x', next_cursor: null, nested: { b: 0 } },
+    ],
+    ['empty_metadata', { metadata: {}, other: {} }, { other: {} }],
+    ['empty_metadata', { metadata: { plan: 'pro' } }, { metadata: { plan: 'pro' } }],
+    [
+      'list_urls',
+      { id: 'cus_1', url: 'https://shop.test', subscriptions: { object: 'list', data: [], url: '/v1/x' } },
+      { id: 'cus_1', url: 'https://shop.test', subscriptions: { object: 'list', data: [] } },
+    ],
+    [
+      'notion_noise',
+      {
+        id: 'p',
+        archived: false,
+        in_trash: true,
+        request_id: 'r',
+        developer_survey: 'https://x',
+        checkbox: false,
+      },
+      { id: 'p', in_trash: true, checkbox: false },
+    ],
+    [
+      'notion_noise',
+      { object: 'list', results: [], type: 'block', block: {}, has_more: false },
+      { object: 'list', results: [], type: 'block', has_more: false },
+    ],
+    [
+      'signed_files',
+      {
+        icon: { type: 'file', file: { url: 'https://s3.test/x?X-Amz-Signature=1', expiry_time: 't' } },
+        cover: { type: 'external', external: { url: 'https://img.test/c.png' } },
+      },
+      { icon: { type: 'file' }, cover: { type: 'external', external: { url: 'https://img.test/c.png' } } },
+    ],
+  ])('%s: %j becomes %j', (rule, input, expected) => {
+    expect(projectResult(input, [rule])).toEqual(expected);
+  });
+
+  it('keeps a user listed for itself whole, and cuts the users a page points at', () => {
+    const person = { ...notionUser, name: 'Ada', type: 'person', person: { email: 'ada@x.test' } };
+    const list = { object: 'list', results: [{ ...person, created_by: notionUser }], next_cursor: null };
+    expect(projectResult(list, ['user_refs'])).toEqual({
+      object: 'list',
+      results: [{ ...person, created_by: { id: notionUser.id } }],
+      next_cursor: null,
+    });
+  });
+});
+
+describe('next page from a cursor in the answer', () => {
+  const cursor = 'c0ffee00-0000-4000-8000-000000000001';
+
+  it.each<[string, unknown, string | undefined]>([
+    [
+      'a Notion list with more',
+      { results: [], has_more: true, next_cursor: cursor },
+      `start_cursor=${cursor}`,
+    ],
+    ['a Notion list at its end', { results: [], has_more: false, next_cursor: null }, undefined],
+    [
+      'a cursor of an unexpected shape',
+      { results: [], has_more: true, next_cursor: 'a b<script>' },
+      undefined,
+    ],
+  ])('%s', (_name, document, expected) => {
+    const paged = withNextCursor(document, 'next_cursor') as { note?: string };
+    expect(paged.note).toBe(expected && `more results: call again with ${expected}`);
+  });
+
+  it.each<[string, unknown, string | undefined]>([
+    [
+      'a Stripe list with more',
+      { object: 'list', data: [{ id: 'ch_1' }, { id: 'ch_2' }], has_more: true },
+      'ch_2',
+    ],
+    ['a Stripe list at its end', { object: 'list', data: [{ id: 'ch_1' }], has_more: false }, undefined],
+    ['an empty Stripe list', { object: 'list', data: [], has_more: true }, undefined],
+  ])('%s', (_name, document, last) => {
+    const paged = withNextCursor(document, 'starting_after') as { note?: string };
+    expect(paged.note).toBe(last && `more results: call again with starting_after=${last}`);
+  });
+
+  it('names the argument that asks for the next page', () => {
+    expect([
+      pagingArgument('link_header'),
+      pagingArgument('next_cursor'),
+      pagingArgument('starting_after'),
+    ]).toEqual(['page', 'start_cursor', 'starting_after']);
+  });
+
+  it('adds the note after the list in the lean text', () => {
+    const body = JSON.stringify({
+      object: 'list',
+      data: [{ id: 'cus_1', email: null }],
+      has_more: true,
+      url: '/v1/customers',
+    });
+    const text = leanText(body, { rules: ['nulls', 'list_urls'], paging: 'starting_after' }, undefined);
+    expect(JSON.parse(text ?? '')).toEqual({
+      object: 'list',
+      data: [{ id: 'cus_1' }],
+      has_more: true,
+      note: 'more results: call again with starting_after=cus_1',
+    });
   });
 });

@@ -215,6 +215,7 @@ describe('lean results of GitHub tools', () => {
     const byName = new Map(tools.map((tool) => [tool.name, tool]));
     expect(byName.get('github_issue_list')?.inputSchema.properties?.full).toMatchObject({ type: 'boolean' });
     expect(byName.get('github_issue_create')?.inputSchema.properties).not.toHaveProperty('full');
-    expect(byName.get('stripe_charge_get')?.inputSchema.properties).not.toHaveProperty('full');
+    expect(byName.get('stripe_refund_create')?.inputSchema.properties).not.toHaveProperty('full');
+    expect(byName.get('stripe_charge_get')?.inputSchema.properties?.full).toMatchObject({ type: 'boolean' });
   });
 });
