@@ -12,11 +12,13 @@ const POLICY = `services:
 defaults:
   approval_timeout: 5m
   approval_wait: 30s
+# Issues and pull requests only: under 40 tools, so tools/list is the tools themselves (not discovery
+# mode's three), and one answer stays well under the event bound below.
 agents:
   alice:
-    tools: ["github_*"]
+    tools: ["github_issue_*", "github_pull_*"]
   bob:
-    tools: ["github_*"]
+    tools: ["github_issue_*", "github_pull_*"]
 `;
 
 const headersOf = (agent: string) => ({
