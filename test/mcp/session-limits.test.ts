@@ -12,13 +12,15 @@ const POLICY = `services:
 defaults:
   approval_timeout: 5m
   approval_wait: 30s
-# Issues and pull requests only: under 40 tools, so tools/list is the tools themselves (not discovery
-# mode's three), and one answer stays well under the event bound below.
+# Issue tools listed in full (not discovery mode's three tools, whatever the catalog's size), so that
+# one tools/list answer is big, yet well under the event bound below.
 agents:
   alice:
-    tools: ["github_issue_*", "github_pull_*"]
+    tools: ["github_issue_*"]
+    discovery: false
   bob:
-    tools: ["github_issue_*", "github_pull_*"]
+    tools: ["github_issue_*"]
+    discovery: false
 `;
 
 const headersOf = (agent: string) => ({
