@@ -12,11 +12,15 @@ const POLICY = `services:
 defaults:
   approval_timeout: 5m
   approval_wait: 30s
+# Issue tools listed in full (not discovery mode's three tools, whatever the catalog's size), so that
+# one tools/list answer is big, yet well under the event bound below.
 agents:
   alice:
-    tools: ["github_*"]
+    tools: ["github_issue_*"]
+    discovery: false
   bob:
-    tools: ["github_*"]
+    tools: ["github_issue_*"]
+    discovery: false
 `;
 
 const headersOf = (agent: string) => ({
