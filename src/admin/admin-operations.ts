@@ -85,8 +85,11 @@ export interface AuditQueryRequest {
 
 export interface AuditVerification {
   readonly ok: boolean;
+  /** Rows checked: all of them, or up to and including the first bad one. */
   readonly rows: number;
   readonly problem?: string;
+  /** The seq of the first row that breaks the chain, when one does. */
+  readonly badSeq?: number;
 }
 
 export interface ApprovalListRequest {
@@ -99,8 +102,8 @@ export interface DecideRequest {
   readonly id: string;
   readonly verdict: 'approved' | 'denied';
   readonly reason?: string;
-  /** Who decided, as the record says it: the approval page or (default) `keygate approvals`. */
-  readonly by?: 'page' | 'cli';
+  /** Who decided, as the record says it: the dashboard or (default) `keygate approvals`. */
+  readonly by?: 'dashboard' | 'page' | 'cli';
 }
 
 /** Every administrative operation; implemented over the store (LocalAdmin) and over HTTP (RemoteAdmin). */

@@ -245,7 +245,9 @@ export class LocalAdmin implements AdminOperations {
   async decideApproval(request: DecideRequest) {
     const reason = request.reason ? request.reason.slice(0, REASON_LIMIT) : undefined;
     const by =
-      request.by === 'page' ? 'an administrator (approval page)' : 'an administrator (keygate approvals)';
+      request.by === 'dashboard' || request.by === 'page'
+        ? 'an administrator (dashboard)'
+        : 'an administrator (keygate approvals)';
     const approval = await (await this.parts.approvals()).decide(request.id, request.verdict, by, reason);
     return approvalView(approval, (await this.parts.catalog()).find(approval.tool));
   }

@@ -86,6 +86,8 @@ export class ApprovalBook {
       if (inserted) {
         const approval = fromRow(inserted);
         await this.record(approval, 'approval_pending', `waiting for a human until ${approval.expiresAt}`);
+        // Open dashboards show a new approval at once, on whichever daemon they are connected to.
+        await this.notify(approval.id).catch(() => undefined);
         return { approval, created: true };
       }
     }
@@ -118,18 +120,27 @@ export class ApprovalBook {
     return this.isLapsed(approval) ? ((await this.expire(approval)) ?? (await this.get(id))) : approval;
   }
 
-  /** Records by status (default: pending), oldest first; lapsed ones are expired on the way. */
+  /**
+   * Records by status (default: pending; `decided`: every other), oldest first unless asked
+   * otherwise; lapsed ones are expired on the way.
+   */
   async list(
-    options: { status?: ApprovalStatus | 'all'; agent?: string; limit?: number } = {},
+    options: {
+      status?: ApprovalStatus | 'all' | 'decided';
+      agent?: string;
+      limit?: number;
+      newestFirst?: boolean;
+    } = {},
   ): Promise<Approval[]> {
     await this.expireDue();
     let query = this.store.db
       .selectFrom('approvals')
       .selectAll()
-      .orderBy('created_at')
+      .orderBy('created_at', options.newestFirst ? 'desc' : 'asc')
       .limit(options.limit ?? 500);
     const status = options.status ?? 'pending';
-    if (status !== 'all') query = query.where('status', '=', status);
+    if (status === 'decided') query = query.where('status', '!=', 'pending');
+    else if (status !== 'all') query = query.where('status', '=', status);
     if (options.agent) query = query.where('agent', '=', options.agent);
     return (await query.execute()).map(fromRow);
   }

@@ -10,6 +10,8 @@ const CHANNEL = 'keygate_approvals';
 
 export class ApprovalSignals {
   private readonly waiters = new Map<string, Set<() => void>>();
+  /** Told of every change (the dashboard's live list), whatever the id. */
+  private readonly watchers = new Set<(id: string) => void>();
   private stopListening: (() => Promise<void>) | undefined;
   private isClosed = false;
 
@@ -52,6 +54,12 @@ export class ApprovalSignals {
     });
   }
 
+  /** Calls `listener` with the id of every approval that changes; returns how to stop. */
+  watch(listener: (id: string) => void): () => void {
+    this.watchers.add(listener);
+    return () => this.watchers.delete(listener);
+  }
+
   /** True once closed: waits return at once, so waiters must stop waiting. */
   get closed(): boolean {
     return this.isClosed;
@@ -59,6 +67,7 @@ export class ApprovalSignals {
 
   async close(): Promise<void> {
     this.isClosed = true;
+    this.watchers.clear();
     await this.stopListening?.().catch(() => undefined);
     this.stopListening = undefined;
     for (const set of this.waiters.values()) for (const done of [...set]) done();
@@ -66,5 +75,6 @@ export class ApprovalSignals {
 
   private wake(id: string): void {
     for (const done of [...(this.waiters.get(id) ?? [])]) done();
+    for (const listener of [...this.watchers]) listener(id);
   }
 }

@@ -123,7 +123,7 @@ const plainCommand: KeygateCommand = (args) => `keygate ${args}`;
 
 /** How a human sees every argument of approval `id` in full. The one place this hint is written. */
 export function seeEverythingHint(id: string, pageUrl?: string, command?: KeygateCommand): string {
-  return `See every argument in full with: ${showCommand(id, command)}${pageUrl ? `, or on the approval page ${pageUrl} (it asks for the admin token)` : ''}.`;
+  return `See every argument in full with: ${showCommand(id, command)}${pageUrl ? `, or in the dashboard at ${pageUrl} (sign in with the admin token or keygate dashboard)` : ''}.`;
 }
 
 /** One argument cut to MAX_VALUE characters; `cut` is how many were left out (0: none). */
@@ -224,6 +224,22 @@ export function approvalView(approval: Approval, tool: ToolDefinition | undefine
     /** Whether `summary` shows every argument in full. */
     summaryComplete: summary.complete,
     arguments: renderArguments(tool, approval.args),
+    /** A payment's amount, in the currency's smallest unit, for the approver to see first. */
+    amount: paymentAmount(tool, approval.args),
+  };
+}
+
+/** The amount and currency a payment moves, when its arguments say (a refund may not: all of it). */
+function paymentAmount(
+  tool: ToolDefinition | undefined,
+  args: Record<string, unknown>,
+): { value: number; currency: string | null } | null {
+  if (tool?.risk !== 'payment') return null;
+  const { shown } = approverArguments(tool, args);
+  if (typeof shown.amount !== 'number') return null;
+  return {
+    value: shown.amount,
+    currency: typeof shown.currency === 'string' ? shown.currency.toUpperCase() : null,
   };
 }
 

@@ -26,6 +26,8 @@ export interface ApprovalsOptions {
 export interface Approvals {
   readonly book: ApprovalBook;
   readonly gate: ApprovalGate;
+  /** Calls `listener` with the id of every approval that changes, here or on another daemon. */
+  watch(listener: (id: string) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -50,6 +52,7 @@ export async function startApprovals(options: ApprovalsOptions): Promise<Approva
   return {
     book,
     gate,
+    watch: (listener) => signals.watch(listener),
     close: async () => {
       clearInterval(sweeper);
       await signals.close();

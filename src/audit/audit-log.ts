@@ -69,6 +69,23 @@ export interface AuditQuery {
   readonly limit?: number;
 }
 
+/** A page of the chain, newest first: rows below `beforeSeq` that match every filter given. */
+export interface AuditPageQuery {
+  readonly agent?: string;
+  readonly tool?: string;
+  readonly decision?: string;
+  /** Rows at or after this time. */
+  readonly from?: Date;
+  /** Rows before this time. */
+  readonly to?: Date;
+  /** The cursor: rows with a smaller seq than this (the last row of the page before). */
+  readonly beforeSeq?: number;
+  readonly limit: number;
+}
+
+/** How many rows verification reads at a time: a million-row chain never sits in memory. */
+const VERIFY_BATCH = 5000;
+
 type Row = Omit<Selectable<AuditEventsTable>, 'seq'>;
 interface Pending {
   row: Omit<Row, 'prev_hash' | 'hash'>;
@@ -239,34 +256,75 @@ export class AuditLog {
    * Recomputes the chain: every row must carry the previous row's hash and its own content's
    * hash, and the last one must be the recorded head.
    */
-  async verify(): Promise<{ ok: boolean; rows: number; problem?: string }> {
-    // One snapshot: read apart, a row another daemon appends between the two reads would look
-    // like the head fell behind, i.e. like rows were removed from an intact chain.
-    const { head, rows } = await this.store.db
+  async verify(): Promise<{ ok: boolean; rows: number; problem?: string; badSeq?: number }> {
+    // One snapshot: read apart, a row another daemon appends between the reads would look like
+    // the head fell behind, i.e. like rows were removed from an intact chain.
+    return this.store.db
       .transaction()
       .setIsolationLevel('repeatable read')
-      .execute(async (trx) => ({
-        head: await trx.selectFrom('audit_head').selectAll().executeTakeFirstOrThrow(),
-        rows: await trx.selectFrom('audit_events').selectAll().orderBy('seq').execute(),
-      }));
-    let prev = '0'.repeat(64);
-    for (const row of rows) {
-      const { seq, prev_hash, hash, ...content } = row;
-      const args = content.args_redacted === null ? null : (content.args_redacted as never);
-      if (prev_hash !== prev)
-        return {
-          ok: false,
-          rows: rows.length,
-          problem: `row ${seq} does not follow the row before it (a row was removed or reordered)`,
-        };
-      if (hashOf(prev, { ...content, args_redacted: args }) !== hash)
-        return { ok: false, rows: rows.length, problem: `row ${seq} was changed after it was written` };
-      prev = hash;
-    }
-    if (prev !== head.hash || rows.length !== Number(head.seq)) {
-      return { ok: false, rows: rows.length, problem: 'the newest rows were removed' };
-    }
-    return { ok: true, rows: rows.length };
+      .execute(async (trx) => {
+        const head = await trx.selectFrom('audit_head').selectAll().executeTakeFirstOrThrow();
+        let prev = '0'.repeat(64);
+        let count = 0;
+        let after = 0;
+        for (;;) {
+          const rows = await trx
+            .selectFrom('audit_events')
+            .selectAll()
+            .where('seq', '>', String(after))
+            .orderBy('seq')
+            .limit(VERIFY_BATCH)
+            .execute();
+          for (const row of rows) {
+            const { seq, prev_hash, hash, ...content } = row;
+            const args = content.args_redacted === null ? null : (content.args_redacted as never);
+            count++;
+            if (prev_hash !== prev)
+              return {
+                ok: false,
+                rows: count,
+                badSeq: Number(seq),
+                problem: `row ${seq} does not follow the row before it (a row was removed or reordered)`,
+              };
+            if (hashOf(prev, { ...content, args_redacted: args }) !== hash)
+              return {
+                ok: false,
+                rows: count,
+                badSeq: Number(seq),
+                problem: `row ${seq} was changed after it was written`,
+              };
+            prev = hash;
+          }
+          if (rows.length < VERIFY_BATCH) break;
+          after = Number(rows[rows.length - 1]!.seq);
+        }
+        if (prev !== head.hash || count !== Number(head.seq))
+          return { ok: false, rows: count, problem: 'the newest rows were removed' };
+        return { ok: true, rows: count };
+      });
+  }
+
+  /** One page of rows, newest first, by seq cursor (never OFFSET: a page costs the same at any depth). */
+  async page(query: AuditPageQuery): Promise<AuditRecord[]> {
+    let select = this.store.db.selectFrom('audit_events').selectAll();
+    if (query.agent) select = select.where('agent', '=', query.agent);
+    if (query.tool) select = select.where('tool', '=', query.tool);
+    if (query.decision) select = select.where('decision', '=', query.decision);
+    if (query.from) select = select.where('at', '>=', query.from);
+    if (query.to) select = select.where('at', '<', query.to);
+    if (query.beforeSeq !== undefined) select = select.where('seq', '<', String(query.beforeSeq));
+    const rows = await select.orderBy('seq', 'desc').limit(query.limit).execute();
+    return rows.map(recordOf);
+  }
+
+  /** The row numbered `seq`, if there is one. */
+  async get(seq: number): Promise<AuditRecord | undefined> {
+    const row = await this.store.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('seq', '=', String(seq))
+      .executeTakeFirst();
+    return row ? recordOf(row) : undefined;
   }
 }
 

@@ -153,9 +153,17 @@ export class PolicyEngine {
 
   /** The approval mode for an agent's call: its own override, else the default for the risk. */
   approvalFor(agent: string, tool: ToolDefinition): ApprovalMode {
+    return this.approvalRuleFor(agent, tool).mode;
+  }
+
+  /** The approval mode for an agent's call and the policy entry that sets it (shown to approvers). */
+  approvalRuleFor(agent: string, tool: ToolDefinition): { mode: ApprovalMode; rule: string } {
     const overrides = this.agentPolicy(agent)?.approval ?? {};
-    for (const [pattern, mode] of Object.entries(overrides)) if (globMatches(pattern, tool.name)) return mode;
-    return this.policy.file.defaults.approval[tool.risk];
+    for (const [pattern, mode] of Object.entries(overrides))
+      if (globMatches(pattern, tool.name))
+        return { mode, rule: `agents.${agent}.approval["${pattern}"]: ${mode}` };
+    const mode = this.policy.file.defaults.approval[tool.risk];
+    return { mode, rule: `defaults.approval.${tool.risk}: ${mode}` };
   }
 
   /**
@@ -164,26 +172,30 @@ export class PolicyEngine {
    */
   rateLimitsFor(agent: string, tool: ToolDefinition | string): RateLimitRule[] {
     const name = typeof tool === 'string' ? tool : tool.name;
+    return this.rateLimitsOf(agent)
+      .filter((rule) => rule.pattern === undefined || globMatches(rule.pattern, name))
+      .map(({ pattern: _pattern, ...rule }) => rule);
+  }
+
+  /** Every rate limit of an agent: its own on all calls, and each of `rate_limit.tools`. */
+  rateLimitsOf(agent: string): (RateLimitRule & { readonly pattern?: string })[] {
     const limit = this.agentPolicy(agent)?.rate_limit;
     if (!limit) return [];
-    const rules: RateLimitRule[] = [
+    return [
       {
         key: `agent:${agent}`,
         calls: limit.calls,
         windowMs: parseDuration(limit.per),
         label: `${limit.calls} calls per ${limit.per}`,
       },
-    ];
-    for (const [pattern, toolLimit] of Object.entries(limit.tools ?? {})) {
-      if (!globMatches(pattern, name)) continue;
-      rules.push({
+      ...Object.entries(limit.tools ?? {}).map(([pattern, toolLimit]) => ({
         key: `agent:${agent}:tool:${pattern}`,
         calls: toolLimit.calls,
         windowMs: parseDuration(toolLimit.per),
         label: `${toolLimit.calls} calls of ${pattern} per ${toolLimit.per}`,
-      });
-    }
-    return rules;
+        pattern,
+      })),
+    ];
   }
 
   /** The secret name holding the credential of `service` (a catalog or a proxy service). */

@@ -15,7 +15,7 @@ export {
   type RateLimitRule,
 } from './engine.js';
 export { loadPolicy } from './load.js';
-export { PolicyHolder, type ReloadResult } from './policy-holder.js';
+export { PolicyHolder, type PolicyState, type ReloadResult } from './policy-holder.js';
 export {
   agentTools,
   formatProblems,

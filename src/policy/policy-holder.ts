@@ -17,8 +17,18 @@ export interface ReloadResult {
   readonly problems: string[];
 }
 
+/** When the policy in force was loaded, and the last file refused since (the dashboard shows both). */
+export interface PolicyState {
+  readonly version: string;
+  readonly loadedAt: string;
+  /** The newest reload that was refused after the policy in force was loaded. */
+  readonly rejected: { readonly at: string; readonly problems: readonly string[] } | null;
+}
+
 export class PolicyHolder {
   private engine!: PolicyEngine;
+  private loadedAt = new Date().toISOString();
+  private rejected: PolicyState['rejected'] = null;
   private watcher: FSWatcher | undefined;
   private debounce: NodeJS.Timeout | undefined;
 
@@ -46,6 +56,10 @@ export class PolicyHolder {
     return this.engine;
   }
 
+  get state(): PolicyState {
+    return { version: this.engine.version, loadedAt: this.loadedAt, rejected: this.rejected };
+  }
+
   /** Re-reads the file; keeps the last good policy when the new one is invalid. */
   async reload(): Promise<ReloadResult> {
     const result = await loadPolicyFile(this.file, this.catalog);
@@ -54,14 +68,17 @@ export class PolicyHolder {
       this.log(
         `policy ${this.file} is invalid; keeping version ${this.engine.version}:\n  ${problems.join('\n  ')}`,
       );
+      this.rejected = { at: new Date().toISOString(), problems };
       return { ok: false, version: this.engine.version, changed: false, problems };
     }
     const changed = result.policy.version !== this.engine.version;
     if (changed) {
       this.engine = new PolicyEngine(result.policy, this.catalog);
+      this.loadedAt = new Date().toISOString();
       await this.remember(result.policy);
       this.log(`policy reloaded: version ${result.policy.version}`);
     }
+    this.rejected = null;
     return { ok: true, version: this.engine.version, changed, problems: [] };
   }
 

@@ -31,6 +31,18 @@ export class RateLimiter {
     return { allowed: true, retryAfterMs: 0 };
   }
 
+  /** Calls counted against `rule` in its current window (what the dashboard shows as use). */
+  async usage(rule: RateLimitRule, now = Date.now()): Promise<number> {
+    const windowStart = Math.floor(now / rule.windowMs) * rule.windowMs;
+    const row = await this.store.db
+      .selectFrom('rate_limits')
+      .select('count')
+      .where('key', '=', rule.key)
+      .where('window_start', '=', String(windowStart))
+      .executeTakeFirst();
+    return Number(row?.count ?? 0);
+  }
+
   /** Drops windows that ended long ago. */
   async prune(now = Date.now()): Promise<void> {
     await sql`delete from rate_limits where window_start < ${now - 86_400_000}`.execute(this.store.db);

@@ -143,7 +143,7 @@ const ROUTES: [string, RegExp, Handler][] = [
         id: approvalId,
         verdict: action === 'approve' ? 'approved' : 'denied',
         ...(reason === undefined ? {} : { reason }),
-        by: body.by === 'page' ? 'page' : 'cli',
+        by: body.by === 'dashboard' || body.by === 'page' ? 'dashboard' : 'cli',
       });
     },
   ],

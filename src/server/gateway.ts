@@ -14,6 +14,7 @@ import { AuditLog } from '../audit/index.js';
 import type { PipelineDeps } from '../calls/index.js';
 import type { Catalog } from '../catalog/index.js';
 import { type KeygateCommand, VERSION } from '../config/index.js';
+import { Dashboard } from '../dashboard/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
 import {
   type CredentialProvider,
@@ -31,13 +32,17 @@ import {
   type McpHttpOptions,
   type McpStreamHandler,
 } from '../mcp/index.js';
-import { type PolicyEngine, PolicyHolder, RateLimiter, type ReloadResult } from '../policy/index.js';
+import {
+  type PolicyEngine,
+  PolicyHolder,
+  type PolicyState,
+  RateLimiter,
+  type ReloadResult,
+} from '../policy/index.js';
 import { guardedDispatcher } from '../proxy/index.js';
 import type { Store } from '../store/index.js';
 import type { Vault } from '../vault/index.js';
 import { handleAdmin } from './admin-api.js';
-import { sendApprovalPage } from './approval-page.js';
-import { sendHomePage } from './home-page.js';
 import { sendError, sendJson } from './http-errors.js';
 import { acceptHello } from './local-socket.js';
 import { handleProxy } from './proxy-route.js';
@@ -48,6 +53,8 @@ export { VERSION };
 /** The policy in force and how to read it again: the home's file (`PolicyHolder`), or a test's. */
 export interface PolicySource {
   readonly current: PolicyEngine;
+  /** When it was loaded and the last refused reload (a test's source may leave it out). */
+  readonly state?: PolicyState;
   reload(): Promise<ReloadResult>;
 }
 
@@ -99,6 +106,7 @@ export interface Gateway {
   readonly audit: AuditLog;
   readonly approvals: Approvals;
   readonly admin: LocalAdmin;
+  readonly dashboard: Dashboard;
   readonly policy: PolicySource;
   reloadPolicy(): Promise<ReloadResult>;
   /**
@@ -245,8 +253,24 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     }),
   });
 
+  const loadedAt = new Date().toISOString();
+  const dashboard = new Dashboard({
+    store,
+    admin,
+    approvals,
+    audit,
+    agents,
+    catalog,
+    vault,
+    rateLimiter: calls.rateLimiter,
+    policy: () => policy.current,
+    policyState: () => policy.state ?? { version: policy.current.version, loadedAt, rejected: null },
+  });
+
   const instance = randomUUID();
   const route = router({
+    dashboard,
+    publicUrl: options.publicUrl,
     allowed: allowedHostnames(options.host),
     instance,
     policy,
@@ -256,7 +280,10 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     proxy: { agents, calls },
   });
   holder?.watch();
-  const pruner = setInterval(() => void calls.rateLimiter.prune().catch(() => undefined), 3_600_000);
+  const pruner = setInterval(() => {
+    void calls.rateLimiter.prune().catch(() => undefined);
+    void dashboard.sessions.prune().catch(() => undefined);
+  }, 3_600_000);
   pruner.unref();
 
   let closing: Promise<void> | undefined;
@@ -296,12 +323,15 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     audit,
     approvals,
     admin,
+    dashboard,
     policy,
     reloadPolicy: () => policy.reload(),
     close(drain) {
       closing ??= (async () => {
         clearInterval(pruner);
         holder?.close();
+        // Open dashboards' live streams never end by themselves: they would hold the drain.
+        dashboard.close();
         // Calls waiting for an out-of-band decision answer "pending" now instead of holding the
         // drain; their approvals stay in the store.
         await approvals.close();
@@ -318,6 +348,9 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
 }
 
 interface Routed {
+  readonly dashboard: Dashboard;
+  /** The address the daemon answers at (sign-in links point to it). */
+  readonly publicUrl: () => string;
   /** Hostnames a request's Host and Origin may name. */
   readonly allowed: ReturnType<typeof allowedHostnames>;
   readonly instance: string;
@@ -354,8 +387,8 @@ function proxyDispatchers(selfAddresses: () => { address: string; port: number }
   };
 }
 
-/** The routes: /healthz, the home page, approval pages, /mcp (agent token), /api/… (admin token). */
-function router({ allowed, instance, policy, agents, mcp, admin, proxy }: Routed) {
+/** The routes: /healthz, the dashboard (a person's session), /mcp (agent token), /api/… (admin token). */
+function router({ dashboard, publicUrl, allowed, instance, policy, agents, mcp, admin, proxy }: Routed) {
   return async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const refused = guardRequest(req, allowed);
     if (refused) throw new KeygateError('forbidden', refused);
@@ -367,11 +400,7 @@ function router({ allowed, instance, policy, agents, mcp, admin, proxy }: Routed
         policyVersion: policy.current.version,
         instance,
       });
-    if (url.pathname === '/' && (req.method === 'GET' || req.method === 'HEAD'))
-      return sendHomePage(req, res, VERSION);
-    // The approval page holds nothing: it asks for the admin token and then uses /api.
-    if (req.method === 'GET' && url.pathname.startsWith('/approvals/'))
-      return sendApprovalPage(res, url.pathname);
+    if (Dashboard.handles(url.pathname)) return dashboard.handle(req, res, url);
     // The proxy finds the agent's token in whichever slot its SDK puts the upstream key.
     if (url.pathname.startsWith('/proxy/')) return handleProxy(req, res, proxy);
     const token = bearerToken(req);
@@ -392,6 +421,15 @@ function router({ allowed, instance, policy, agents, mcp, admin, proxy }: Routed
         if ((await agents.authenticate(token)) !== undefined)
           throw new KeygateError('forbidden', 'agent tokens cannot use the admin API');
         throw unauthorized('invalid', 'the token is not the admin token (admin.token in the keygate home)');
+      }
+      // A sign-in link is bound to the admin token that asked for it, which only this route sees.
+      if (url.pathname === '/api/dashboard/link' && req.method === 'POST') {
+        const link = await dashboard.sessions.createLink(token);
+        if (!link) throw unauthorized('invalid', 'the token is not the admin token');
+        return sendJson(res, 200, {
+          url: `${publicUrl()}/login#code=${link.code}`,
+          expiresAt: link.expiresAt,
+        });
       }
       return handleAdmin(req, res, url, admin);
     }

@@ -63,6 +63,11 @@ function bearerChallenge(error: KeygateError): string {
   return `Bearer realm="keygate", error="invalid_token", error_description="${description}"`;
 }
 
+/** The HTTP status an error is answered with. */
+export function httpStatusOf(error: unknown): number {
+  return isKeygateError(error) && error.code !== 'internal' ? (STATUS[error.code] ?? 400) : 500;
+}
+
 export function sendError(res: ServerResponse, error: unknown): void {
   if (res.headersSent) {
     res.end();

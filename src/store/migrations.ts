@@ -167,6 +167,31 @@ const migrations: Record<string, Migration> = {
         $$`.execute(db);
     },
   },
+  '0005_dashboard': {
+    async up(db: Kysely<unknown>) {
+      // The dashboard's sign-ins: sessions (a browser's cookie) and one-time sign-in links, each
+      // stored as the SHA-256 of its secret and bound to the admin token that made it: revoking
+      // or rotating that token ends them, whichever daemon sharing the store serves the request.
+      await db.schema
+        .createTable('dashboard_sessions')
+        .addColumn('hash', 'bytea', (c) => c.primaryKey())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('admin_token_id', 'text', (c) => c.notNull().references('tokens.id').onDelete('cascade'))
+        .addColumn('csrf', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('expires_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('used_at', 'timestamptz')
+        .execute();
+      // The audit page pages newest first by seq under one filter: each filter gets an index that
+      // ends in seq, so a page at a million rows reads only its own rows.
+      for (const column of ['agent', 'tool', 'decision'])
+        await db.schema
+          .createIndex(`audit_events_${column}_seq`)
+          .on('audit_events')
+          .columns([column, 'seq'])
+          .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

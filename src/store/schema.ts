@@ -135,6 +135,21 @@ export interface AuditHeadTable {
   hash: string;
 }
 
+/** A dashboard session (`kind: session`) or one-time sign-in link (`kind: link`). */
+export interface DashboardSessionsTable {
+  /** SHA-256 of the cookie or link secret: the secret itself is never stored. */
+  hash: Buffer;
+  kind: string;
+  /** The admin token it was made with; revoking that token ends it. */
+  admin_token_id: string;
+  /** The session's CSRF token, sent back with every change it makes. */
+  csrf: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  /** When a link was used (a link works once). */
+  used_at: Timestamp | null;
+}
+
 export interface Database {
   secrets: SecretsTable;
   vault_meta: VaultMetaTable;
@@ -145,4 +160,5 @@ export interface Database {
   audit_events: AuditEventsTable;
   rate_limits: RateLimitsTable;
   audit_head: AuditHeadTable;
+  dashboard_sessions: DashboardSessionsTable;
 }

@@ -56,7 +56,7 @@ describe('the summary of a call', () => {
     expect(text).toContain(`Cut here: body (${body.length - 120} of its ${body.length} characters).`);
     expect(text).toContain('  title: Bug');
     expect(summary.lines.at(-1)).toBe(
-      'See every argument in full with: keygate approvals show apr_test, or on the approval page http://127.0.0.1:7787/approvals/apr_test (it asks for the admin token).',
+      'See every argument in full with: keygate approvals show apr_test, or in the dashboard at http://127.0.0.1:7787/approvals/apr_test (sign in with the admin token or keygate dashboard).',
     );
   });
 

@@ -162,7 +162,11 @@ function auditContract(backend: Backend) {
       await new AuditLog(earlier.store).record({ decision: 'allowed', reason: 'before the upgrade' });
       // What an earlier keygate's store holds: no function, and migration 0004 not recorded.
       await sql`drop function keygate_audit_append`.execute(earlier.store.db);
-      await sql`delete from kysely_migration where name = '0004_audit_append_function'`.execute(
+      // (Nor what came after it: kysely refuses to run a migration older than one already run.)
+      await sql`drop table dashboard_sessions`.execute(earlier.store.db);
+      for (const column of ['agent', 'tool', 'decision'])
+        await sql`drop index ${sql.raw(`audit_events_${column}_seq`)}`.execute(earlier.store.db);
+      await sql`delete from kysely_migration where name in ('0004_audit_append_function', '0005_dashboard')`.execute(
         earlier.store.db,
       );
       await earlier.store.close();

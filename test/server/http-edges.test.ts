@@ -412,27 +412,27 @@ agents:
     });
   });
   describe('GET /', () => {
-    it('answers a browser with a small HTML page pointing to the docs and /healthz', async () => {
-      const response = await fetch(`${url}/`, { headers: { accept: 'text/html,application/xhtml+xml' } });
-      expect(response.status).toBe(200);
-      expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
-      expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
-      const page = await response.text();
-      expect(page).toContain('The dashboard is not built yet');
-      expect(page).toContain('href="/healthz"');
-      expect(page).toContain('README.md');
-      expect(page).not.toContain('<script');
+    it('sends a browser without a session to sign in, and the sign-in page holds no data', async () => {
+      const response = await fetch(`${url}/`, {
+        headers: { accept: 'text/html,application/xhtml+xml' },
+        redirect: 'manual',
+      });
+      expect(response.status).toBe(303);
+      expect(response.headers.get('location')).toBe('/login?next=%2F');
+      const login = await fetch(`${url}/login`);
+      expect(login.status).toBe(200);
+      expect(login.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(login.headers.get('content-security-policy')).toContain("default-src 'none'");
+      const page = await login.text();
+      expect(page).toContain('admin.token');
+      expect(page).toContain('keygate dashboard');
+      expect(page).not.toMatch(/<script(?![^>]*\ssrc=)/);
     });
 
-    it('answers anything else with the same in plain text', async () => {
+    it('answers anything else without a session with a 401 saying where to sign in', async () => {
       const response = await fetch(`${url}/`);
-      expect(response.status).toBe(200);
-      expect(response.headers.get('content-type')).toBe('text/plain; charset=utf-8');
-      const page = await response.text();
-      expect(page).toMatch(/^keygate \d+\.\d+\.\d+/);
-      expect(page).toContain('The dashboard is not built yet');
-      expect(page).toContain('/healthz');
-      expect(page).toContain('README.md');
+      expect(response.status).toBe(401);
+      expect(((await response.json()) as { error: { message: string } }).error.message).toContain('/login');
     });
 
     it('still checks Host and Origin', async () => {
@@ -448,7 +448,8 @@ agents:
         });
       expect(await status({ host: 'evil.example' })).toBe(403);
       expect(await status({ host: new URL(url).host, origin: 'http://evil.example' })).toBe(403);
-      expect(await status({ host: new URL(url).host })).toBe(200);
+      // Past the Host and Origin checks: the dashboard's own, asking for a session.
+      expect(await status({ host: new URL(url).host })).toBe(401);
     });
 
     it('keeps other unknown paths a JSON 404', async () => {
