@@ -196,6 +196,9 @@ function leanAnswer(
 function pagingHint(tool: ToolDefinition): string {
   const args = new Set(tool.bindings.map((binding) => binding.arg));
   if (args.has('per_page')) return 'Ask for fewer results with per_page and fetch more with page.';
+  // Stripe's searches page with `page` (the answer's next_page), its lists with `starting_after`.
+  if (args.has('limit') && !args.has('starting_after') && args.has('page'))
+    return "Ask for fewer results with limit, then fetch more with page set to the answer's next_page.";
   if (args.has('limit')) return 'Ask for fewer results with limit and fetch more with starting_after.';
   if (args.has('page_size')) return 'Ask for fewer results with page_size and fetch more with start_cursor.';
   return 'Narrow the request to get a smaller answer.';

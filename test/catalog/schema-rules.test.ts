@@ -166,6 +166,9 @@ describe('catalog schema rules', () => {
       'stripe_payout_create',
       'stripe_payment_intent_confirm',
       'stripe_invoice_pay',
+      'stripe_payment_intent_capture',
+      'stripe_charge_capture',
+      'stripe_customer_balance_transaction_create',
     ]) {
       expect(risk(name), name).toBe('payment');
     }

@@ -127,6 +127,28 @@ describe('executor', () => {
     expect(text.length).toBeLessThan(50_300);
   });
 
+  it.each([
+    ['stripe_charge_list', 'starting_after', { object: 'list' }, {}],
+    [
+      'stripe_charge_search',
+      'page',
+      { object: 'search_result', next_page: 'pg_2' },
+      { query: "status:'failed'" },
+    ],
+  ])(
+    'tells a model how %s fetches more of a large answer: with %s',
+    async (name, argument, wrapper, args) => {
+      const data = Array.from({ length: 2000 }, (_, i) => ({ id: `ch_${i}`, object: 'charge', amount: i }));
+      const body = JSON.stringify({ ...wrapper, data, has_more: true });
+      harness.fakes.stripe.reply = () => ({ status: 200, body });
+      const text = (await call(name, { ...args, limit: 100 })).content[0]!.text;
+      const hint = text.slice(text.lastIndexOf('[keygate: response truncated'));
+      expect(hint).toContain('with limit');
+      expect(hint).toContain(`with ${argument}`);
+      if (argument === 'page') expect(hint).not.toContain('starting_after');
+    },
+  );
+
   it('never returns part of a secret cut by the size limit', async () => {
     const body = `${'x'.repeat(49_990)}${CANARY.github}${'y'.repeat(100)}`;
     harness.fakes.github.reply = () => ({ status: 200, body });
