@@ -8,6 +8,8 @@ describe('reading a query', () => {
   it('reads references for what they say and drops the names', () => {
     expect(words('refund ch_1AbcDef now')).toBe('refund charge now');
     expect(words('cancel sub_sched_123abc')).toBe('cancel subscription schedule');
+    expect(words('remove si_1AbcDef from it')).toBe('remove subscription item from it');
+    expect(words('void cn_1MxvRq and il_1Nb3')).toBe('void credit note and invoice line');
     expect(words('close acme/web#903')).toBe('close issue');
     expect(words('duplicate of #80')).toBe('duplicate of issue');
     expect(words('show src/auth.ts in acme/web')).toBe('show file in');
