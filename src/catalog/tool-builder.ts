@@ -16,7 +16,7 @@ import type {
   ToolAnnotations,
   ToolDefinition,
 } from './types.js';
-import { FULL_RESULT_ARGUMENT, LEAN_PAGING, LEAN_RULES, RISKS } from './types.js';
+import { FULL_RESULT_ARGUMENT, LEAN_PAGING, LEAN_RULES, REDIRECT_HOST_PATTERN, RISKS } from './types.js';
 import { argumentUnions, objectBranches, rootUnion } from './union-shapes.js';
 
 /** Reads the service profile from a curated document's `x-keygate` block. */
@@ -86,6 +86,7 @@ function buildTool(
   const { encoding, schema: body, required: bodyRequired } = requestBodyOf(doc, op);
   const root = body ? addBody(doc, args, body, bodyRequired, encoding) : undefined;
   const leanResults = leanResultsOf(meta.results, meta.tool);
+  const redirectHosts = redirectHostsOf(meta.redirect_hosts, meta.tool, method);
   if (leanResults) args.addOption(FULL_RESULT_ARGUMENT, FULL_RESULT_SCHEMA);
   const argumentSchema = args.schema();
   const unions = argumentUnions(argumentSchema);
@@ -108,7 +109,28 @@ function buildTool(
     sensitiveArguments: args.sensitive,
     unions,
     ...(leanResults ? { leanResults } : {}),
+    ...(redirectHosts ? { redirectHosts } : {}),
   };
+}
+
+/**
+ * The operation's `x-keygate.redirect_hosts`, checked again at load (a spec is a file anyone can
+ * edit): host patterns only, on a GET only; anything else refuses the spec.
+ */
+function redirectHostsOf(raw: unknown, tool: string, method: string): readonly string[] | undefined {
+  if (raw === undefined) return undefined;
+  if (
+    method !== 'get' ||
+    !Array.isArray(raw) ||
+    raw.length === 0 ||
+    !raw.every((host) => typeof host === 'string' && REDIRECT_HOST_PATTERN.test(host))
+  ) {
+    throw new KeygateError(
+      'catalog.spec_invalid',
+      `${tool}: x-keygate.redirect_hosts needs host names or *.names, on a GET operation`,
+    );
+  }
+  return raw as string[];
 }
 
 const FULL_RESULT_SCHEMA: JsonSchema = {

@@ -41,6 +41,13 @@ export interface LeanResults {
   readonly paging?: LeanPaging;
 }
 
+/**
+ * A host an operation's answer may redirect to, off the service's own host (`redirect_hosts` in a
+ * curation): an exact lower-case DNS name, or `*.` and a name of at least two labels, which matches
+ * any name ending in `.` and that name (never the name itself, never an IP address).
+ */
+export const REDIRECT_HOST_PATTERN = /^(\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
 /** A JSON Schema object as keygate handles it (plain JSON, no $ref once flattened). */
 export type JsonSchema = { [key: string]: unknown };
 
@@ -141,4 +148,10 @@ export interface ToolDefinition {
    * `full` argument (never sent upstream) that returns the answer as sent.
    */
   readonly leanResults?: LeanResults;
+  /**
+   * Hosts (`REDIRECT_HOST_PATTERN`) a GET of this operation may be redirected to once, off the
+   * service's host: followed over https, without the credential or any header of keygate's, and
+   * the answer read as a log (its end kept). Absent: every off-host redirect is refused.
+   */
+  readonly redirectHosts?: readonly string[];
 }

@@ -6,8 +6,15 @@
 import { randomUUID } from 'node:crypto';
 import { type Catalog, FULL_RESULT_ARGUMENT, type ToolDefinition } from '../catalog/index.js';
 import { KeygateError } from '../errors/index.js';
+import type { GuardOptions } from '../proxy/index.js';
 import { type CredentialProvider, injectCredential } from './credential.js';
-import { DEFAULT_LIMITS, HttpClient, type HttpLimits, type UpstreamResponse } from './http-client.js';
+import {
+  DEFAULT_LIMITS,
+  HttpClient,
+  type HttpLimits,
+  type TailRead,
+  type UpstreamResponse,
+} from './http-client.js';
 import type { ForwardedResponse } from './http-forwarder.js';
 import { leanText, pagingArgument } from './lean-result.js';
 import { buildRequest } from './request-builder.js';
@@ -21,6 +28,11 @@ export interface ExecutorOptions {
   readonly limits?: Partial<HttpLimits>;
   /** Keygate's own listeners, which no upstream call may reach (the SSRF guard's `selfAddresses`). */
   readonly selfAddresses?: () => readonly { address: string; port: number }[];
+  /**
+   * The SSRF guard's resolver and trusted CAs, and hosts it lets reach private addresses beyond the
+   * base URL overrides' (tests: a fake log host named like a public one, with a private CA).
+   */
+  readonly egress?: Pick<GuardOptions, 'lookup' | 'ca'> & { readonly allowPrivateHosts?: readonly string[] };
   /** Characters of response text returned at most (default 50,000). */
   readonly maxResultChars?: number;
   readonly userAgent?: string;
@@ -68,8 +80,10 @@ export class Executor {
     this.http = new HttpClient(
       { ...DEFAULT_LIMITS, ...options.limits, maxResponseBytes },
       {
-        allowPrivateHosts: () => this.configuredHosts(),
+        allowPrivateHosts: () => [...this.configuredHosts(), ...(options.egress?.allowPrivateHosts ?? [])],
         ...(options.selfAddresses ? { selfAddresses: options.selfAddresses } : {}),
+        ...(options.egress?.lookup ? { lookup: options.egress.lookup } : {}),
+        ...(options.egress?.ca ? { ca: options.egress.ca } : {}),
       },
     );
     this.userAgent = options.userAgent ?? 'keygate';
@@ -102,7 +116,11 @@ export class Executor {
     context.onScrubber?.(scrubber);
     let response: UpstreamResponse;
     try {
-      response = await this.http.send(request, (next) => credential.inject(next));
+      response = await this.http.send(
+        request,
+        (next) => credential.inject(next),
+        tool.redirectHosts ? { redirectHosts: tool.redirectHosts } : {},
+      );
     } catch (error) {
       throw scrubError(error, scrubber);
     }
@@ -112,9 +130,10 @@ export class Executor {
       // and only then cut it short (a cut first would leave a secret's start that no scrub finds).
       const decoded = upstreamMessage(text);
       const message = decoded && scrubber.scrub(decoded.message).slice(0, decoded.limit);
+      const who = response.tail ? response.tail.host : service.title.split(' (')[0];
       throw new KeygateError(
         'upstream.error',
-        `${service.title.split(' (')[0]} answered HTTP ${response.status}${message ? `: ${message}` : ''}`,
+        `${who} answered HTTP ${response.status}${message ? `: ${message}` : ''}`,
         { details: { status: response.status, ...(message ? { upstreamMessage: message } : {}) } },
       );
     }
@@ -157,6 +176,7 @@ export class Executor {
     tool: ToolDefinition,
     args: Readonly<Record<string, unknown>>,
   ): string {
+    if (response.tail) return this.tailText(response, response.tail, scrubber);
     // The projection comes first and the scrub after it, on the text actually returned: parsing
     // decodes JSON escapes, so a secret the upstream sent escaped is plain text only from here on.
     let text = scrubber.scrub(leanAnswer(response, tool, args) ?? response.body.toString('utf8'));
@@ -166,6 +186,25 @@ export class Executor {
     if (!response.truncated && text.length <= this.maxResultChars) return text;
     const total = response.totalBytes === undefined ? 'more' : `${response.totalBytes}`;
     return `${text.slice(0, this.maxResultChars)}\n\n[keygate: response truncated: showing the first ${this.maxResultChars} characters of ${total} bytes. ${pagingHint(tool)}]`;
+  }
+
+  /**
+   * The end of a log read off-host, as text: its last `maxResultChars` characters, after a note
+   * saying what was left out. Scrubbed whole first, then cut, then stripped of whatever at each cut
+   * edge could be part of a secret (a scrub cannot recognise half of one).
+   */
+  private tailText(response: UpstreamResponse, tail: TailRead, scrubber: Scrubber): string {
+    let text = scrubber.scrub(response.body.toString('utf8'));
+    const cutStart = tail.skippedBytes > 0 || text.length > this.maxResultChars;
+    if (!tail.complete) text = scrubber.withoutPartialTail(text);
+    if (text.length > this.maxResultChars) text = text.slice(-this.maxResultChars);
+    if (cutStart) text = scrubber.withoutPartialHead(text);
+    if (!cutStart && tail.complete) return text;
+    const read = tail.skippedBytes + response.body.length;
+    const note = tail.complete
+      ? `[keygate: log trimmed: showing its last ${text.length} characters of ${read} bytes; the start is left out.]`
+      : `[keygate: log too long: showing the last ${text.length} characters of the first ${read} bytes${response.totalBytes === undefined ? '' : ` of ${response.totalBytes}`}; its end is not shown.]`;
+    return `${note}\n${text}`;
   }
 }
 

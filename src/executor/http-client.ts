@@ -1,4 +1,7 @@
-/** Sends one upstream request with undici: bounded in time and size, redirects kept on-host. */
+/**
+ * Sends one upstream request with undici: bounded in time and size, redirects kept on-host but for
+ * one narrow exception (an operation's `redirectHosts`, followed without any credential).
+ */
 import { type Dispatcher, request } from 'undici';
 import { KeygateError } from '../errors/index.js';
 import { type GuardOptions, guardedDispatcher } from '../proxy/index.js';
@@ -13,6 +16,11 @@ export interface HttpLimits {
   readonly maxResponseBytes: number;
   /** Same-host redirects followed for GET at most. */
   readonly maxRedirects: number;
+  /**
+   * Bytes read at most from an allowed off-host redirect (a log on the upstream's storage), of
+   * which only the last `maxResponseBytes` are kept; past it the read stops.
+   */
+  readonly maxOffHostBytes: number;
 }
 
 export const DEFAULT_LIMITS: HttpLimits = {
@@ -20,7 +28,29 @@ export const DEFAULT_LIMITS: HttpLimits = {
   totalTimeoutMs: 30_000,
   maxResponseBytes: 1_000_000,
   maxRedirects: 3,
+  maxOffHostBytes: 64_000_000,
 };
+
+/** How one request may leave the service's host. */
+export interface SendOptions {
+  /**
+   * Hosts (`name` or `*.name`, the tool's `redirectHosts`) a GET may be redirected to once, over
+   * https: that second request carries no header of the first (no credential, nothing of
+   * keygate's), goes through the same egress guard and time bound, and its body is read as a
+   * log whose end is kept (`UpstreamResponse.tail`).
+   */
+  readonly redirectHosts?: readonly string[];
+}
+
+/** A body read off-host, of which the end was kept. */
+export interface TailRead {
+  /** The host that answered (never its URL: a pre-signed link's query is a credential). */
+  readonly host: string;
+  /** Bytes of the body before the part kept. */
+  readonly skippedBytes: number;
+  /** False when the read stopped at `maxOffHostBytes`, before the body's end. */
+  readonly complete: boolean;
+}
 
 export interface UpstreamResponse {
   readonly status: number;
@@ -35,6 +65,8 @@ export interface UpstreamResponse {
    * for paging (`link`), never returned to a model as such.
    */
   readonly headers: Readonly<Record<string, string>>;
+  /** Present when the answer came from an allowed off-host redirect: `body` is the end of it. */
+  readonly tail?: TailRead;
 }
 
 /** An HTTP client owning its connection pool. */
@@ -47,7 +79,9 @@ export class HttpClient {
    */
   constructor(
     readonly limits: HttpLimits = DEFAULT_LIMITS,
-    guard: Pick<GuardOptions, 'allowPrivateHosts' | 'selfAddresses'> = { allowPrivateHosts: [] },
+    guard: Pick<GuardOptions, 'allowPrivateHosts' | 'selfAddresses' | 'lookup' | 'ca'> = {
+      allowPrivateHosts: [],
+    },
   ) {
     this.agent = guardedDispatcher({
       ...guard,
@@ -58,9 +92,14 @@ export class HttpClient {
 
   /**
    * Sends `req`. `reauthorize` re-applies the credential when a same-host redirect is followed.
-   * A redirect to another host is refused: the credential must never travel there.
+   * A redirect to another host is refused (the credential must never travel there), unless
+   * `options.redirectHosts` names it: see `SendOptions`.
    */
-  async send(req: OutgoingRequest, reauthorize: (next: OutgoingRequest) => void): Promise<UpstreamResponse> {
+  async send(
+    req: OutgoingRequest,
+    reauthorize: (next: OutgoingRequest) => void,
+    options: SendOptions = {},
+  ): Promise<UpstreamResponse> {
     const signal = AbortSignal.timeout(this.limits.totalTimeoutMs);
     let current = req;
     for (let hop = 0; ; hop++) {
@@ -72,6 +111,16 @@ export class HttpClient {
       await response.body.dump();
       const target = new URL(location, current.url);
       if (target.origin !== current.url.origin) {
+        if (current.method === 'GET' && options.redirectHosts && listedHost(target, options.redirectHosts)) {
+          if (target.protocol !== 'https:') {
+            throw new KeygateError(
+              'executor.redirect_refused',
+              `the upstream redirected to ${target.host} over ${target.protocol.slice(0, -1)}; keygate follows it only over https`,
+              { details: { status: response.statusCode } },
+            );
+          }
+          return this.offHost(target, signal);
+        }
         throw new KeygateError(
           'executor.redirect_refused',
           `the upstream redirected to another host (${target.host}); keygate does not follow it`,
@@ -97,6 +146,31 @@ export class HttpClient {
     await this.agent.close();
   }
 
+  /**
+   * The one off-host hop: a bare GET (no header of the first request: no credential, no API
+   * version, no user agent of keygate's) through the same guarded dispatcher and time bound. It
+   * must answer itself: a further redirect is refused.
+   */
+  private async offHost(target: URL, signal: AbortSignal): Promise<UpstreamResponse> {
+    const response = await this.exchange({ method: 'GET', url: target, headers: {} }, signal);
+    if (response.statusCode >= 300 && response.statusCode < 400 && response.headers.location !== undefined) {
+      await response.body.dump();
+      throw new KeygateError(
+        'executor.redirect_refused',
+        `${target.host} redirected again; keygate follows one redirect off the service's host`,
+        { details: { status: response.statusCode } },
+      );
+    }
+    try {
+      return await readTail(response, target.host, this.limits.maxResponseBytes, this.limits.maxOffHostBytes);
+    } catch (cause) {
+      // A log read past the time bound (or cut by the host): say which host, never the signed URL.
+      if (signal.aborted)
+        throw new KeygateError('executor.timeout', `${target.host} did not send the log in time`, { cause });
+      throw new KeygateError('executor.network', `${target.host} stopped sending the log`, { cause });
+    }
+  }
+
   private async exchange(req: OutgoingRequest, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
     try {
       return await request(req.url, {
@@ -117,6 +191,60 @@ export class HttpClient {
       throw new KeygateError('executor.network', `cannot reach ${req.url.host} (${code})`, { cause });
     }
   }
+}
+
+/**
+ * True when `url`'s host is one of `patterns`: an exact name, or `*.name` for any name ending in
+ * `.name`. No credentials in the URL; an IP address matches no pattern (patterns are DNS names).
+ */
+export function listedHost(url: URL, patterns: readonly string[]): boolean {
+  if (url.username !== '' || url.password !== '') return false;
+  const host = url.hostname.toLowerCase();
+  return patterns.some((pattern) =>
+    pattern.startsWith('*.')
+      ? host.endsWith(pattern.slice(1)) && host.length > pattern.length - 1
+      : host === pattern,
+  );
+}
+
+/**
+ * Reads a body keeping only its last `keepBytes`, reading at most `maxBytes` (then stopping):
+ * a log's end is where a failure shows.
+ */
+async function readTail(
+  response: Dispatcher.ResponseData,
+  host: string,
+  keepBytes: number,
+  maxBytes: number,
+): Promise<UpstreamResponse> {
+  const chunks: Buffer[] = [];
+  let kept = 0;
+  let read = 0;
+  let complete = true;
+  for await (const chunk of response.body) {
+    const buffer = chunk as Buffer;
+    chunks.push(buffer);
+    kept += buffer.length;
+    read += buffer.length;
+    while (chunks.length > 1 && kept - chunks[0]!.length >= keepBytes) kept -= chunks.shift()!.length;
+    if (read >= maxBytes) {
+      complete = read === declaredLength(response);
+      if (!complete) response.body.destroy();
+      break;
+    }
+  }
+  const whole = Buffer.concat(chunks);
+  const body = whole.subarray(Math.max(0, whole.length - keepBytes));
+  const contentType = response.headers['content-type'];
+  return {
+    status: response.statusCode,
+    contentType: (Array.isArray(contentType) ? contentType[0] : contentType) ?? '',
+    body,
+    totalBytes: complete ? read : declaredLength(response),
+    truncated: false,
+    headers: headerRecord(response.headers),
+    tail: { host, skippedBytes: read - body.length, complete },
+  };
 }
 
 async function readBounded(response: Dispatcher.ResponseData, maxBytes: number): Promise<UpstreamResponse> {
@@ -143,6 +271,11 @@ async function readBounded(response: Dispatcher.ResponseData, maxBytes: number):
     truncated,
     headers: headerRecord(response.headers),
   };
+}
+
+function declaredLength(response: Dispatcher.ResponseData): number | undefined {
+  const declared = Number(response.headers['content-length']);
+  return Number.isFinite(declared) && declared >= 0 ? declared : undefined;
 }
 
 function headerRecord(headers: Dispatcher.ResponseData['headers']): Record<string, string> {

@@ -206,6 +206,18 @@ export class Scrubber {
     return text.slice(0, end);
   }
 
+  /**
+   * `text`, which was cut at its start (the end of a long log), without what may be the end of a
+   * secret form cut there: the characters at its start that a form can be made of, up to
+   * `longest` of them. Scrub first, then cut, as for `withoutPartialTail`.
+   */
+  withoutPartialHead(text: string): string {
+    const stop = Math.min(text.length, this.#longest);
+    let start = 0;
+    while (start < stop && this.#mayBeForm(text.charCodeAt(start))) start++;
+    return text.slice(start);
+  }
+
   #mayBeForm(unit: number): boolean {
     return unit < 0x80 || this.#formUnits.has(unit);
   }

@@ -153,6 +153,13 @@ describe('scrubber', () => {
       expect(review.withoutPartialTail(`${'x'.repeat(10)}`)).toBe('');
       expect(review.withoutPartialTail('x'.repeat(2 * review.longest)).length).toBe(review.longest);
     });
+
+    it('drops a head that may be the end of a secret cut off the start of a log, and nothing more', () => {
+      const cut = `${encodeURIComponent(secret).replaceAll('%', '%25').slice(-20)} end ${'日本語'.repeat(100)}`;
+      expect(review.withoutPartialHead(cut)).toBe('日本語'.repeat(100));
+      expect(review.withoutPartialHead('x'.repeat(10))).toBe('');
+      expect(review.withoutPartialHead('x'.repeat(2 * review.longest)).length).toBe(review.longest);
+    });
   });
 
   it('has a redacted form that never shows a secret', () => {

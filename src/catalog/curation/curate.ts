@@ -164,7 +164,15 @@ function curateOperation(
     ...(curated.headers ? { headers: curated.headers } : {}),
     // The profile is copied into each operation: the curated spec alone says how to build the tool.
     ...(curated.lean && leanResults ? { results: cloneJson(leanResults as Json) } : {}),
+    ...(curated.redirect_hosts ? { redirect_hosts: [...curated.redirect_hosts] } : {}),
   };
+  // Only a read may leave the service's host, and then without its credential (http-client.ts).
+  if (curated.redirect_hosts && found.method !== 'get') {
+    throw new KeygateError(
+      'catalog.curation_invalid',
+      `${curated.op}: redirect_hosts is for GET operations only`,
+    );
+  }
 
   const unknown = [...(wanted ?? [])].filter((field) => !seen.has(field));
   if (unknown.length > 0) {

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { KeygateError } from '../../errors/index.js';
-import { LEAN_PAGING, LEAN_RULES, RISKS } from '../types.js';
+import { LEAN_PAGING, LEAN_RULES, REDIRECT_HOST_PATTERN, RISKS } from '../types.js';
 
 const TOOL_NAME = /^[a-z0-9_]{1,48}$/;
 /** Headers the server manages: never taken from the model, never fixed by a curation file. */
@@ -32,6 +32,18 @@ const operationSchema = z
     parameters: z.record(z.string(), jsonSchema).optional(),
     /** Answers are projected by the service's `lean_results` profile (and the tool gets `full`). */
     lean: z.boolean().default(false),
+    /**
+     * Hosts a GET of this operation may redirect to (an upstream's short-lived download link on
+     * its storage): `name` or `*.name`, followed once, https only, without the credential.
+     */
+    redirect_hosts: z
+      .array(
+        z
+          .string()
+          .regex(REDIRECT_HOST_PATTERN, 'a lower-case host name, or *. and a name of two labels or more'),
+      )
+      .min(1)
+      .optional(),
   })
   .strict();
 
