@@ -163,6 +163,7 @@ function requestBodyOf(doc: JsonObject, op: JsonObject) {
   for (const [type, encoding] of [
     ['application/json', 'json'],
     ['application/x-www-form-urlencoded', 'form'],
+    ['multipart/form-data', 'multipart'],
   ] as const) {
     const media = content[type];
     if (isObject(media))
@@ -181,8 +182,12 @@ function addBody(
   args: ArgumentCollector,
   raw: Json,
   bodyRequired: boolean,
-  encoding: 'json' | 'form',
+  encoding: 'json' | 'form' | 'multipart',
 ): ArgumentUnion | undefined {
+  if (encoding === 'multipart') {
+    addMultipartBody(doc, args, raw);
+    return undefined;
+  }
   const schema = flattenSchema(doc, raw, 0);
   const branches = objectBranches(schema);
   const bindingStyle = {
@@ -222,6 +227,57 @@ function addBody(
     args.add('body', 'body', schema, bodyRequired, { ...bindingStyle, wholeBody: true });
   }
   return undefined;
+}
+
+/**
+ * The argument a model gives for a file part: its bytes as text or base64, with a name and a
+ * type. Only ever content in the call: nothing names a local file, so keygate never reads one.
+ */
+export const FILE_PART_SCHEMA: JsonSchema = {
+  type: 'object',
+  description: 'filename, content_type, and the content as text or base64 (one of the two).',
+  properties: {
+    filename: { type: 'string', minLength: 1, maxLength: 255 },
+    content_type: { type: 'string', description: 'Its MIME type.' },
+    text: { type: 'string', description: 'Content as UTF-8 text.' },
+    base64: { type: 'string', description: 'Content as base64.' },
+  },
+  required: ['filename', 'content_type'],
+  additionalProperties: false,
+};
+
+/**
+ * A multipart/form-data body: one argument per part. A part whose schema is a binary string
+ * (`format: binary`) is a file and takes FILE_PART_SCHEMA; the others are text parts.
+ */
+function addMultipartBody(doc: JsonObject, args: ArgumentCollector, raw: Json): void {
+  const source = deref(doc, raw);
+  const properties = isObject(source) && isObject(source.properties) ? source.properties : undefined;
+  if (!properties) {
+    throw new KeygateError(
+      'catalog.spec_invalid',
+      'a multipart/form-data body must be an object with properties',
+    );
+  }
+  const schema = flattenSchema(doc, raw, 0);
+  const flat = (schema.properties ?? {}) as Record<string, JsonSchema>;
+  const required = new Set((schema.required as string[]) ?? []);
+  for (const [name, field] of Object.entries(properties)) {
+    const part = deref(doc, field);
+    const isFile = isObject(part) && part.type === 'string' && part.format === 'binary';
+    const description = isObject(part) && typeof part.description === 'string' ? part.description : undefined;
+    const argument = isFile
+      ? {
+          ...FILE_PART_SCHEMA,
+          ...(description ? { description: `${description} ${FILE_PART_SCHEMA.description}` } : {}),
+        }
+      : (flat[name] ?? {});
+    args.add(name, 'body', argument, required.has(name), {
+      style: isFile ? 'multipart-file' : 'multipart',
+      explode: false,
+      multiSegment: false,
+    });
+  }
 }
 
 /** Annotations are hints for clients; keygate itself enforces risk, never these. */

@@ -61,7 +61,10 @@ export interface ArgumentBinding {
   readonly in: ArgumentLocation;
   /** The parameter or body field name on the wire; `null` for a whole non-object body. */
   readonly name: string | null;
-  /** OpenAPI serialisation style (`simple`, `form`, `deepObject`, ...). */
+  /**
+   * OpenAPI serialisation style (`simple`, `form`, `deepObject`, ...); in a multipart body,
+   * `multipart` for a text part and `multipart-file` for a file part.
+   */
   readonly style: string;
   readonly explode: boolean;
   /** A path parameter that may span several segments (GitHub's `x-multi-segment`). */
@@ -137,8 +140,8 @@ export interface ToolDefinition {
   readonly bindings: readonly ArgumentBinding[];
   /** Fixed headers of this operation, sent over the service's own. */
   readonly headers: Readonly<Record<string, string>>;
-  /** `json`, `form` (x-www-form-urlencoded) or `none`. */
-  readonly bodyEncoding: 'json' | 'form' | 'none';
+  /** `json`, `form` (x-www-form-urlencoded), `multipart` (multipart/form-data) or `none`. */
+  readonly bodyEncoding: 'json' | 'form' | 'multipart' | 'none';
   /** Argument names whose values are secrets (format: password / writeOnly), for redaction. */
   readonly sensitiveArguments: readonly string[];
   /** Arguments whose schema is a choice of object shapes, by dotted path (`parent`); `""` is the root. */

@@ -4,5 +4,6 @@ export interface OutgoingRequest {
   url: URL;
   /** Lower-case header names. */
   headers: Record<string, string>;
-  body?: string;
+  /** Text, or bytes (a multipart body with a binary file part). */
+  body?: string | Buffer;
 }

@@ -2,6 +2,7 @@
 import type { ArgumentBinding, ServiceProfile, ToolDefinition } from '../catalog/index.js';
 import { KeygateError } from '../errors/index.js';
 import { encodeComponent, encodePairs, type FormPair, flattenFormValue } from './form-encoder.js';
+import { encodeMultipart, type MultipartPart } from './multipart-encoder.js';
 import type { OutgoingRequest } from './outgoing-request.js';
 
 export interface BuildOptions {
@@ -27,6 +28,7 @@ export function buildRequest(
 
   const query: FormPair[] = [];
   const body: Record<string, unknown> = {};
+  const parts: MultipartPart[] = [];
   let wholeBody: unknown;
   for (const binding of tool.bindings) {
     const value = args[binding.arg];
@@ -34,6 +36,8 @@ export function buildRequest(
     if (binding.in === 'query') query.push(...serializeQueryValue(binding, value));
     else if (binding.name === null) wholeBody = value;
     else body[binding.name] = value;
+    if (binding.in === 'body' && binding.name !== null)
+      parts.push({ name: binding.name, value, file: binding.style === 'multipart-file' });
   }
 
   const headers: Record<string, string> = {
@@ -42,7 +46,7 @@ export function buildRequest(
     ...lowerCaseKeys(service.headers),
     ...lowerCaseKeys(tool.headers),
   };
-  let payload: string | undefined;
+  let payload: string | Buffer | undefined;
   const hasBody = wholeBody !== undefined || Object.keys(body).length > 0;
   if (tool.bodyEncoding === 'form') {
     // Stripe reads the parameters of GET and DELETE from the query string, never from a body.
@@ -52,6 +56,10 @@ export function buildRequest(
       payload = encodePairs(Object.entries(body).flatMap(([key, value]) => flattenFormValue(key, value)));
       headers['content-type'] = 'application/x-www-form-urlencoded';
     }
+  } else if (tool.bodyEncoding === 'multipart') {
+    const multipart = encodeMultipart(parts);
+    payload = multipart.body;
+    headers['content-type'] = multipart.contentType;
   } else if (tool.bodyEncoding === 'json' && (hasBody || ['POST', 'PUT', 'PATCH'].includes(method))) {
     payload = JSON.stringify(wholeBody ?? body);
     headers['content-type'] = 'application/json';

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { curate, parseCuration } from '../../src/catalog/curation/index.js';
+import { curate, parseCuration, validateCurated } from '../../src/catalog/curation/index.js';
 import { buildTools, catalogFromDocuments, type JsonObject } from '../../src/catalog/index.js';
 import { specCurateCommand } from '../../src/cli/spec-curate.js';
 import { buildRequest } from '../../src/executor/index.js';
@@ -174,7 +174,7 @@ describe('curation', () => {
       { userAgent: 't' },
     );
     expect(request.url.pathname).toBe('/orgs/acme/things/1');
-    expect(JSON.parse(request.body!)).toEqual({ org: 'other', name: 'n' });
+    expect(JSON.parse(String(request.body))).toEqual({ org: 'other', name: 'n' });
   });
 
   it('cuts recursive schemas instead of looping', () => {
@@ -345,5 +345,187 @@ lean_results: { rules: [api_urls, node_ids], paging: link_header }
       check: true,
     });
     expect(fresh.exitCode).toBe(0);
+  });
+});
+
+describe('operations keygate describes itself', () => {
+  const described = `
+  - op: POST /orgs/{org}/uploads/{id}/send
+    tool: mini_upload_send
+    risk: write
+    description: Send an upload's content.
+    described:
+      source: https://mini.example.com/reference/send (version 3)
+      summary: Send an upload
+      operation_id: upload-send
+      parameters:
+        - { name: org, in: path, required: true, schema: { type: string } }
+        - { name: id, in: path, required: true, schema: { type: string }, description: The upload. }
+        - { name: dry_run, in: query, schema: { type: boolean } }
+      request_body:
+        content_type: multipart/form-data
+        required: true
+        schema:
+          type: object
+          required: [file]
+          properties:
+            file: { type: string, format: binary }
+            part: { type: string }
+  - op: PATCH /boxes/{box}
+    tool: mini_box_update
+    risk: write
+    description: Rename a box.
+    described:
+      source: https://mini.example.com/reference/box-update (version 3)
+      summary: Update a box
+      parameters:
+        - { name: box, in: path, required: true, schema: { type: string } }
+      request_body:
+        content_type: application/json
+        schema:
+          type: object
+          properties:
+            name: { type: string }
+            parent: { $ref: "#/components/schemas/Node" }
+`;
+  const withDescribed = (extra: string) => curationYaml.trimEnd() + extra;
+  const build = (extra: string) =>
+    curate(parseCuration(withDescribed(extra), 'mini.curation.yaml'), upstream as unknown as JsonObject);
+
+  it('builds a described operation, marks it as written by keygate with its source, and validates it', async () => {
+    const doc = build(described);
+    const paths = doc.paths as Record<string, Record<string, JsonObject>>;
+    const send = paths['/orgs/{org}/uploads/{id}/send']!.post!;
+    expect(send['x-keygate-described']).toBe(true);
+    expect(send['x-keygate-source']).toBe('https://mini.example.com/reference/send (version 3)');
+    expect(send.operationId).toBe('upload-send');
+    expect(send.summary).toBe('Send an upload');
+    expect(send['x-keygate']).toEqual({ tool: 'mini_upload_send', risk: 'write' });
+    expect(paths['/boxes/{box}']!.patch!.operationId).toBe('patch_/boxes/{box}');
+    // Upstream operations carry no mark; the document says what the mark means.
+    expect(paths['/search']!.post!).not.toHaveProperty('x-keygate-described');
+    expect((doc.info as JsonObject).description).toContain('x-keygate-described');
+    // Component schemas a described body reaches are kept like an upstream operation's.
+    expect(Object.keys((doc.components as { schemas: object }).schemas)).toContain('Node');
+    await expect(validateCurated(doc)).resolves.toBeUndefined();
+
+    const catalog = catalogFromDocuments([doc]);
+    const tool = catalog.get('mini_upload_send');
+    expect(tool.bodyEncoding).toBe('multipart');
+    expect(tool.operation).toEqual({
+      method: 'POST',
+      path: '/orgs/{org}/uploads/{id}/send',
+      operationId: 'upload-send',
+    });
+    expect(tool.inputSchema.required).toEqual(['org', 'id', 'file']);
+    expect(tool.bindings.map((b) => `${b.arg}:${b.in}:${b.style}`)).toEqual([
+      'org:path:simple',
+      'id:path:simple',
+      'dry_run:query:form',
+      'file:body:multipart-file',
+      'part:body:multipart',
+    ]);
+    const request = buildRequest(
+      tool,
+      catalog.service('mini'),
+      {
+        org: 'acme',
+        id: 'u1',
+        file: { filename: 'a.txt', content_type: 'text/plain', text: 'hi' },
+        part: '1',
+      },
+      { userAgent: 't' },
+    );
+    const type = request.headers['content-type']!;
+    expect(type).toMatch(/^multipart\/form-data; boundary=keygate-[0-9a-f]{32}$/);
+    const boundary = type.split('boundary=')[1]!;
+    expect(String(request.body)).toBe(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\nContent-Type: text/plain\r\n\r\nhi\r\n` +
+        `--${boundary}\r\nContent-Disposition: form-data; name="part"\r\n\r\n1\r\n--${boundary}--\r\n`,
+    );
+    expect(catalog.get('mini_box_update').bodyEncoding).toBe('json');
+  });
+
+  it('refuses a described operation that the upstream has, by METHOD /path or by operationId', () => {
+    const clash = `
+  - op: POST /search
+    tool: mini_search_again
+    risk: read
+    description: Search again.
+    described: { source: https://mini.example.com/reference/search, summary: Search }
+`;
+    expect(() => build(clash)).toThrow(
+      'mini_search_again: POST /search is described by keygate but the upstream has POST /search; curate the upstream operation instead',
+    );
+    const clashId = described.replace('operation_id: upload-send', 'operation_id: search');
+    expect(() => build(clashId)).toThrow(
+      'mini_upload_send: POST /orgs/{org}/uploads/{id}/send is described by keygate but the upstream has POST /search',
+    );
+  });
+
+  it('still refuses an operation that is neither upstream nor described', () => {
+    const undescribed = `
+  - op: POST /boxes
+    tool: mini_box_create
+    risk: write
+    description: Create a box.
+`;
+    expect(() => build(undescribed)).toThrow('operation POST /boxes is not in the upstream description');
+  });
+
+  it.each([
+    [
+      'an op that is not METHOD /path',
+      described.replace('op: PATCH /boxes/{box}', 'op: box-update'),
+      'a described operation\'s op is "METHOD /path"',
+    ],
+    [
+      'a path parameter that is not declared',
+      described.replace(
+        '{ name: box, in: path, required: true, schema: { type: string } }',
+        '{ name: boxes, in: query, schema: { type: string } }',
+      ),
+      'mini_box_update: path parameter {box} is not declared',
+    ],
+    [
+      'a path parameter that is not in the path',
+      described.replace('name: dry_run, in: query', 'name: dry_run, in: path, required: true'),
+      'path parameter dry_run is not in /orgs/{org}/uploads/{id}/send',
+    ],
+    [
+      'an optional path parameter',
+      described.replace('{ name: box, in: path, required: true,', '{ name: box, in: path,'),
+      'path parameter box must be required',
+    ],
+    [
+      'a body on a GET',
+      described.replace('op: PATCH /boxes/{box}', 'op: GET /boxes/{box}'),
+      'a GET request has no body',
+    ],
+    [
+      'a body that is not an object',
+      described.replace(
+        '          type: object\n          properties:\n            name:',
+        '          type: array\n          properties:\n            name:',
+      ),
+      'request_body.schema must be an object schema',
+    ],
+    [
+      'an unsupported content type',
+      described.replace('content_type: application/json', 'content_type: text/csv'),
+      'operations.4.described.request_body.content_type',
+    ],
+    [
+      'no source',
+      described.replace('      source: https://mini.example.com/reference/box-update (version 3)\n', ''),
+      'operations.4.described.source',
+    ],
+    [
+      'an unknown key',
+      described.replace('      summary: Update a box', '      summary: Update a box\n      method: PATCH'),
+      'operations.4.described',
+    ],
+  ])('refuses a described operation with %s, saying what is wrong', (_case, extra, message) => {
+    expect(() => parseCuration(withDescribed(extra), 'mini.curation.yaml')).toThrow(message);
   });
 });

@@ -27,7 +27,7 @@ describe('keygate CLI', () => {
     const count = (service: string) => tools.filter((tool) => tool.service === service).length;
     expect(count('github')).toBeGreaterThanOrEqual(35);
     expect(count('stripe')).toBeGreaterThanOrEqual(25);
-    expect(count('notion')).toBe(24);
+    expect(count('notion')).toBe(32);
     const refund = tools.find((tool) => tool.name === 'stripe_refund_create')!;
     expect(refund).toMatchObject({
       service: 'stripe',
@@ -43,7 +43,7 @@ describe('keygate CLI', () => {
     expect(code).toBe(0);
     const lines = stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^NAME\s+RISK\s+DESCRIPTION$/);
-    expect(lines).toHaveLength(25);
+    expect(lines).toHaveLength(33);
     expect(lines.find((line) => line.startsWith('notion_block_delete'))).toMatch(/destructive/);
   });
 

@@ -14,7 +14,10 @@ export interface RecordedRequest {
   /** The raw query string, without `?`. */
   readonly query: string;
   readonly headers: IncomingHttpHeaders;
+  /** The body as UTF-8 text. */
   readonly body: string;
+  /** The body's bytes as received (a binary file part is not UTF-8). */
+  readonly bytes: Buffer;
 }
 
 export interface FakeReply {
@@ -144,6 +147,9 @@ const notionCheck: Check = (request, token) => {
       message: 'Notion-Version header failed validation: Notion-Version header should be defined.',
     });
   }
+  // Sending a file upload's content is the one multipart/form-data endpoint; everything else is JSON.
+  if (request.method === 'POST' && /^\/v1\/file_uploads\/[^/]+\/send$/.test(request.path))
+    return notionMultipartCheck(request);
   if (hasBody(request)) {
     if (request.headers['content-type'] !== 'application/json') {
       return json(400, {
@@ -153,8 +159,9 @@ const notionCheck: Check = (request, token) => {
         message: 'Content-Type must be JSON.',
       });
     }
+    let body: unknown;
     try {
-      JSON.parse(request.body);
+      body = JSON.parse(request.body);
     } catch {
       return json(400, {
         object: 'error',
@@ -163,9 +170,61 @@ const notionCheck: Check = (request, token) => {
         message: 'Error parsing JSON body.',
       });
     }
+    const missing = notionRequiredFields(request, body as Record<string, unknown>);
+    if (missing)
+      return notionValidationError(`body.${missing} should be defined, instead was \`undefined\`.`);
   }
   return undefined;
 };
+
+const notionValidationError = (message: string) =>
+  json(400, {
+    object: 'error',
+    status: 400,
+    code: 'validation_error',
+    message: `body failed validation: ${message}`,
+  });
+
+/** The first body field Notion requires and the request lacks, for the endpoints it checks here. */
+function notionRequiredFields(request: RecordedRequest, body: Record<string, unknown>): string | undefined {
+  const route = `${request.method} ${request.path.replace(/\/[0-9a-f-]{32,36}(?=\/|$)/g, '/{id}')}`;
+  const has = (field: string) => body[field] !== undefined;
+  if (route === 'POST /v1/databases' && !has('parent')) return 'parent';
+  if (route === 'POST /v1/file_uploads') {
+    if (body.mode === 'multi_part') return ['number_of_parts', 'filename'].find((field) => !has(field));
+    if (body.mode === 'external_url') return ['external_url', 'filename'].find((field) => !has(field));
+  }
+  return undefined;
+}
+
+/**
+ * What Notion checks of a file upload's content: a multipart/form-data body with its boundary,
+ * whose parts parse, with a `file` part that has a filename.
+ */
+function notionMultipartCheck(request: RecordedRequest): FakeReply | undefined {
+  const invalid = (message: string) =>
+    json(400, { object: 'error', status: 400, code: 'invalid_request', message });
+  const type = String(request.headers['content-type'] ?? '');
+  const boundary = /^multipart\/form-data;\s*boundary=([^;\s]+)$/.exec(type)?.[1];
+  if (!boundary) return invalid('Content-Type must be multipart/form-data with a boundary.');
+  const sections = request.body.split(`--${boundary}`);
+  if (sections.length < 3 || sections.at(-1)?.replace(/\r\n$/, '') !== '--' || sections[0] !== '')
+    return invalid('The multipart body does not parse.');
+  const parts = sections.slice(1, -1).map((section) => {
+    const end = section.indexOf('\r\n\r\n');
+    const head = end < 0 ? '' : section.slice(2, end);
+    return {
+      ok: section.startsWith('\r\n') && section.endsWith('\r\n') && end >= 0,
+      name: /name="([^"]*)"/.exec(head)?.[1],
+      filename: /filename="([^"]*)"/.exec(head)?.[1],
+    };
+  });
+  if (parts.some((part) => !part.ok || part.name === undefined))
+    return invalid('The multipart body does not parse.');
+  const file = parts.find((part) => part.name === 'file');
+  if (!file?.filename) return notionValidationError('body.file should be defined, instead was `undefined`.');
+  return undefined;
+}
 
 const CHECKS: Record<FakeService, Check> = { github: githubCheck, stripe: stripeCheck, notion: notionCheck };
 
@@ -209,6 +268,7 @@ export async function startFakeUpstream(
         query: url.search.replace(/^\?/, ''),
         headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
+        bytes: Buffer.concat(chunks),
       };
       const checked = options.authorized?.(recorded)
         ? { ...recorded, headers: { ...recorded.headers, authorization: `Bearer ${token}` } }

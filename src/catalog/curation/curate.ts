@@ -15,7 +15,13 @@ import {
   type JsonObject,
   resolvePointer,
 } from '../openapi-walk.js';
-import type { CuratedOperation, CurationFile } from './curation-file.js';
+import {
+  BODY_CONTENT_TYPES,
+  type CuratedOperation,
+  type CurationFile,
+  type DescribedOperation,
+  describedTarget,
+} from './curation-file.js';
 import { shortenDescription } from './describe.js';
 
 const SCHEMA_PREFIX = '#/components/schemas/';
@@ -52,16 +58,27 @@ export function curate(curation: CurationFile, upstream: JsonObject): JsonObject
   const index = indexOperations(source);
   const paths: JsonObject = {};
   for (const curated of curation.operations) {
-    const found = index.get(curated.op);
+    const found = curated.described
+      ? describedOperation(curated, curated.described, index)
+      : index.get(curated.op);
     if (!found) {
       throw new KeygateError(
         'catalog.upstream_invalid',
-        `operation ${curated.op} is not in the upstream description`,
+        `operation ${curated.op} is not in the upstream description (an operation keygate writes itself says so with \`described\`)`,
       );
     }
     const pathItem = (paths[found.path] ?? {}) as JsonObject;
     paths[found.path] = pathItem;
-    pathItem[found.method] = curateOperation(source, found, curated, curation.lean_results);
+    if (pathItem[found.method]) {
+      throw new KeygateError('catalog.curation_invalid', `${curated.op}: curated twice (${curated.tool})`);
+    }
+    const operation = curateOperation(source, found, curated, curation.lean_results);
+    if (curated.described) {
+      // Marked where a reader of the curated spec sees it: keygate wrote this, not the vendor.
+      operation['x-keygate-described'] = true;
+      operation['x-keygate-source'] = curated.described.source;
+    }
+    pathItem[found.method] = operation;
   }
 
   const kept = reachableSchemas(source, paths);
@@ -72,7 +89,11 @@ export function curate(curation: CurationFile, upstream: JsonObject): JsonObject
     info: {
       title: curation.title,
       version: String((isObject(source.info) && source.info.version) || 'unversioned'),
-      description: `Curated by keygate from the upstream description; regenerate with \`keygate spec curate ${curation.service}\`.`,
+      description: `Curated by keygate from the upstream description; regenerate with \`keygate spec curate ${curation.service}\`.${
+        curation.operations.some((op) => op.described)
+          ? ' Operations marked x-keygate-described were written by keygate from the reference named in their x-keygate-source, not taken from the upstream file.'
+          : ''
+      }`,
     },
     servers: [{ url: curation.server }],
     'x-keygate': {
@@ -102,6 +123,42 @@ interface FoundOperation {
   method: string;
   operation: JsonObject;
   pathParameters: Json[];
+}
+
+/**
+ * The operation a curation file describes itself, as if the upstream had it. One the upstream
+ * does have (by METHOD /path or operationId) is refused: it is curated, never written over.
+ */
+function describedOperation(
+  curated: CuratedOperation,
+  described: DescribedOperation,
+  index: Map<string, FoundOperation>,
+): FoundOperation {
+  const target = describedTarget(curated.op);
+  if (!target) throw new KeygateError('catalog.curation_invalid', `${curated.tool}: op must be METHOD /path`);
+  const operationId = described.operation_id ?? `${target.method}_${target.path}`;
+  const clash = index.get(curated.op) ?? index.get(operationId);
+  if (clash) {
+    throw new KeygateError(
+      'catalog.curation_invalid',
+      `${curated.tool}: ${curated.op} is described by keygate but the upstream has ${clash.method.toUpperCase()} ${clash.path}; curate the upstream operation instead`,
+    );
+  }
+  const operation: JsonObject = {
+    operationId,
+    summary: described.summary,
+    parameters: described.parameters.map((parameter) => cloneJson(parameter as Json)),
+    responses: { 200: { description: 'OK' } },
+  };
+  if (described.request_body) {
+    operation.requestBody = {
+      required: described.request_body.required,
+      content: {
+        [described.request_body.content_type]: { schema: cloneJson(described.request_body.schema as Json) },
+      },
+    };
+  }
+  return { path: target.path, method: target.method, operation, pathParameters: [] };
 }
 
 function indexOperations(doc: JsonObject): Map<string, FoundOperation> {
@@ -193,9 +250,7 @@ function curateRequestBody(
 ): JsonObject | undefined {
   const body = deref(doc, found.operation.requestBody);
   const content = isObject(body) && isObject(body.content) ? body.content : {};
-  const mediaType = ['application/json', 'application/x-www-form-urlencoded'].find((type) =>
-    isObject(content[type]),
-  );
+  const mediaType = BODY_CONTENT_TYPES.find((type) => isObject(content[type]));
   if (!mediaType && !curated.body) return undefined;
   const media = (mediaType ? content[mediaType] : {}) as JsonObject;
   const schema = cloneJson((curated.body ?? deref(doc, media.schema) ?? {}) as JsonObject);

@@ -11,6 +11,53 @@ export const MANAGED_HEADERS = ['authorization', 'idempotency-key'];
 
 const jsonSchema = z.record(z.string(), z.unknown());
 
+/** Media types a request body may have: JSON, a form, or (file uploads) multipart form data. */
+export const BODY_CONTENT_TYPES = [
+  'application/json',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data',
+] as const;
+
+/**
+ * An operation the upstream file lacks, written by keygate from the vendor's reference: the
+ * OpenAPI pieces the upstream would have held. The curated spec marks it (`x-keygate-described`,
+ * `x-keygate-source`) so that a reader sees keygate wrote it, not the vendor.
+ */
+const describedSchema = z
+  .object({
+    /** Where it was read: the reference page and the API version. */
+    source: z.string().min(1).max(300),
+    summary: z.string().min(1).max(120),
+    /** An operationId for the curated spec; `METHOD_/path` when absent. */
+    operation_id: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/)
+      .optional(),
+    /** OpenAPI parameter objects, path and query only (headers are keygate's business). */
+    parameters: z
+      .array(
+        z
+          .object({
+            name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/),
+            in: z.enum(['path', 'query']),
+            required: z.boolean().default(false),
+            description: z.string().min(1).optional(),
+            schema: jsonSchema,
+          })
+          .strict(),
+      )
+      .default([]),
+    request_body: z
+      .object({
+        content_type: z.enum(BODY_CONTENT_TYPES),
+        required: z.boolean().default(false),
+        schema: jsonSchema,
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
 const operationSchema = z
   .object({
     /** Upstream operationId, or `METHOD /path`. */
@@ -44,6 +91,8 @@ const operationSchema = z
       )
       .min(1)
       .optional(),
+    /** Written by keygate from the vendor's reference: `op` is then `METHOD /path`, absent upstream. */
+    described: describedSchema.optional(),
   })
   .strict();
 
@@ -73,6 +122,47 @@ const curationSchema = z
 
 export type CurationFile = z.infer<typeof curationSchema>;
 export type CuratedOperation = z.infer<typeof operationSchema>;
+export type DescribedOperation = z.infer<typeof describedSchema>;
+
+const DESCRIBED_OP = /^(GET|POST|PUT|PATCH|DELETE) (\/[A-Za-z0-9_.{}/-]*)$/;
+
+/** `METHOD /path` of a described operation, or undefined when `op` is not of that form. */
+export function describedTarget(op: string): { method: string; path: string } | undefined {
+  const match = DESCRIBED_OP.exec(op);
+  return match ? { method: match[1]!.toLowerCase(), path: match[2]! } : undefined;
+}
+
+/** What is wrong with a described operation, each problem prefixed with its tool name. */
+function describedProblems(op: CuratedOperation): string[] {
+  const described = op.described;
+  if (!described) return [];
+  const problems: string[] = [];
+  const target = describedTarget(op.op);
+  if (!target) return [`${op.tool}: a described operation's op is "METHOD /path", not ${op.op}`];
+  const inPath = [...target.path.matchAll(/\{([^}]*)\}/g)].map((m) => m[1]!);
+  const declared = described.parameters.filter((p) => p.in === 'path');
+  for (const name of inPath) {
+    const parameter = declared.find((p) => p.name === name);
+    if (!parameter) problems.push(`${op.tool}: path parameter {${name}} is not declared`);
+    else if (!parameter.required) problems.push(`${op.tool}: path parameter ${name} must be required`);
+  }
+  for (const parameter of declared) {
+    if (!inPath.includes(parameter.name))
+      problems.push(`${op.tool}: path parameter ${parameter.name} is not in ${target.path}`);
+  }
+  const names = described.parameters.map((p) => p.name);
+  problems.push(...duplicates(names, 'parameter').map((problem) => `${op.tool}: ${problem}`));
+  const body = described.request_body;
+  if (body) {
+    if (['get', 'delete'].includes(target.method))
+      problems.push(`${op.tool}: a ${target.method.toUpperCase()} request has no body`);
+    if (body.schema.type !== 'object' || typeof body.schema.properties !== 'object')
+      problems.push(`${op.tool}: request_body.schema must be an object schema with properties`);
+  }
+  if ((op.body || op.properties) && !body)
+    problems.push(`${op.tool}: body and properties need a described request_body`);
+  return problems;
+}
 
 /** Reads and validates a curation file; every problem is reported with its path. */
 export async function loadCurationFile(file: string): Promise<CurationFile> {
@@ -115,6 +205,7 @@ export function parseCuration(text: string, source: string): CurationFile {
     if (!op.tool.startsWith(`${curation.service}_`))
       problems.push(`${op.tool}: must start with ${curation.service}_`);
     if (op.lean && !curation.lean_results) problems.push(`${op.tool}: lean needs a lean_results profile`);
+    problems.push(...describedProblems(op));
   }
   const headerNames = [
     ...Object.keys(curation.headers),
