@@ -131,4 +131,10 @@ export interface AdminOperations {
   decideApproval(request: DecideRequest): Promise<ApprovalView>;
 
   reloadPolicy(): Promise<ReloadResult>;
+
+  /**
+   * Replaces the admin token: the old one stops working at once, and with it every dashboard
+   * session and sign-in link made with it. The new token is returned to be written to admin.token.
+   */
+  rotateAdminToken(): Promise<{ token: string }>;
 }

@@ -255,4 +255,8 @@ export class LocalAdmin implements AdminOperations {
   reloadPolicy(): Promise<ReloadResult> {
     return this.parts.reloadPolicy();
   }
+
+  async rotateAdminToken() {
+    return { token: await (await this.parts.agents()).rotateAdminToken() };
+  }
 }

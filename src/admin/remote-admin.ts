@@ -109,11 +109,15 @@ export class RemoteAdmin implements AdminOperations {
     const action = request.verdict === 'approved' ? 'approve' : 'deny';
     return this.daemon.request<ApprovalView>('POST', `/api/approvals/${part(request.id)}/${action}`, {
       ...(request.reason ? { reason: request.reason } : {}),
-      ...(request.by === 'page' ? { by: 'page' } : {}),
+      ...(request.by === 'page' || request.by === 'dashboard' ? { by: 'dashboard' } : {}),
     });
   }
 
   reloadPolicy() {
     return this.daemon.request<ReloadResult>('POST', '/api/policy/reload');
+  }
+
+  rotateAdminToken() {
+    return this.daemon.request<{ token: string }>('POST', '/api/admin-token/rotate');
   }
 }

@@ -269,6 +269,34 @@ export class AgentRegistry {
     return { ok: true, identity };
   }
 
+  /**
+   * A new admin token in place of the one in force, in one transaction: revoked, the old one
+   * opens nothing (no API call, no dashboard session or sign-in link made with it).
+   */
+  async rotateAdminToken(): Promise<string> {
+    const minted = mintToken('admin');
+    await this.store.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('tokens')
+        .set({ revoked_at: new Date() })
+        .where('kind', '=', 'admin')
+        .where('revoked_at', 'is', null)
+        .execute();
+      await trx
+        .insertInto('tokens')
+        .values({
+          id: minted.id,
+          kind: 'admin',
+          agent_id: null,
+          hash: minted.hash,
+          tools: null,
+          created_at: new Date(),
+        })
+        .execute();
+    });
+    return minted.token;
+  }
+
   /** True when `token` is the admin token. */
   async isAdmin(token: string): Promise<boolean> {
     if (!token.startsWith('kga_')) return false;

@@ -128,6 +128,28 @@ export const COMMANDS: readonly CommandSpec[] = [
       }),
   },
   {
+    words: ['dashboard'],
+    usage: 'keygate dashboard [--no-open] [--home DIR] [--json]',
+    summary:
+      "a one-time sign-in link to the running daemon's dashboard (approvals, audit, agents), opened in the browser where there is one",
+    options: { 'no-open': { type: 'boolean' }, home, json },
+    positionals: 0,
+    run: async (values) =>
+      (await import('./dashboard.js')).dashboardCommand({
+        home: text(values.home),
+        open: values['no-open'] !== true,
+      }),
+  },
+  {
+    words: ['admin', 'rotate-token'],
+    usage: 'keygate admin rotate-token [--home DIR] [--json]',
+    summary: 'replace the admin token (admin.token); the old one and its dashboard sessions stop working',
+    options: { home, json },
+    positionals: 0,
+    run: async (values) =>
+      (await import('./dashboard.js')).adminRotateTokenCommand({ home: text(values.home) }),
+  },
+  {
     words: ['stdio'],
     usage: 'keygate stdio [--home DIR]',
     summary:

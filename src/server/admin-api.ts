@@ -148,6 +148,7 @@ const ROUTES: [string, RegExp, Handler][] = [
     },
   ],
   ['POST', /^\/api\/policy\/reload$/, (admin) => admin.reloadPolicy()],
+  ['POST', /^\/api\/admin-token\/rotate$/, (admin) => admin.rotateAdminToken()],
 ];
 
 /** Serves one admin request (already authenticated). */
