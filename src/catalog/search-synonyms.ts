@@ -26,6 +26,11 @@ const SYNONYMS: Readonly<Record<string, string>> = {
   bug: 'issue',
   repo: 'repository',
   repos: 'repository',
+  repository: 'repo',
+  reference: 'ref',
+  emoji: 'reaction',
+  react: 'reaction',
+  access: 'permission collaborator',
   project: 'repository',
   codebase: 'repository',
   sha: 'commit',
@@ -37,6 +42,29 @@ const SYNONYMS: Readonly<Record<string, string>> = {
   build: 'workflow run',
   job: 'workflow run',
   star: 'starred',
+  organization: 'org',
+  organisation: 'org',
+  org: 'organization',
+  hash: 'sha commit',
+  current: 'latest',
+  newest: 'latest',
+  stable: 'latest',
+  // A programming language's name asks about a repository's languages.
+  typescript: 'language',
+  javascript: 'language',
+  python: 'language',
+  css: 'language',
+  html: 'language',
+  java: 'language',
+  ruby: 'language',
+  rust: 'language',
+  golang: 'language',
+  php: 'language',
+  kotlin: 'language',
+  swift: 'language',
+  again: 'rerun',
+  retry: 'rerun',
+  restart: 'rerun',
   collaborator: 'member',
   reviewer: 'review',
   approve: 'review',
@@ -113,7 +141,13 @@ const SYNONYMS: Readonly<Record<string, string>> = {
   cancel: 'cancel delete',
   abandon: 'cancel',
   void: 'cancel',
-  propose: 'create',
+  // "Propose a change" is what a pull request is.
+  propose: 'create pull request',
+  leave: 'create',
+  stop: 'cancel disable',
+  halt: 'cancel',
+  pause: 'disable',
+  resume: 'enable',
   retitle: 'update',
   erase: 'delete',
   show: 'get list',
@@ -135,7 +169,36 @@ const SYNONYMS: Readonly<Record<string, string>> = {
   mention: 'comment',
   who: 'user',
   whoami: 'user me',
+  // First person: the tools about the credential's own user ("my repositories", "assigned to me").
+  my: 'my me',
+  me: 'me my',
+  mine: 'my me',
 };
+
+/**
+ * Idioms of several words → the catalog's words for them, read before the query is split into
+ * words (and before its mood is read: "get rid of" orders a deletion, it does not ask to read).
+ */
+const PHRASES: readonly (readonly [RegExp, string])[] = [
+  [/\bget rid of\b/g, 'delete'],
+  [/\bthrow (out|away)\b/g, 'dismiss delete'],
+  [/\btake\b((?:\s+[^\s]+){1,6}?)\s+off\b/g, 'remove$1 from'],
+  [/\b(turn|switch) off\b/g, 'disable'],
+  [/\b(turn|switch) on\b/g, 'enable'],
+  [/\bkick off\b/g, 'start'],
+  [/\b(give|gave|given|giving|pay|paid|paying|send|sent) (\w+ )?back\b/g, 'refund'],
+  [/\bmoney back\b/g, 'refund'],
+  [/\bthumbs?[ -](up|down)\b/g, 'react reaction'],
+  [/\b(who am i|logged in|signed in|this (token|credential|key) (is )?for)\b/g, 'whoami'],
+  [/\b(request|requested|requesting) changes\b|\bchanges? requests?\b/g, '$& review'],
+];
+
+/** `query` with its idioms read (PHRASES), in lower case. */
+export function readPhrases(query: string): string {
+  let text = query.toLowerCase().replace(/’/g, "'");
+  for (const [pattern, meaning] of PHRASES) text = text.replace(pattern, meaning);
+  return text;
+}
 
 /**
  * Stripe's object id prefixes (documented per object: `cus_…` is a customer): an id in a query
@@ -171,6 +234,7 @@ const STRIPE_ID_PREFIXES: Readonly<Record<string, string>> = {
  */
 export function readReferences(query: string): string {
   return query
+    .replace(/\brefs\/(heads|tags)\/[\w./-]+/g, ' git ref ')
     .replace(/\b([a-z]+(?:_sched)?)_[A-Za-z0-9]{3,}\b/g, (whole, prefix: string) =>
       Object.hasOwn(STRIPE_ID_PREFIXES, prefix) ? ` ${STRIPE_ID_PREFIXES[prefix]} ` : whole,
     )
@@ -199,6 +263,22 @@ const EXPANSIONS: ReadonlyMap<string, readonly string[]> = (() => {
   }
   return new Map([...byStem].map(([stem, parts]) => [stem, [...parts]]));
 })();
+
+/** A query's word read for search: its own stem (none for filler) and the catalog's words for it. */
+export interface QueryWord {
+  readonly own: string | null;
+  readonly synonyms: readonly string[];
+}
+
+/** One query word as `QueryWord`; `null` when it says nothing (filler without synonyms, punctuation). */
+export function readWord(term: string): QueryWord | null {
+  const word = term.toLowerCase().replace(/[^a-z0-9]/g, '');
+  const stem = normalizeTerm(word);
+  if (!stem) return null;
+  const own = FILLER.has(word) ? null : stem;
+  const synonyms = (EXPANSIONS.get(stem) ?? []).filter((synonym) => synonym !== own);
+  return own === null && synonyms.length === 0 ? null : { own, synonyms };
+}
 
 /**
  * A query's word with the catalog's words for it (`pr` → `pr`, `pull`, `request`); filler is

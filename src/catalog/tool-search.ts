@@ -3,11 +3,15 @@
  * deterministic, in-process full-text index (MiniSearch: BM25+ scoring, no dependencies, no
  * network) over each tool's name, one-line summary, description and argument names, with
  * curated synonyms (search-synonyms.ts) so that "PR", "ticket" or "bill" find what the catalog
- * calls a pull request, an issue or an invoice. The index covers the whole catalog once; each
- * search sees only the tools the caller may use.
+ * calls a pull request, an issue or an invoice. Each query word is scored on its own (a synonym
+ * below the word itself), and the sum is weighed by what the query's shape says
+ * (search-intent.ts: question or order, many or one, which service) and by how much of a tool's
+ * name the query names. The index covers the whole catalog once; each search sees only the
+ * tools the caller may use.
  */
 import MiniSearch from 'minisearch';
-import { expandTerm, normalizeTerm, readReferences } from './search-synonyms.js';
+import { type QueryIntent, readIntent } from './search-intent.js';
+import { normalizeTerm, type QueryWord, readPhrases, readReferences, readWord } from './search-synonyms.js';
 import type { Risk, ToolDefinition } from './types.js';
 
 export interface ToolMatch {
@@ -62,12 +66,84 @@ function words(text: string): string {
   return text.replace(/[_./-]+/g, ' ');
 }
 
+/**
+ * How the text score is weighed. A synonym counts for less than the word the user said; each
+ * query word a tool matches multiplies its score (a tool matching three of the words beats one
+ * matching a single word three times); the query's intent (search-intent.ts) scales the result.
+ */
+const RANKING = {
+  /** Per field: a word in a tool's name says most about it, one in its long description least. */
+  fields: { name: 3, summary: 2, service: 1.5, args: 1, description: 1 },
+  synonymWeight: 0.6,
+  coordination: 0.5,
+  /** A question or read verb: tools that change something. */
+  changeWhenReading: 0.3,
+  /** An order to change something: tools that only read. */
+  readWhenChanging: 0.4,
+  /** Many things asked for: a list or search. */
+  listWhenMany: 1.35,
+  /** One thing by number or id, nothing plural: a get. */
+  getWhenOne: 1.25,
+  /** The query's references or names say which service: the others'. */
+  otherService: 0.35,
+  /** Per noun of a tool's name (issue, label…) that no query word or synonym names. */
+  nounMissing: 0.8,
+};
+
+/** Words of tool names that say what a tool does rather than what it does it to. */
+const ACTION_WORDS = new Set(
+  'get list create update delete set add remove merge fork star lock unlock submit dismiss request cancel confirm finalize pay rerun failed rerequest enable disable dispatch move append query compare search mark read for or by latest me my'.split(
+    ' ',
+  ),
+);
+
+/** The stems of what a tool's name says it acts on: `github_issue_label_add` → issu, label. */
+function nameNouns(name: string): string[] {
+  return name
+    .split('_')
+    .slice(1)
+    .filter((part) => !ACTION_WORDS.has(part))
+    .map((part) => normalizeTerm(part) ?? part);
+}
+
+/** What a tool does, from the last words of its name: read one, read many, or something else. */
+type Shape = 'get' | 'list' | 'other';
+
+function shapeOf(name: string): Shape {
+  if (/_get$/.test(name)) return 'get';
+  if (/_(list|search|query)$|_search_|_list_for_/.test(name)) return 'list';
+  return 'other';
+}
+
+/** The query's words, each once, with their synonyms; as MiniSearch tokenizes (space, punctuation). */
+function queryWords(text: string): QueryWord[] {
+  const seen = new Set<string>();
+  const out: QueryWord[] = [];
+  for (const token of text.split(/[\n\r\p{Z}\p{P}]+/u)) {
+    const word = readWord(token);
+    if (!word) continue;
+    const key = `${word.own ?? ''}:${word.synonyms.join(' ')}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(word);
+  }
+  return out;
+}
+
 export class ToolSearch {
   private readonly index: MiniSearch<IndexedTool>;
   private readonly tools: ReadonlyMap<string, ToolDefinition>;
+  /** Stems of the words tool names are made of (issue, pull, label…), to tell a plural noun. */
+  private readonly nouns: ReadonlySet<string>;
+  /** Per tool, the nouns of its name (nameNouns). */
+  private readonly toolNouns: ReadonlyMap<string, readonly string[]>;
 
   constructor(tools: readonly ToolDefinition[]) {
     this.tools = new Map(tools.map((tool) => [tool.name, tool]));
+    this.nouns = new Set(
+      tools.flatMap((tool) => tool.name.split('_').map((part) => normalizeTerm(part) ?? part)),
+    );
+    this.toolNouns = new Map(tools.map((tool) => [tool.name, nameNouns(tool.name)]));
     this.index = new MiniSearch<IndexedTool>({
       fields: ['name', 'summary', 'description', 'args', 'service'],
       storeFields: [],
@@ -75,8 +151,9 @@ export class ToolSearch {
       // a synonym never inflates a document's own term counts.
       processTerm: (term) => normalizeTerm(term),
       searchOptions: {
-        boost: { name: 3, summary: 2, service: 1.5, args: 1, description: 1 },
-        processTerm: (term) => expandTerm(term),
+        boost: RANKING.fields,
+        // Query words arrive stemmed, with their synonyms (queryWords).
+        processTerm: (term) => term,
         // A typo or a longer form of a word still finds its tool, weighted below an exact word.
         prefix: (term) => term.length >= 4,
         fuzzy: (term) => (term.length >= 6 ? 0.2 : false),
@@ -99,26 +176,68 @@ export class ToolSearch {
   search(query: string, options: ToolSearchOptions = {}): ToolMatch[] {
     const limit = Math.min(Math.max(1, Math.trunc(options.limit ?? DEFAULT_SEARCH_LIMIT)), MAX_SEARCH_LIMIT);
     const allowed = options.allowed ?? (() => true);
-    const results = this.index.search(words(readReferences(query)), {
-      filter: (result) => {
-        const tool = this.tools.get(result.id as string);
-        return (
-          tool !== undefined && allowed(tool.name) && (!options.service || tool.service === options.service)
-        );
-      },
-    });
-    return results
-      .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1))
-      .slice(0, limit)
-      .map((result) => {
-        const tool = this.tools.get(result.id as string)!;
-        return {
-          name: tool.name,
-          service: tool.service,
-          risk: tool.risk,
-          summary: summaryOf(tool),
-          score: Math.round(result.score * 1000) / 1000,
-        };
+    const filter = (result: { id: unknown }) => {
+      const tool = this.tools.get(result.id as string);
+      return (
+        tool !== undefined && allowed(tool.name) && (!options.service || tool.service === options.service)
+      );
+    };
+    // Each query word is searched on its own (its stem, and its synonyms at a lower weight), so
+    // that a word with many synonyms counts once, not once per synonym.
+    const text = readPhrases(query);
+    const scores = new Map<string, { score: number; words: number }>();
+    const asked = queryWords(words(readReferences(text)));
+    const named = new Set(asked.flatMap((word) => [...(word.own ? [word.own] : []), ...word.synonyms]));
+    for (const word of asked) {
+      const terms = [...(word.own ? [word.own] : []), ...word.synonyms];
+      const found = this.index.search(terms.join(' '), {
+        filter,
+        boostTerm: (term) => (term === word.own ? 1 : RANKING.synonymWeight),
       });
+      for (const result of found) {
+        const id = result.id as string;
+        const entry = scores.get(id) ?? { score: 0, words: 0 };
+        // MiniSearch multiplies by the number of terms matched; here that is counted per word.
+        entry.score += result.score / Math.max(1, result.queryTerms.length);
+        entry.words += 1;
+        scores.set(id, entry);
+      }
+    }
+    const intent = readIntent(text, this.nouns);
+    const ranked = [...scores].map(([id, entry]) => {
+      const tool = this.tools.get(id)!;
+      const missing = this.toolNouns.get(id)!.filter((noun) => !named.has(noun)).length;
+      const score =
+        entry.score *
+        entry.words ** RANKING.coordination *
+        intentFactor(tool, intent) *
+        RANKING.nounMissing ** missing;
+      return { tool, score };
+    });
+    return ranked
+      .sort((a, b) => b.score - a.score || (a.tool.name < b.tool.name ? -1 : 1))
+      .slice(0, limit)
+      .map(({ tool, score }) => ({
+        name: tool.name,
+        service: tool.service,
+        risk: tool.risk,
+        summary: summaryOf(tool),
+        score: Math.round(score * 1000) / 1000,
+      }));
   }
+}
+
+/** How much the query's intent favours `tool` (1 when it says nothing either way). */
+function intentFactor(tool: ToolDefinition, intent: QueryIntent): number {
+  let factor = 1;
+  const reads = tool.risk === 'read';
+  const shape = shapeOf(tool.name);
+  if (intent.mood === 'read' && !reads) factor *= RANKING.changeWhenReading;
+  if (intent.mood === 'change' && reads) factor *= RANKING.readWhenChanging;
+  if (intent.mood !== 'change') {
+    if (intent.many && shape === 'list') factor *= RANKING.listWhenMany;
+    else if (intent.one && !intent.many && shape === 'get') factor *= RANKING.getWhenOne;
+  }
+  if (intent.services.size > 0 && !intent.services.has(tool.service)) factor *= RANKING.otherService;
+  return factor;
 }
