@@ -44,10 +44,13 @@ const READ_VERBS = new Set(
 
 /** Verbs, in the form an order uses, that ask to change something. */
 const CHANGE_VERBS = new Set(
-  'create add make new file post write start open submit leave send put assign unassign label tag update edit change modify rename retitle set move replace close reopen shut merge land squash rebase lock unlock delete remove drop erase trash archive destroy kill cancel abort stop void refund charge pay bill invoice finalize confirm approve reject dismiss request ask invite fork star unstar react thumbs rerun retry restart trigger run dispatch enable disable mark publish release upload append insert transfer subscribe unsubscribe capture grant revoke protect mute hide'.split(
+  'create add make new file post write start open submit leave comment reply respond fix correct reword rewrite freeze unfreeze send put assign unassign label tag update edit change modify rename retitle set move replace close reopen shut merge land squash rebase lock unlock delete remove drop erase trash archive destroy kill cancel abort stop void refund charge pay bill invoice finalize confirm approve reject dismiss request ask invite fork star unstar react thumbs rerun retry restart trigger run dispatch enable disable mark publish release upload append insert transfer subscribe unsubscribe capture grant revoke protect mute hide'.split(
     ' ',
   ),
 );
+
+/** Words users put before a number that the catalog calls otherwise ("PR 17", "build 4444"). */
+const NUMBERED = new Set('pr mr ticket bug build request number no'.split(' '));
 
 /** Words that ask for many things. */
 const MANY_WORDS = new Set(
@@ -111,8 +114,8 @@ export function readIntent(query: string, nouns: ReadonlySet<string>): QueryInte
     NOTION_ID.test(query) ||
     /[\w.-]+\/[\w.-]+#\d+/.test(query) ||
     ISSUE_NUMBER.test(query) ||
-    /\b(issue|pr|pull|ticket|bug|run|job|comment|release|milestone|check|review|gist)\s+(request\s+)?#?\d+\b/i.test(
-      query,
+    words.some(
+      (word, at) => /^#?\d+$/.test(words[at + 1] ?? '') && (NUMBERED.has(word) || nouns.has(stemmer(word))),
     );
   const services = new Set<string>();
   for (const word of words) {

@@ -86,6 +86,8 @@ const RANKING = {
   getWhenOne: 1.25,
   /** The query's references or names say which service: the others'. */
   otherService: 0.35,
+  /** The query's own words name things of one service only (page, invoice…): the others'. */
+  otherServiceNamed: 0.6,
   /** Per noun of a tool's name (issue, label…) that no query word or synonym names. */
   nounMissing: 0.8,
 };
@@ -97,12 +99,20 @@ const ACTION_WORDS = new Set(
   ),
 );
 
+/** Verbs that end a tool's name but, elsewhere in one, may be a noun (`github_release_list`). */
+const FINAL_ACTION_WORDS = new Set(
+  'attach detach close reopen send complete void capture verify reverse release resume pause preview upcoming retrieve apply accept reject archive restore'.split(
+    ' ',
+  ),
+);
+
 /** The stems of what a tool's name says it acts on: `github_issue_label_add` → issu, label. */
 function nameNouns(name: string): string[] {
-  return name
-    .split('_')
-    .slice(1)
-    .filter((part) => !ACTION_WORDS.has(part))
+  const parts = name.split('_').slice(1);
+  return parts
+    .filter(
+      (part, at) => !ACTION_WORDS.has(part) && !(at === parts.length - 1 && FINAL_ACTION_WORDS.has(part)),
+    )
     .map((part) => normalizeTerm(part) ?? part);
 }
 
@@ -111,7 +121,7 @@ type Shape = 'get' | 'list' | 'other';
 
 function shapeOf(name: string): Shape {
   if (/_get$/.test(name)) return 'get';
-  if (/_(list|search|query)$|_search_|_list_for_/.test(name)) return 'list';
+  if (/_(list|search|query)(_|$)/.test(name)) return 'list';
   return 'other';
 }
 
@@ -137,6 +147,8 @@ export class ToolSearch {
   private readonly nouns: ReadonlySet<string>;
   /** Per tool, the nouns of its name (nameNouns). */
   private readonly toolNouns: ReadonlyMap<string, readonly string[]>;
+  /** Per noun of any tool's name, the services whose tool names have it. */
+  private readonly nounServices: ReadonlyMap<string, ReadonlySet<string>>;
 
   constructor(tools: readonly ToolDefinition[]) {
     this.tools = new Map(tools.map((tool) => [tool.name, tool]));
@@ -144,6 +156,13 @@ export class ToolSearch {
       tools.flatMap((tool) => tool.name.split('_').map((part) => normalizeTerm(part) ?? part)),
     );
     this.toolNouns = new Map(tools.map((tool) => [tool.name, nameNouns(tool.name)]));
+    const nounServices = new Map<string, Set<string>>();
+    for (const tool of tools) {
+      for (const noun of this.toolNouns.get(tool.name)!) {
+        nounServices.set(noun, (nounServices.get(noun) ?? new Set()).add(tool.service));
+      }
+    }
+    this.nounServices = nounServices;
     this.index = new MiniSearch<IndexedTool>({
       fields: ['name', 'summary', 'description', 'args', 'service'],
       storeFields: [],
@@ -172,48 +191,41 @@ export class ToolSearch {
     );
   }
 
+  /**
+   * The one service whose tool names have nouns the query's own words say (page → notion,
+   * invoice → stripe), when no other service's nouns are said; otherwise none.
+   */
+  private serviceNamed(asked: readonly QueryWord[]): string | undefined {
+    const named = new Set<string>();
+    for (const word of asked) {
+      const services = word.own ? this.nounServices.get(word.own) : undefined;
+      if (services?.size === 1) named.add([...services][0]!);
+    }
+    return named.size === 1 ? [...named][0] : undefined;
+  }
+
   /** The best matches for `query` among the allowed tools, best first; ties in name order. */
   search(query: string, options: ToolSearchOptions = {}): ToolMatch[] {
     const limit = Math.min(Math.max(1, Math.trunc(options.limit ?? DEFAULT_SEARCH_LIMIT)), MAX_SEARCH_LIMIT);
     const allowed = options.allowed ?? (() => true);
-    const filter = (result: { id: unknown }) => {
-      const tool = this.tools.get(result.id as string);
-      return (
-        tool !== undefined && allowed(tool.name) && (!options.service || tool.service === options.service)
-      );
-    };
-    // Each query word is searched on its own (its stem, and its synonyms at a lower weight), so
-    // that a word with many synonyms counts once, not once per synonym.
     const text = readPhrases(query);
-    const scores = new Map<string, { score: number; words: number }>();
     const asked = queryWords(words(readReferences(text)));
     const named = new Set(asked.flatMap((word) => [...(word.own ? [word.own] : []), ...word.synonyms]));
-    for (const word of asked) {
-      const terms = [...(word.own ? [word.own] : []), ...word.synonyms];
-      const found = this.index.search(terms.join(' '), {
-        filter,
-        boostTerm: (term) => (term === word.own ? 1 : RANKING.synonymWeight),
-      });
-      for (const result of found) {
-        const id = result.id as string;
-        const entry = scores.get(id) ?? { score: 0, words: 0 };
-        // MiniSearch multiplies by the number of terms matched; here that is counted per word.
-        entry.score += result.score / Math.max(1, result.queryTerms.length);
-        entry.words += 1;
-        scores.set(id, entry);
-      }
-    }
     const intent = readIntent(text, this.nouns);
-    const ranked = [...scores].map(([id, entry]) => {
+    const spoken = intent.services.size === 0 ? this.serviceNamed(asked) : undefined;
+    const ranked: { tool: ToolDefinition; score: number }[] = [];
+    for (const [id, entry] of this.wordScores(asked)) {
       const tool = this.tools.get(id)!;
+      if (!allowed(tool.name) || (options.service && tool.service !== options.service)) continue;
       const missing = this.toolNouns.get(id)!.filter((noun) => !named.has(noun)).length;
       const score =
         entry.score *
         entry.words ** RANKING.coordination *
         intentFactor(tool, intent) *
+        (spoken !== undefined && spoken !== tool.service ? RANKING.otherServiceNamed : 1) *
         RANKING.nounMissing ** missing;
-      return { tool, score };
-    });
+      ranked.push({ tool, score });
+    }
     return ranked
       .sort((a, b) => b.score - a.score || (a.tool.name < b.tool.name ? -1 : 1))
       .slice(0, limit)
@@ -224,6 +236,31 @@ export class ToolSearch {
         summary: summaryOf(tool),
         score: Math.round(score * 1000) / 1000,
       }));
+  }
+
+  /**
+   * Per tool, the sum of its text scores for each query word and how many words it matched. Each
+   * word is searched on its own (its stem, and its synonyms at a lower weight), so that a word
+   * with many synonyms counts once, not once per synonym.
+   */
+  private wordScores(asked: readonly QueryWord[]): Map<string, { score: number; words: number }> {
+    const scores = new Map<string, { score: number; words: number }>();
+    for (const word of asked) {
+      const terms = [...(word.own ? [word.own] : []), ...word.synonyms];
+      const found = this.index.search(terms.join(' '), {
+        boostTerm: (term) => (term === word.own ? 1 : RANKING.synonymWeight),
+      });
+      for (const result of found) {
+        const entry = scores.get(result.id as string);
+        // MiniSearch multiplies by the number of terms matched; here that is counted per word.
+        const score = result.score / Math.max(1, result.queryTerms.length);
+        if (entry) {
+          entry.score += score;
+          entry.words += 1;
+        } else scores.set(result.id as string, { score, words: 1 });
+      }
+    }
+    return scores;
   }
 }
 

@@ -2,6 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type Catalog, loadCatalog } from '../../src/catalog/index.js';
 import { readIntent } from '../../src/catalog/search-intent.js';
 import { expandTerm, readPhrases, readReferences, readWord } from '../../src/catalog/search-synonyms.js';
+import { ToolSearch } from '../../src/catalog/tool-search.js';
+import type { ToolDefinition } from '../../src/catalog/types.js';
 
 const words = (text: string) => readReferences(text).replace(/\s+/g, ' ').trim();
 
@@ -136,6 +138,48 @@ describe('tool search', () => {
     ).toBeLessThanOrEqual(3);
     expect(rank('who am I on GitHub', 'github_me_get')).toBeLessThanOrEqual(3);
     expect(rank('resolve refs/tags/v3 in octo/site', 'github_git_ref_get')).toBeLessThanOrEqual(3);
+  });
+
+  it('leans to the one service whose things the query names', () => {
+    // "plan" is a Stripe word, "page" a Notion one: a subscription list used to come first.
+    expect(catalog.search.search('what is written on the Q3 plan page', { limit: 1 })[0]!.service).toBe(
+      'notion',
+    );
+  });
+
+  it('takes a noun used as a verb first for an order', () => {
+    expect(rank('comment on the Launch page that it slipped a week', 'notion_comment_create')).toBe(1);
+    expect(rank('freeze the thread of octo/site#8', 'github_issue_lock')).toBe(1);
+  });
+
+  it('knows what users call a branch, a database, a filter, history and members', () => {
+    expect(
+      rank('create a branch called feature-x from sha abc1234 in octo/site', 'github_git_ref_create'),
+    ).toBe(1);
+    expect(
+      rank('what properties does the Tasks database have', 'notion_data_source_get'),
+    ).toBeLessThanOrEqual(2);
+    expect(rank('filter the Tasks database for items due this week', 'notion_data_source_query')).toBe(1);
+    expect(rank('what happened to octo/site#12 over time', 'github_issue_event_list')).toBe(1);
+    expect(rank('who is in the octo org', 'github_org_member_list')).toBe(1);
+  });
+
+  it('does not count a verb that ends a tool name as something the query must name', () => {
+    // Two tools alike but for their last word: "void" is a verb there, "abc" a noun no query
+    // names; without the rule the tie goes to the first name in order, stripe_invoice_abc.
+    const tool = (name: string) =>
+      ({
+        name,
+        service: 'stripe',
+        risk: 'write',
+        description: 'Act on an invoice.',
+        inputSchema: { type: 'object', properties: { invoice: { type: 'string' } } },
+      }) as unknown as ToolDefinition;
+    const small = new ToolSearch([tool('stripe_invoice_abc'), tool('stripe_invoice_void')]);
+    expect(small.search('that invoice', { limit: 2 }).map((match) => match.name)).toEqual([
+      'stripe_invoice_void',
+      'stripe_invoice_abc',
+    ]);
   });
 
   it('finds only allowed tools of the asked service, at most the limit, in a stable order', () => {
