@@ -5,6 +5,7 @@
  * factors on the text score (tool-search.ts); none of it ever hides a tool, it only reorders.
  */
 import { stemmer } from 'stemmer';
+import { STRIPE_ID } from './search-synonyms.js';
 
 export type Mood = 'read' | 'change' | 'unknown';
 
@@ -53,15 +54,11 @@ const CHANGE_VERBS = new Set(
 const NUMBERED = new Set('pr mr ticket bug build request number no'.split(' '));
 
 /** Words that ask for many things. */
-const MANY_WORDS = new Set(
-  'all every each which list lists many few several any latest recent recently'.split(' '),
-);
+const MANY_WORDS = new Set('all every each which list lists many few several any recent recently'.split(' '));
 
-/** Stripe's id prefixes (as in search-synonyms.ts) and the services their owners name. */
-const STRIPE_ID =
-  /\b(cus|pi|ch|py|re|sub|sub_sched|in|ii|prod|price|pm|seti|po|dp|du|evt|txn|cs)_[A-Za-z0-9]{3,}\b/;
 const NOTION_ID = /\b[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\b/i;
-const OWNER_REPO = /(^|[\s(])[\w.-]+\/[\w.-]+(#\d+)?(?=[\s,.;:?!)']|$)/;
+/** `owner/repo`, not `and/or` nor a fraction or date (`1/2`, `12/31`). */
+const OWNER_REPO = /(^|[\s(])(?!and\/or\b)(?![\d.]+\/[\d.]+\b)[\w.-]+\/[\w.-]+(#\d+)?(?=[\s,.;:?!)']|$)/;
 const ISSUE_NUMBER = /(^|\s)#\d+\b/;
 const SERVICE_NAMES: Readonly<Record<string, string>> = {
   github: 'github',

@@ -98,6 +98,8 @@ const SYNONYMS: Readonly<Record<string, string>> = {
   funds: 'balance',
   coupon: 'discount coupon',
   chargeback: 'dispute',
+  transaction: 'balance transaction',
+  webhook: 'event',
   card: 'payment method',
   sku: 'product price',
   // "Refund a charge" asks for a new refund, not the list of them.
@@ -111,6 +113,7 @@ const SYNONYMS: Readonly<Record<string, string>> = {
   said: 'comment',
   replied: 'comment',
   wiki: 'page',
+  attachment: 'file upload',
   table: 'database data source',
   spreadsheet: 'database data source',
   column: 'property schema',
@@ -237,7 +240,18 @@ const STRIPE_ID_PREFIXES: Readonly<Record<string, string>> = {
   evt: 'event',
   txn: 'balance transaction',
   cs: 'checkout session',
+  si: 'subscription item',
+  il: 'invoice line item',
+  cn: 'credit note',
+  tr: 'transfer',
+  acct: 'account',
+  promo: 'promotion code',
+  plink: 'payment link',
+  file: 'file',
 };
+
+/** A Stripe object id (`cus_Q3x…`, `sub_sched_1N…`) of one of the prefixes above. */
+export const STRIPE_ID = new RegExp(`\\b(${Object.keys(STRIPE_ID_PREFIXES).join('|')})_[A-Za-z0-9]{3,}\\b`);
 
 /**
  * A query with the references in it read for what they say about the task, before its words are

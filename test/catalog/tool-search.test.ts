@@ -17,6 +17,7 @@ describe('reading a query', () => {
     expect(words('git log of acme/api')).toBe('git log of');
     expect(words('page 59833787-aaaa-bbbb-cccc-123456789012')).toBe('page');
     expect(words('resolve refs/tags/v3 in octo/site')).toBe('resolve git ref in');
+    expect(words('drop si_1Abc from sub_9Xyz')).toBe('drop subscription item from subscription');
     // An unknown prefix is left as it is.
     expect(words('look at zz_12345')).toBe('look at zz_12345');
   });
@@ -74,6 +75,9 @@ describe('reading what a query wants', () => {
     expect(services('open the Notion page 59833787-aaaa-bbbb-cccc-123456789012')).toEqual(['notion']);
     expect(services('list my GitHub stars and the Stripe balance')).toEqual(['github', 'stripe']);
     expect(services('list the users')).toEqual([]);
+    // Not every slash is a repository.
+    expect(services('refund and/or cancel ch_1AbcDef')).toEqual(['stripe']);
+    expect(services('pay out 1/2 of the balance on 12/31')).toEqual([]);
   });
 });
 
