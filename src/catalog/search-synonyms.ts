@@ -176,6 +176,7 @@ const SYNONYMS: Readonly<Record<string, string>> = {
   lookup: 'search get',
   look: 'search get',
   query: 'search query',
+  grep: 'search code',
   all: 'list',
   every: 'list',
   browse: 'list',
@@ -206,6 +207,8 @@ const PHRASES: readonly (readonly [RegExp, string])[] = [
   [/\bmoney back\b/g, 'refund'],
   [/\bthumbs?[ -](up|down)\b/g, 'react reaction'],
   [/\b(who am i|logged in|signed in|this (token|credential|key) (is )?for)\b/g, 'whoami'],
+  // "Who changed X", "when was X modified": a question about the past asks for history.
+  [/\b(who|when)\b(.*?)\b(changed|modified|edited|touched|updated|rewrote)\b/g, '$1$2$3 history'],
   [/\b(request|requested|requesting) changes\b|\bchanges? requests?\b/g, '$& review'],
 ];
 
@@ -267,7 +270,7 @@ export function readReferences(query: string): string {
     )
     .replace(/[\w.-]+\/[\w.-]+#\d+/g, ' issue ')
     .replace(/(^|\s)#\d+\b/g, ' issue ')
-    .replace(/(^|\s)[\w.-]+(\/[\w.-]+)*\/[\w-]+\.[a-z0-9]{1,8}\b/gi, ' file ')
+    .replace(/(^|\s)[\w.-]+(\/[\w.-]+)*\/[\w-]+\.[a-z0-9]{1,8}\b/gi, ' file path ')
     .replace(/(^|\s)[\w.-]+\/[\w.-]+(?=\s|$|[,.;:?!])/g, ' ')
     .replace(/\b[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\b/gi, ' ')
     .replace(/\b\d+\b/g, ' ');

@@ -13,7 +13,7 @@ describe('reading a query', () => {
     expect(words('cancel sub_sched_123abc')).toBe('cancel subscription schedule');
     expect(words('close acme/web#903')).toBe('close issue');
     expect(words('duplicate of #80')).toBe('duplicate of issue');
-    expect(words('show src/auth.ts in acme/web')).toBe('show file in');
+    expect(words('show src/auth.ts in acme/web')).toBe('show file path in');
     expect(words('git log of acme/api')).toBe('git log of');
     expect(words('page 59833787-aaaa-bbbb-cccc-123456789012')).toBe('page');
     expect(words('resolve refs/tags/v3 in octo/site')).toBe('resolve git ref in');
@@ -42,6 +42,7 @@ describe('reading a query', () => {
     expect(readPhrases('turn off the nightly workflow')).toBe('disable the nightly workflow');
     expect(readPhrases('how much did we pay back')).toBe('how much did we refund');
     expect(readPhrases('Who am I on GitHub')).toBe('whoami on github');
+    expect(readPhrases('who last modified it')).toBe('who last modified history it');
   });
 });
 
@@ -142,6 +143,12 @@ describe('tool search', () => {
     ).toBeLessThanOrEqual(3);
     expect(rank('who am I on GitHub', 'github_me_get')).toBeLessThanOrEqual(3);
     expect(rank('resolve refs/tags/v3 in octo/site', 'github_git_ref_get')).toBeLessThanOrEqual(3);
+    expect(rank('grep octo/site for TODO markers', 'github_search_code')).toBe(1);
+    // Who changed a file, when it was edited: its history, the commits that touch its path.
+    expect(rank('who modified config/app.yml last in octo/site', 'github_commit_list')).toBeLessThanOrEqual(
+      3,
+    );
+    expect(rank('when was docs/setup.md edited in octo/site', 'github_commit_list')).toBeLessThanOrEqual(3);
   });
 
   it('leans to the one service whose things the query names', () => {
