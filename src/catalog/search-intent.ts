@@ -76,6 +76,23 @@ function rawWords(query: string): string[] {
     .filter((word) => word.length > 0);
 }
 
+/** Words of an order that also describe things ("open PRs", "new issues this week"). */
+const DESCRIBING = new Set(['open', 'new', 'draft']);
+const NOT_PLURAL = new Set('its was has does this thus yes plus always across news series'.split(' '));
+
+/** Whether `word` looks like a plural noun ("prs", "issues", "invoices"; not "status"). */
+function looksPlural(word: string): boolean {
+  return word.length >= 3 && word.endsWith('s') && !/(ss|us|is)$/.test(word) && !NOT_PLURAL.has(word);
+}
+
+/**
+ * Whether `word`, before `next`, describes things rather than orders a change: "open" in "open
+ * PRs" (a list of open ones), not in "open a PR".
+ */
+export function describes(word: string, next: string | undefined): boolean {
+  return DESCRIBING.has(word.toLowerCase()) && next !== undefined && looksPlural(next.toLowerCase());
+}
+
 function moodOf(words: readonly string[]): Mood {
   let at = 0;
   while (at < words.length && OPENERS.has(words[at]!)) at++;
@@ -88,6 +105,7 @@ function moodOf(words: readonly string[]): Mood {
     return 'read';
   }
   if (first === 'me' || first === 'to') return moodOf(words.slice(at + 1));
+  if (describes(first, words[at + 1])) return 'read';
   if (CHANGE_VERBS.has(first)) return 'change';
   if (READ_VERBS.has(first)) return 'read';
   return 'unknown';
@@ -101,9 +119,9 @@ export function readIntent(query: string, nouns: ReadonlySet<string>): QueryInte
   const words = rawWords(query);
   const mood = moodOf(words);
   const plural = words.some((word) => {
-    if (word.length < 4 || !word.endsWith('s') || /(ss|us|is)$/.test(word)) return false;
+    if (!looksPlural(word)) return false;
     const stem = stemmer(word);
-    return stem !== word && nouns.has(stem);
+    return stem !== word && (nouns.has(stem) || NUMBERED.has(stem));
   });
   const many = plural || words.some((word) => MANY_WORDS.has(word)) || /\bhow many\b/i.test(query);
   const one =

@@ -10,7 +10,7 @@
  * tools the caller may use.
  */
 import MiniSearch from 'minisearch';
-import { type QueryIntent, readIntent } from './search-intent.js';
+import { describes, type QueryIntent, readIntent } from './search-intent.js';
 import { normalizeTerm, type QueryWord, readPhrases, readReferences, readWord } from './search-synonyms.js';
 import type { Risk, ToolDefinition } from './types.js';
 
@@ -129,9 +129,12 @@ function shapeOf(name: string): Shape {
 function queryWords(text: string): QueryWord[] {
   const seen = new Set<string>();
   const out: QueryWord[] = [];
-  for (const token of text.split(/[\n\r\p{Z}\p{P}]+/u)) {
-    const word = readWord(token);
-    if (!word) continue;
+  const tokens = text.split(/[\n\r\p{Z}\p{P}]+/u);
+  for (const [at, token] of tokens.entries()) {
+    const read = readWord(token);
+    if (!read) continue;
+    // "open" in "open PRs" is a state, not an order to create one: no synonyms.
+    const word = describes(token, tokens[at + 1]) ? { own: read.own, synonyms: [] } : read;
     const key = `${word.own ?? ''}:${word.synonyms.join(' ')}`;
     if (seen.has(key)) continue;
     seen.add(key);

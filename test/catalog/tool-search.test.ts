@@ -57,6 +57,10 @@ describe('reading what a query wants', () => {
     expect(readIntent('can you close octo/site#3', nouns).mood).toBe('change');
     expect(readIntent('drop the wontfix label', nouns).mood).toBe('change');
     expect(readIntent('closed issues since Monday', nouns).mood).toBe('unknown');
+    // "open" and "new" before a plural describe what to list; before anything else they order.
+    expect(readIntent('open PRs in octo/site', nouns)).toMatchObject({ mood: 'read', many: true });
+    expect(readIntent('new invoices this week', nouns).mood).toBe('read');
+    expect(readIntent('open a PR from feature-x', nouns).mood).toBe('change');
   });
 
   it('tells many from one', () => {
@@ -119,6 +123,13 @@ describe('tool search', () => {
     expect(rank('which invoices are still open', 'stripe_invoice_list')).toBe(1);
     expect(rank('show the comments on ticket 5 of octo/site', 'github_issue_comment_list')).toBe(1);
     expect(rank('what is the head commit of the develop branch in octo/site', 'github_branch_get')).toBe(1);
+  });
+
+  it('reads "open" and "new" before a plural as a state, not an order to create', () => {
+    expect(rank('open invoices of cus_Ab12', 'stripe_invoice_list')).toBe(1);
+    expect(rank('new issues in octo/site this week', 'github_issue_list')).toBe(1);
+    expect(rank('open PRs in octo/site', 'github_pull_list')).toBeLessThanOrEqual(2);
+    expect(rank('open an issue in octo/site about dark mode', 'github_issue_create')).toBe(1);
   });
 
   it('prefers tools whose name says only what the query names', () => {
