@@ -33,7 +33,9 @@ const ASKED_TO_ACT = new Set(['you', 'u', 'we', 'ya']);
 
 /** Words that open a query without saying what it wants. */
 const OPENERS = new Set(
-  'please pls hey hi ok okay so now then just quickly also kindly i id we lets let'.split(' '),
+  'please pls hey hi ok okay so now then just quickly also kindly i id we lets let want wants wanna need needs like help'.split(
+    ' ',
+  ),
 );
 
 /** Verbs, in the form an order uses, that ask to read. */

@@ -56,6 +56,9 @@ describe('reading what a query wants', () => {
     expect(readIntent('please show the labels', nouns).mood).toBe('read');
     expect(readIntent('can you close octo/site#3', nouns).mood).toBe('change');
     expect(readIntent('drop the wontfix label', nouns).mood).toBe('change');
+    // What comes before the verb does not hide it.
+    expect(readIntent("I'd like to close octo/site#3", nouns).mood).toBe('change');
+    expect(readIntent('help me find the invoices of cus_Ab12', nouns).mood).toBe('read');
     expect(readIntent('closed issues since Monday', nouns).mood).toBe('unknown');
     // "open" and "new" before a plural describe what to list; before anything else they order.
     expect(readIntent('open PRs in octo/site', nouns)).toMatchObject({ mood: 'read', many: true });
