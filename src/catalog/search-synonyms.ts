@@ -146,6 +146,7 @@ const SYNONYMS: Readonly<Record<string, string>> = {
   modify: 'update',
   rename: 'update',
   set: 'update',
+  put: 'add set',
   archive: 'update delete',
   remove: 'delete',
   cancel: 'cancel delete',

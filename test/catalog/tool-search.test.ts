@@ -158,6 +158,7 @@ describe('tool search', () => {
     expect(rank('who am I on GitHub', 'github_me_get')).toBeLessThanOrEqual(3);
     expect(rank('resolve refs/tags/v3 in octo/site', 'github_git_ref_get')).toBeLessThanOrEqual(3);
     expect(rank('grep octo/site for TODO markers', 'github_search_code')).toBe(1);
+    expect(rank('put dana on octo/site#5', 'github_issue_assignee_add')).toBeLessThanOrEqual(3);
     // Who changed a file, when it was edited: its history, the commits that touch its path.
     expect(rank('who modified config/app.yml last in octo/site', 'github_commit_list')).toBeLessThanOrEqual(
       3,
