@@ -26,6 +26,11 @@ const SYNONYMS: Readonly<Record<string, string>> = {
   bug: 'issue',
   repo: 'repository',
   repos: 'repository',
+  repository: 'repo',
+  reference: 'ref',
+  emoji: 'reaction',
+  react: 'reaction',
+  access: 'permission collaborator',
   project: 'repository',
   codebase: 'repository',
   sha: 'commit',
@@ -37,6 +42,29 @@ const SYNONYMS: Readonly<Record<string, string>> = {
   build: 'workflow run',
   job: 'workflow run',
   star: 'starred',
+  organization: 'org',
+  organisation: 'org',
+  org: 'organization',
+  hash: 'sha commit',
+  current: 'latest',
+  newest: 'latest',
+  stable: 'latest',
+  // A programming language's name asks about a repository's languages.
+  typescript: 'language',
+  javascript: 'language',
+  python: 'language',
+  css: 'language',
+  html: 'language',
+  java: 'language',
+  ruby: 'language',
+  rust: 'language',
+  golang: 'language',
+  php: 'language',
+  kotlin: 'language',
+  swift: 'language',
+  again: 'rerun',
+  retry: 'rerun',
+  restart: 'rerun',
   collaborator: 'member',
   reviewer: 'review',
   approve: 'review',
@@ -45,7 +73,10 @@ const SYNONYMS: Readonly<Record<string, string>> = {
   fork: 'fork',
   gist: 'gist',
   log: 'commit list',
-  history: 'commit list',
+  history: 'commit list event activity',
+  timeline: 'event',
+  happened: 'event activity',
+  branch: 'ref',
   ship: 'release merge',
   shipped: 'release',
   folder: 'content',
@@ -67,6 +98,8 @@ const SYNONYMS: Readonly<Record<string, string>> = {
   funds: 'balance',
   coupon: 'discount coupon',
   chargeback: 'dispute',
+  transaction: 'balance transaction',
+  webhook: 'event',
   card: 'payment method',
   sku: 'product price',
   // "Refund a charge" asks for a new refund, not the list of them.
@@ -80,9 +113,14 @@ const SYNONYMS: Readonly<Record<string, string>> = {
   said: 'comment',
   replied: 'comment',
   wiki: 'page',
+  attachment: 'file upload',
   table: 'database data source',
   spreadsheet: 'database data source',
+  column: 'property schema',
   db: 'database',
+  // A database's schema and rows live in its data sources (Notion's API since 2025-09).
+  database: 'data source',
+  filter: 'query',
   row: 'page',
   entry: 'page',
   paragraph: 'block',
@@ -108,13 +146,26 @@ const SYNONYMS: Readonly<Record<string, string>> = {
   modify: 'update',
   rename: 'update',
   set: 'update',
+  put: 'add set',
   archive: 'update delete',
   remove: 'delete',
   cancel: 'cancel delete',
   abandon: 'cancel',
   void: 'cancel',
-  propose: 'create',
+  // "Propose a change" is what a pull request is.
+  propose: 'create pull request',
+  leave: 'create',
+  stop: 'cancel disable',
+  halt: 'cancel',
+  pause: 'disable',
+  resume: 'enable',
   retitle: 'update',
+  fix: 'update',
+  correct: 'update',
+  reword: 'update',
+  rewrite: 'update replace',
+  freeze: 'lock',
+  unfreeze: 'unlock',
   erase: 'delete',
   show: 'get list',
   fetch: 'get',
@@ -126,6 +177,7 @@ const SYNONYMS: Readonly<Record<string, string>> = {
   lookup: 'search get',
   look: 'search get',
   query: 'search query',
+  grep: 'search code',
   all: 'list',
   every: 'list',
   browse: 'list',
@@ -133,9 +185,40 @@ const SYNONYMS: Readonly<Record<string, string>> = {
   reply: 'comment',
   respond: 'comment',
   mention: 'comment',
-  who: 'user',
+  who: 'user member',
   whoami: 'user me',
+  // First person: the tools about the credential's own user ("my repositories", "assigned to me").
+  my: 'my me',
+  me: 'me my',
+  mine: 'my me',
 };
+
+/**
+ * Idioms of several words → the catalog's words for them, read before the query is split into
+ * words (and before its mood is read: "get rid of" orders a deletion, it does not ask to read).
+ */
+const PHRASES: readonly (readonly [RegExp, string])[] = [
+  [/\bget rid of\b/g, 'delete'],
+  [/\bthrow (out|away)\b/g, 'dismiss delete'],
+  [/\btake\b((?:\s+[^\s]+){1,6}?)\s+off\b/g, 'remove$1 from'],
+  [/\b(turn|switch) off\b/g, 'disable'],
+  [/\b(turn|switch) on\b/g, 'enable'],
+  [/\bkick off\b/g, 'start'],
+  [/\b(give|gave|given|giving|pay|paid|paying|send|sent) (\w+ )?back\b/g, 'refund'],
+  [/\bmoney back\b/g, 'refund'],
+  [/\bthumbs?[ -](up|down)\b/g, 'react reaction'],
+  [/\b(who am i|logged in|signed in|this (token|credential|key) (is )?for)\b/g, 'whoami'],
+  // "Who changed X", "when was X modified": a question about the past asks for history.
+  [/\b(who|when)\b(.*?)\b(changed|modified|edited|touched|updated|rewrote)\b/g, '$1$2$3 history'],
+  [/\b(request|requested|requesting) changes\b|\bchanges? requests?\b/g, '$& review'],
+];
+
+/** `query` with its idioms read (PHRASES), in lower case. */
+export function readPhrases(query: string): string {
+  let text = query.toLowerCase().replace(/’/g, "'");
+  for (const [pattern, meaning] of PHRASES) text = text.replace(pattern, meaning);
+  return text;
+}
 
 /**
  * Stripe's object id prefixes (documented per object: `cus_…` is a customer): an id in a query
@@ -164,7 +247,18 @@ const STRIPE_ID_PREFIXES: Readonly<Record<string, string>> = {
   evt: 'event',
   txn: 'balance transaction',
   cs: 'checkout session',
+  si: 'subscription item',
+  il: 'invoice line item',
+  cn: 'credit note',
+  tr: 'transfer',
+  acct: 'account',
+  promo: 'promotion code',
+  plink: 'payment link',
+  file: 'file',
 };
+
+/** A Stripe object id (`cus_Q3x…`, `sub_sched_1N…`) of one of the prefixes above. */
+export const STRIPE_ID = new RegExp(`\\b(${Object.keys(STRIPE_ID_PREFIXES).join('|')})_[A-Za-z0-9]{3,}\\b`);
 
 /**
  * A query with the references in it read for what they say about the task, before its words are
@@ -174,12 +268,13 @@ const STRIPE_ID_PREFIXES: Readonly<Record<string, string>> = {
  */
 export function readReferences(query: string): string {
   return query
+    .replace(/\brefs\/(heads|tags)\/[\w./-]+/g, ' git ref ')
     .replace(/\b([a-z]+(?:_sched)?)_[A-Za-z0-9]{3,}\b/g, (whole, prefix: string) =>
       Object.hasOwn(STRIPE_ID_PREFIXES, prefix) ? ` ${STRIPE_ID_PREFIXES[prefix]} ` : whole,
     )
     .replace(/[\w.-]+\/[\w.-]+#\d+/g, ' issue ')
     .replace(/(^|\s)#\d+\b/g, ' issue ')
-    .replace(/(^|\s)[\w.-]+(\/[\w.-]+)*\/[\w-]+\.[a-z0-9]{1,8}\b/gi, ' file ')
+    .replace(/(^|\s)[\w.-]+(\/[\w.-]+)*\/[\w-]+\.[a-z0-9]{1,8}\b/gi, ' file path ')
     .replace(/(^|\s)[\w.-]+\/[\w.-]+(?=\s|$|[,.;:?!])/g, ' ')
     .replace(/\b[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\b/gi, ' ')
     .replace(/\b\d+\b/g, ' ');
@@ -202,6 +297,22 @@ const EXPANSIONS: ReadonlyMap<string, readonly string[]> = (() => {
   }
   return new Map([...byStem].map(([stem, parts]) => [stem, [...parts]]));
 })();
+
+/** A query's word read for search: its own stem (none for filler) and the catalog's words for it. */
+export interface QueryWord {
+  readonly own: string | null;
+  readonly synonyms: readonly string[];
+}
+
+/** One query word as `QueryWord`; `null` when it says nothing (filler without synonyms, punctuation). */
+export function readWord(term: string): QueryWord | null {
+  const word = term.toLowerCase().replace(/[^a-z0-9]/g, '');
+  const stem = normalizeTerm(word);
+  if (!stem) return null;
+  const own = FILLER.has(word) ? null : stem;
+  const synonyms = (EXPANSIONS.get(stem) ?? []).filter((synonym) => synonym !== own);
+  return own === null && synonyms.length === 0 ? null : { own, synonyms };
+}
 
 /**
  * A query's word with the catalog's words for it (`pr` → `pr`, `pull`, `request`); filler is
