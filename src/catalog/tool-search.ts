@@ -7,6 +7,7 @@
  * search sees only the tools the caller may use.
  */
 import MiniSearch from 'minisearch';
+import { describedSchemaOf } from './compact-schema.js';
 import { expandTerm, normalizeTerm, readReferences } from './search-synonyms.js';
 import type { Risk, ToolDefinition } from './types.js';
 
@@ -89,7 +90,7 @@ export class ToolSearch {
         name: words(tool.name),
         summary: summaryOf(tool),
         description: tool.description,
-        args: words([...argumentNames(tool.inputSchema)].join(' ')),
+        args: words([...argumentNames(describedSchemaOf(tool))].join(' ')),
         service: tool.service,
       })),
     );
