@@ -3,9 +3,10 @@
  * conversation, so what the schema already says is not said twice. A property description that
  * only restates the argument's name (`owner`: "The account owner of the repository."), its
  * siblings, its tool or its enum goes, keeping any note in parentheses ("(max 100)"); a `false`
- * default of a flag goes (an absent flag is off); Stripe's `send "" to unset` stays on the tool's
+ * default of a flag goes (an absent flag is off), and so does the top level's `additionalProperties:
+ * false` (an unknown argument is refused by name anyway); Stripe's `send "" to unset` stays on the tool's
  * own arguments only; and of sibling arguments with one and the same object shape, the first shows
- * it and the others say whose it is. Nothing a call is checked against changes: calls are validated against the
+ * it and names the others. Nothing a call is checked against changes: calls are validated against the
  * precise `argumentSchema`, and keygate_describe_tool shows the schema before this pass.
  */
 import { stemmer } from 'stemmer';
@@ -27,7 +28,7 @@ const GENERIC = new Set(
   (
     'a an the of in on for to from by with and or its it this that which is are be you your as at ' +
     'unique id number result object property value indicates specifies specify specified given ' +
-    'fetch return name account use parameter only associated filter show want'
+    'fetch return name account use parameter only associated filter show want what sort order either new'
   )
     .split(' ')
     .map((word) => stemmer(word)),
@@ -51,7 +52,11 @@ const UNSET_NOTE = ' (send "" to unset)';
 /** The compact form of a tool's advertised (model-compatible) schema; `schema` is left as it is. */
 export function compactSchema(schema: JsonSchema, context: CompactContext): JsonSchema {
   const covered = new Set([...words(context.tool.replace(/_/g, ' ')), ...words(context.service)]);
-  return compactNode(schema, covered, 0);
+  const out = compactNode(schema, covered, 0);
+  // The arguments are the properties: a call with another is refused, naming it ("unknown
+  // argument x"), whether or not the list says `additionalProperties: false` at the top.
+  if (out.additionalProperties === false) delete out.additionalProperties;
+  return out;
 }
 
 function compactNode(node: JsonSchema, covered: ReadonlySet<string>, depth: number): JsonSchema {
@@ -101,28 +106,30 @@ function compactProperty(
 const SHARED_SHAPE_MIN = 80;
 
 /**
- * Properties where each object shape that an earlier sibling already shows in full is named
- * instead (Notion's `heading_1`, `quote`, … take what `paragraph` takes: "same fields as
- * paragraph"); descriptions and the order of the properties stay.
+ * Properties where an object shape shared by several siblings is shown once: the first shows it
+ * and names the others ("(heading_1, quote take the same fields)"), which are then plain objects
+ * with their own descriptions. Notion's block types, GitHub's author and committer.
  */
 function sharedShapesOnce(properties: Record<string, JsonSchema>): Record<string, JsonSchema> {
-  const firstOfShape = new Map<string, string>();
-  const out: Record<string, JsonSchema> = {};
+  const byShape = new Map<string, string[]>();
   for (const [name, field] of Object.entries(properties)) {
-    const { description, ...shape } = field;
+    const { description: _, ...shape } = field;
     const key = JSON.stringify(shape);
-    const first = firstOfShape.get(key);
-    if (shape.type !== 'object' || key.length < SHARED_SHAPE_MIN) {
-      out[name] = field;
-    } else if (first === undefined) {
-      firstOfShape.set(key, name);
-      out[name] = field;
-    } else {
-      const note = `(same fields as ${first})`;
-      out[name] = {
-        type: 'object',
-        description: typeof description === 'string' ? `${description} ${note}` : note,
-      };
+    if (shape.type !== 'object' || key.length < SHARED_SHAPE_MIN) continue;
+    byShape.set(key, [...(byShape.get(key) ?? []), name]);
+  }
+  const out = { ...properties };
+  for (const [first, ...others] of byShape.values()) {
+    if (others.length === 0) continue;
+    const note = `(${others.join(', ')} ${others.length === 1 ? 'takes' : 'take'} the same fields)`;
+    const shown = out[first!]!;
+    out[first!] = {
+      ...shown,
+      description: typeof shown.description === 'string' ? `${shown.description} ${note}` : note,
+    };
+    for (const name of others) {
+      const { description } = out[name]!;
+      out[name] = typeof description === 'string' ? { type: 'object', description } : { type: 'object' };
     }
   }
   return out;
@@ -274,9 +281,15 @@ function foldedObject(node: JsonSchema): JsonSchema {
       ? `each value {${fields(values)}}`
       : `each value a ${String(values.type ?? 'value')}`;
   }
-  const description = typeof node.description === 'string' ? `${node.description} ` : '';
+  const description = typeof node.description === 'string' ? node.description : '';
+  // A description that already names every field (Notion's "An emoji {type: emoji, emoji} or …")
+  // says the shape: the list would only repeat it.
+  const named = Object.keys((node.properties as object | undefined) ?? {});
+  if (named.length > 0 && named.every((name) => new RegExp(`\\b${name}\\b`).test(description)))
+    return { type: 'object', description };
   const legend = note.includes('*') ? '; * required' : '';
-  return { type: 'object', description: `${description}(fields ${note}${legend})` };
+  const fieldsNote = `(fields ${note}${legend})`;
+  return { type: 'object', description: description ? `${description} ${fieldsNote}` : fieldsNote };
 }
 
 function replaceAt(node: JsonSchema, path: readonly string[], value: JsonSchema): JsonSchema {

@@ -17,7 +17,7 @@ export { type CompactContext, compactSchema, describedSchemaOf, fitSchema } from
 export { jsonNestsDeeperThan, MAX_JSON_DEPTH } from './json-depth.js';
 export { modelSchema } from './model-schema.js';
 export type { Json, JsonObject } from './openapi-walk.js';
-export { annotationsFor, buildTools, serviceProfile } from './tool-builder.js';
+export { annotationsFor, buildTools, listedAnnotations, serviceProfile } from './tool-builder.js';
 export {
   DEFAULT_SEARCH_LIMIT,
   MAX_SEARCH_LIMIT,

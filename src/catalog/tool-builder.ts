@@ -95,7 +95,13 @@ function buildTool(
   const description = typeof op.description === 'string' ? op.description : String(op.summary ?? meta.tool);
   const annotations = annotationsFor(risk);
   // What the tool takes in tools/list besides its schema: the schema gets the rest of the budget.
-  const listed = JSON.stringify({ name: meta.tool, description, inputSchema: {}, annotations }).length - 2;
+  const listed =
+    JSON.stringify({
+      name: meta.tool,
+      description,
+      inputSchema: {},
+      annotations: listedAnnotations(annotations),
+    }).length - 2;
 
   return {
     name: meta.tool,
@@ -220,6 +226,23 @@ export function annotationsFor(risk: Risk): ToolAnnotations {
     idempotentHint: risk === 'read',
     openWorldHint: true,
   };
+}
+
+/**
+ * The annotations as tools/list sends them: only the hints that differ from MCP's defaults
+ * (readOnlyHint false, destructiveHint true, idempotentHint false, openWorldHint true) and mean
+ * something (destructive and idempotent only for a tool that writes). destructiveHint is always
+ * sent for a tool that writes: it is the hint a client warns on. Every tool saves the rest.
+ */
+export function listedAnnotations(annotations: ToolAnnotations): Partial<ToolAnnotations> {
+  const out: { -readonly [K in keyof ToolAnnotations]?: boolean } = {};
+  if (annotations.readOnlyHint) out.readOnlyHint = true;
+  else {
+    out.destructiveHint = annotations.destructiveHint;
+    if (annotations.idempotentHint) out.idempotentHint = true;
+  }
+  if (!annotations.openWorldHint) out.openWorldHint = false;
+  return out;
 }
 
 interface BindingStyle {

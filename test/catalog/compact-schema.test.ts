@@ -74,15 +74,20 @@ describe('compactSchema', () => {
     expect(props(out.metadata!).inner!.description).toBe('Kept as a note.');
   });
 
-  it('shows a shape shared by siblings once and names it in the others', () => {
+  it('shows a shape shared by siblings once, naming the others there', () => {
     const text = {
       type: 'object',
       properties: { rich_text: { type: 'array', items: { type: 'object' } }, color: { type: 'string' } },
     };
-    const schema = object({ paragraph: text, quote: { ...text, description: 'Text set apart.' } });
+    const schema = object({
+      paragraph: text,
+      quote: { ...text, description: 'Text set apart.' },
+      code: text,
+    });
     const out = props(compactSchema(schema, GITHUB));
-    expect(out.paragraph).toEqual(text);
-    expect(out.quote).toEqual({ type: 'object', description: 'Text set apart. (same fields as paragraph)' });
+    expect(out.paragraph).toEqual({ ...text, description: '(quote, code take the same fields)' });
+    expect(out.quote).toEqual({ type: 'object', description: 'Text set apart.' });
+    expect(out.code).toEqual({ type: 'object' });
   });
 
   it('leaves its input as it was', () => {

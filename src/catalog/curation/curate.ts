@@ -139,8 +139,11 @@ function curateOperation(
     if (wanted && parameter.in !== 'path' && !wanted.has(name)) continue;
     const patch = curated.parameters?.[name];
     if (patch) parameter.schema = patch as Json;
-    const shared = curation.argument_descriptions[name];
-    const shortened = shortenDescription(shared ?? parameter.description);
+    // A patch's description is the parameter's (an empty one drops upstream's); else a shared one.
+    const own = patch && typeof patch.description === 'string' ? patch.description : undefined;
+    const shortened = shortenDescription(
+      own ?? curation.argument_descriptions[name] ?? parameter.description,
+    );
     if (shortened) parameter.description = shortened;
     else delete parameter.description;
     parameter.schema = leanSchema(parameter.schema);
