@@ -2,11 +2,11 @@
  * The advertised schema as tools/list sends it: every tool there is paid for in every
  * conversation, so what the schema already says is not said twice. A property description that
  * only restates the argument's name (`owner`: "The account owner of the repository."), its
- * siblings, its tool or its enum goes, keeping any note in parentheses ("(max 100)"); a `false`
- * default of a flag goes (an absent flag is off), and so does the top level's `additionalProperties:
- * false` (an unknown argument is refused by name anyway); Stripe's `send "" to unset` stays on the tool's
- * own arguments only; and of sibling arguments with one and the same object shape, the first shows
- * it and names the others. Nothing a call is checked against changes: calls are validated against the
+ * siblings, its tool or its enum goes, keeping any note in parentheses ("(max 100)"); so do a
+ * flag's `false` default (an absent flag is off) and the top level's `additionalProperties:
+ * false` (an unknown argument is refused by name anyway); Stripe's `send "" to unset` stays on
+ * the tool's own arguments only; a shape several sibling arguments share is shown once, naming
+ * the others. Nothing a call is checked against changes: calls are validated against the
  * precise `argumentSchema`, and keygate_describe_tool shows the schema before this pass.
  */
 import { stemmer } from 'stemmer';
