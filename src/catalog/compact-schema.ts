@@ -2,7 +2,7 @@
  * The advertised schema as tools/list sends it: every tool there is paid for in every
  * conversation, so what the schema already says is not said twice. A property description that
  * only restates the argument's name (`owner`: "The account owner of the repository."), its
- * siblings, its tool or its enum goes, keeping any note in parentheses ("(max 100)"); so do a
+ * required siblings, its tool or its enum goes, keeping any note in parentheses ("(max 100)"); so do a
  * flag's `false` default (an absent flag is off) and the top level's `additionalProperties:
  * false` (an unknown argument is refused by name anyway); Stripe's `send "" to unset` stays on
  * the tool's own arguments only; a shape several sibling arguments share is shown once, naming
@@ -63,8 +63,11 @@ function compactNode(node: JsonSchema, covered: ReadonlySet<string>, depth: numb
   const out: JsonSchema = { ...node };
   const properties = node.properties as Record<string, JsonSchema> | undefined;
   if (properties) {
-    // Siblings name each other: `owner` is "the account owner of the repository" beside `repo`.
-    const siblings = new Set([...covered, ...Object.keys(properties).flatMap((name) => words(name))]);
+    // Required siblings name each other: `owner` is "the account owner of the repository" beside
+    // `repo`. An optional one does not: `body` as "the release notes" beside
+    // `generate_release_notes` says which argument the notes are.
+    const required = (node.required as string[] | undefined) ?? [];
+    const siblings = new Set([...covered, ...required.flatMap((name) => words(name))]);
     out.properties = sharedShapesOnce(
       Object.fromEntries(
         Object.entries(properties).map(([name, field]) => [

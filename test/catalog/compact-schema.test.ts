@@ -19,13 +19,25 @@ const props = (schema: JsonSchema) => schema.properties as Record<string, JsonSc
 
 describe('compactSchema', () => {
   it.each([
-    ['its own name and a sibling', 'owner', 'The account owner of the repository.'],
+    ['its own name and a required sibling', 'owner', 'The account owner of the repository.'],
     ['the tool it belongs to', 'run_id', 'The unique identifier of the workflow run.'],
     ['a spelled-out pull request', 'pull_number', 'The number that identifies the pull request.'],
     ['a generic lead', 'page', 'The page number of the results to fetch.'],
   ])('drops a description that only restates %s', (_case, name, description) => {
-    const schema = object({ [name]: { type: 'string', description }, repo: { type: 'string' } });
+    const schema = {
+      ...object({ [name]: { type: 'string', description }, repo: { type: 'string' } }),
+      required: ['repo'],
+    };
     expect(props(compactSchema(schema, GITHUB))[name]).toEqual({ type: 'string' });
+  });
+
+  it('keeps a description naming an optional sibling: it says which argument is which', () => {
+    const schema = object({
+      body: { type: 'string', description: 'The release notes.' },
+      generate_release_notes: { type: 'boolean' },
+    });
+    const release = { tool: 'github_release_create', service: 'github' };
+    expect(props(compactSchema(schema, release)).body!.description).toBe('The release notes.');
   });
 
   it('keeps what a name does not say, and the notes of a restating one', () => {
