@@ -1,5 +1,5 @@
 /** The JSON form of a tool, as `keygate tools --json` prints it and `/api/tools` answers it. */
-import type { ToolDefinition } from '../catalog/index.js';
+import { describedSchemaOf, type ToolDefinition } from '../catalog/index.js';
 
 /** The complete JSON form of a tool; `approval` is present when listed for an agent. */
 export function toolJson(tool: ToolDefinition, approval?: string) {
@@ -11,7 +11,8 @@ export function toolJson(tool: ToolDefinition, approval?: string) {
     operation: tool.operation,
     aliases: tool.aliases,
     annotations: tool.annotations,
-    inputSchema: tool.inputSchema,
+    // In full, as keygate_describe_tool shows it: tools/list's form is compacted to fit its budget.
+    inputSchema: describedSchemaOf(tool),
     ...(approval === undefined ? {} : { approval }),
   };
 }

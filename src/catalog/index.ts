@@ -13,10 +13,11 @@ export {
   loadCuratedSpec,
   SPECS_DIR,
 } from './catalog.js';
+export { type CompactContext, compactSchema, describedSchemaOf, fitSchema } from './compact-schema.js';
 export { jsonNestsDeeperThan, MAX_JSON_DEPTH } from './json-depth.js';
 export { modelSchema } from './model-schema.js';
 export type { Json, JsonObject } from './openapi-walk.js';
-export { annotationsFor, buildTools, serviceProfile } from './tool-builder.js';
+export { annotationsFor, buildTools, listedAnnotations, serviceProfile } from './tool-builder.js';
 export {
   DEFAULT_SEARCH_LIMIT,
   MAX_SEARCH_LIMIT,
@@ -26,4 +27,4 @@ export {
   type ToolSearchOptions,
 } from './tool-search.js';
 export type * from './types.js';
-export { FULL_RESULT_ARGUMENT, LEAN_PAGING, LEAN_RULES, RISKS } from './types.js';
+export { FULL_RESULT_ARGUMENT, LEAN_PAGING, LEAN_RULES, RISKS, TOOL_LIST_BUDGET } from './types.js';

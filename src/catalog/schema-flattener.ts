@@ -105,7 +105,8 @@ export function flattenSchema(
         break;
       case 'format':
         if (typeof value === 'string' && STANDARD_FORMATS.has(value)) out.format = value;
-        else if (typeof value === 'string' && value !== 'password') notes.push(`format: ${value}`);
+        else if (typeof value === 'string' && value !== 'password' && !restatesType(value, node.type))
+          notes.push(`format: ${value}`);
         else if (value === 'password') out.writeOnly = true;
         break;
       case 'nullable':
@@ -128,6 +129,13 @@ export function flattenSchema(
     out.description = [out.description, `(${notes.join(', ')})`].filter(Boolean).join(' ');
   }
   return out;
+}
+
+/** OpenAPI's number formats say no more than the type does: `int64` of an `integer` goes unsaid. */
+function restatesType(format: string, type: Json | undefined): boolean {
+  if (type === 'integer') return format === 'int32' || format === 'int64';
+  if (type === 'number') return format === 'float' || format === 'double';
+  return false;
 }
 
 /** True when a schema (or the ref it points to) is marked readOnly: never sent in a request. */

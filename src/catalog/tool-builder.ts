@@ -1,5 +1,6 @@
 /** Builds MCP tool definitions from a curated OpenAPI document. */
 import { KeygateError } from '../errors/index.js';
+import { compactSchema, fitSchema } from './compact-schema.js';
 import { modelSchema } from './model-schema.js';
 import { deref, HTTP_METHODS, isObject, type Json, type JsonObject } from './openapi-walk.js';
 import { flattenSchema } from './schema-flattener.js';
@@ -16,7 +17,14 @@ import type {
   ToolAnnotations,
   ToolDefinition,
 } from './types.js';
-import { FULL_RESULT_ARGUMENT, LEAN_PAGING, LEAN_RULES, REDIRECT_HOST_PATTERN, RISKS } from './types.js';
+import {
+  FULL_RESULT_ARGUMENT,
+  LEAN_PAGING,
+  LEAN_RULES,
+  REDIRECT_HOST_PATTERN,
+  RISKS,
+  TOOL_LIST_BUDGET,
+} from './types.js';
 import { argumentUnions, objectBranches, rootUnion } from './union-shapes.js';
 
 /** Reads the service profile from a curated document's `x-keygate` block. */
@@ -89,19 +97,34 @@ function buildTool(
   const redirectHosts = redirectHostsOf(meta.redirect_hosts, meta.tool, method);
   if (leanResults) args.addOption(FULL_RESULT_ARGUMENT, FULL_RESULT_SCHEMA);
   const argumentSchema = args.schema();
+  const fullInputSchema = modelSchema(argumentSchema);
   const unions = argumentUnions(argumentSchema);
   if (root) unions.set('', root);
+  const description = typeof op.description === 'string' ? op.description : String(op.summary ?? meta.tool);
+  const annotations = annotationsFor(risk);
+  // What the tool takes in tools/list besides its schema: the schema gets the rest of the budget.
+  const listed =
+    JSON.stringify({
+      name: meta.tool,
+      description,
+      inputSchema: {},
+      annotations: listedAnnotations(annotations),
+    }).length - 2;
 
   return {
     name: meta.tool,
     aliases: Array.isArray(meta.aliases) ? meta.aliases.map(String) : [],
     service,
-    description: typeof op.description === 'string' ? op.description : String(op.summary ?? meta.tool),
+    description,
     risk,
-    annotations: annotationsFor(risk),
+    annotations,
     operation: { method: method.toUpperCase(), path, operationId: String(op.operationId) },
-    // Derived once, here, at catalog load: the curated spec stays the one source of both forms.
-    inputSchema: modelSchema(argumentSchema),
+    // Derived once, here, at catalog load: the curated spec stays the one source of every form.
+    inputSchema: fitSchema(
+      compactSchema(fullInputSchema, { tool: meta.tool, service }),
+      TOOL_LIST_BUDGET - listed,
+    ),
+    fullInputSchema,
     argumentSchema,
     bindings: args.bindings,
     headers: isObject(meta.headers) ? (meta.headers as Record<string, string>) : {},
@@ -288,6 +311,23 @@ export function annotationsFor(risk: Risk): ToolAnnotations {
     idempotentHint: risk === 'read',
     openWorldHint: true,
   };
+}
+
+/**
+ * The annotations as tools/list sends them: only the hints that differ from MCP's defaults
+ * (readOnlyHint false, destructiveHint true, idempotentHint false, openWorldHint true) and mean
+ * something (destructive and idempotent only for a tool that writes). destructiveHint is always
+ * sent for a tool that writes: it is the hint a client warns on. Every tool saves the rest.
+ */
+export function listedAnnotations(annotations: ToolAnnotations): Partial<ToolAnnotations> {
+  const out: { -readonly [K in keyof ToolAnnotations]?: boolean } = {};
+  if (annotations.readOnlyHint) out.readOnlyHint = true;
+  else {
+    out.destructiveHint = annotations.destructiveHint;
+    if (annotations.idempotentHint) out.idempotentHint = true;
+  }
+  if (!annotations.openWorldHint) out.openWorldHint = false;
+  return out;
 }
 
 interface BindingStyle {

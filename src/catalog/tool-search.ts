@@ -10,6 +10,7 @@
  * tools the caller may use.
  */
 import MiniSearch from 'minisearch';
+import { describedSchemaOf } from './compact-schema.js';
 import { describes, type QueryIntent, readIntent } from './search-intent.js';
 import { normalizeTerm, type QueryWord, readPhrases, readReferences, readWord } from './search-synonyms.js';
 import type { Risk, ToolDefinition } from './types.js';
@@ -193,7 +194,7 @@ export class ToolSearch {
         name: words(tool.name),
         summary: summaryOf(tool),
         description: tool.description,
-        args: words([...argumentNames(tool.inputSchema)].join(' ')),
+        args: words([...argumentNames(describedSchemaOf(tool))].join(' ')),
         service: tool.service,
       })),
     );

@@ -32,6 +32,12 @@ export type LeanRule = (typeof LEAN_RULES)[number];
 export const LEAN_PAGING = ['link_header', 'next_cursor', 'starting_after'] as const;
 export type LeanPaging = (typeof LEAN_PAGING)[number];
 
+/**
+ * The most characters one tool may take in tools/list (its name, description, advertised schema
+ * and annotations as JSON), issue 14: every listed tool is paid for in every conversation.
+ */
+export const TOOL_LIST_BUDGET = 1000;
+
 /** The argument of a projected tool that asks for the whole document as the API sent it. */
 export const FULL_RESULT_ARGUMENT = 'full';
 
@@ -131,6 +137,12 @@ export interface ToolDefinition {
    * model API accepts, where what keywords cannot say portably is said in descriptions.
    */
   readonly inputSchema: JsonSchema;
+  /**
+   * The advertised schema before tools/list's compaction (compact-schema.ts): every description
+   * and nested shape in full, what keygate_describe_tool shows. Absent where it is `inputSchema`;
+   * read it through `describedSchemaOf`.
+   */
+  readonly fullInputSchema?: JsonSchema;
   /**
    * The precise schema of the arguments: calls are validated, their JSON strings parsed and
    * argument paths resolved against it, never against the looser advertised one. Absent where

@@ -8,6 +8,7 @@
 import type { CallExchange } from '../approvals/index.js';
 import { type PipelineDeps, PLAIN_EXCHANGE, rateLimitedError } from '../calls/index.js';
 import {
+  describedSchemaOf,
   jsonNestsDeeperThan,
   MAX_JSON_DEPTH,
   MAX_SEARCH_LIMIT,
@@ -205,7 +206,8 @@ function describe(deps: PipelineDeps, caller: CallerIdentity, args: Record<strin
     risk: tool.risk,
     approval: deps.policy().approvalFor(caller.agent, tool),
     description: tool.description,
-    inputSchema: tool.inputSchema,
+    // The schema in full: tools/list's compact form leaves out what its own words restate.
+    inputSchema: describedSchemaOf(tool),
   });
 }
 

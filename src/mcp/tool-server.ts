@@ -10,7 +10,7 @@ import {
   type Tool,
 } from '@modelcontextprotocol/server';
 import type { CallExchange, ClientAbilities } from '../approvals/index.js';
-import type { ToolDefinition } from '../catalog/index.js';
+import { listedAnnotations, type ToolDefinition } from '../catalog/index.js';
 import { answersOf } from './approval-questions.js';
 import type { ToolResult } from './tool-result.js';
 
@@ -33,7 +33,8 @@ export function mcpTool(tool: ToolDefinition): Tool {
     name: tool.name,
     description: tool.description,
     inputSchema: tool.inputSchema as Tool['inputSchema'],
-    annotations: { ...tool.annotations },
+    // Only the hints that differ from MCP's defaults: every tool in the list is paid for.
+    annotations: listedAnnotations(tool.annotations),
   };
 }
 

@@ -199,7 +199,8 @@ describe('curation', () => {
     expect(props.name).toEqual({ type: 'string' });
     expect(update.sensitiveArguments).toEqual(['secret']);
     const id = (tool('mini_thing_get').argumentSchema!.properties as Record<string, JsonObject>).id;
-    expect(id).toEqual({ type: 'integer', description: '(format: int64)' });
+    // `int64` of an integer says nothing the type does not: no note for it.
+    expect(id).toEqual({ type: 'integer' });
   });
 
   it('advertises the nullable union as one type with prose, and validates against the precise one', () => {
@@ -295,6 +296,25 @@ lean_results: { rules: [api_urls, node_ids], paging: link_header }
     );
     expect(catalog.get('mini_thing_get').leanResults).toBeUndefined();
     expect(catalog.get('mini_thing_get').inputSchema.properties).not.toHaveProperty('full');
+  });
+
+  it('replaces a shared argument description in every operation, parameter or body field', () => {
+    const text = `${curationYaml}\nargument_descriptions: { verbose: "Say much more.", name: "The thing's name.", org: "" }\n`;
+    const shared = catalogFromDocuments([
+      curate(parseCuration(text, 'x'), upstream as unknown as JsonObject),
+    ]);
+    const full = (name: string) => shared.get(name).fullInputSchema!.properties as Record<string, JsonObject>;
+    expect(full('mini_thing_get').verbose!.description).toBe('Say much more.');
+    expect(full('mini_thing_update').name!.description).toBe("The thing's name.");
+    // An empty one drops the description: upstream's body `org` said it collides.
+    expect(full('mini_thing_update').org_body).toEqual({ type: 'string' });
+    // Without the section, upstream's descriptions stay.
+    expect(
+      (tool('mini_thing_update').fullInputSchema!.properties as Record<string, JsonObject>).org_body,
+    ).toEqual({
+      type: 'string',
+      description: 'Collides with the path parameter.',
+    });
   });
 
   it('refuses a curated spec naming a lean rule keygate does not have', () => {

@@ -1,11 +1,12 @@
 /**
- * Every tool schema tools/list advertises is one that each model API accepts. Each API's
+ * Every tool schema tools/list advertises (and keygate_describe_tool shows) is one that each model
+ * API accepts. Each API's
  * documented rules are small named predicates below; the whole catalog is listed through a real
  * MCP client and every node of every schema is checked against each rule set.
  */
 import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadCatalog } from '../../src/catalog/index.js';
+import { describedSchemaOf, loadCatalog } from '../../src/catalog/index.js';
 import { createMcpServer } from '../../src/mcp/index.js';
 
 type Node = Record<string, unknown>;
@@ -159,6 +160,11 @@ describe('advertised tool schemas every model API accepts', () => {
     tools = (await client.listTools()).tools;
     await client.close();
     expect(tools.length).toBe(catalog.tools.length);
+    // keygate_describe_tool's full schema of each tool is checked alike.
+    tools = [
+      ...tools,
+      ...catalog.tools.map((tool) => ({ name: tool.name, inputSchema: describedSchemaOf(tool) })),
+    ];
   });
 
   it.each(Object.keys(RULES))('meets %s across the whole catalog', (api) => {

@@ -6,6 +6,7 @@ import {
   type Catalog,
   FULL_RESULT_ARGUMENT,
   loadCatalog,
+  TOOL_LIST_BUDGET,
   type ToolDefinition,
 } from '../../src/catalog/index.js';
 import { mcpTool } from '../../src/mcp/index.js';
@@ -181,6 +182,14 @@ describe('catalog schema rules', () => {
   it('keeps tools/list small: under 1,000 characters per tool on average', () => {
     const size = catalog.tools.reduce((sum, tool) => sum + JSON.stringify(mcpTool(tool)).length, 0);
     expect(size / catalog.tools.length).toBeLessThanOrEqual(1000);
+  });
+
+  it('keeps every tool within 1,000 characters of tools/list (issue 14)', () => {
+    const over = catalog.tools
+      .map((tool) => ({ name: tool.name, size: JSON.stringify(mcpTool(tool)).length }))
+      .filter(({ size }) => size > TOOL_LIST_BUDGET)
+      .map(({ name, size }) => `${name}: ${size}`);
+    expect(over, `tools over ${TOOL_LIST_BUDGET} characters`).toEqual([]);
   });
 
   it('matches the reviewed snapshot of what agents see', async () => {

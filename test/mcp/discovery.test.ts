@@ -7,6 +7,7 @@
  */
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describedSchemaOf } from '../../src/catalog/index.js';
 import { CALL_TOOL, DESCRIBE_TOOL, DISCOVERY_TOOLS, mcpTool, SEARCH_TOOL } from '../../src/mcp/index.js';
 import { DISCOVERY_AUTO_TOOLS } from '../../src/policy/index.js';
 import { type Era, type Gateway, startGateway } from '../helpers/gateway.js';
@@ -178,8 +179,29 @@ describe('discovery mode', () => {
       risk: 'write',
       approval: 'required',
       description: direct.description,
-      inputSchema: direct.inputSchema,
+      inputSchema: describedSchemaOf(gw.harness.catalog.get('github_issue_update')),
     });
+    // The full schema, not tools/list's compact one: the same arguments, each described in full
+    // (tools/list leaves out what an argument's name already says).
+    const full = (described.structuredContent as { inputSchema: { properties: Record<string, object> } })
+      .inputSchema;
+    expect(Object.keys(full.properties)).toEqual(Object.keys(direct.inputSchema.properties ?? {}));
+    expect(full.properties.owner).toEqual({
+      type: 'string',
+      description: 'The account owner of the repository.',
+    });
+    expect(direct.inputSchema.properties?.owner).toEqual({ type: 'string' });
+
+    // A tool folded to fit tools/list is described with every nested field.
+    const folded = await call(client, DESCRIBE_TOOL, { name: 'notion_page_create' });
+    const children = (
+      folded.structuredContent as { inputSchema: { properties: Record<string, { items: object }> } }
+    ).inputSchema.properties.children!.items;
+    expect(children).toHaveProperty('properties.type.enum', expect.arrayContaining(['paragraph', 'to_do']));
+    const listed = mcpTool(gw.harness.catalog.get('notion_page_create')).inputSchema.properties!.children as {
+      items: object;
+    };
+    expect(listed.items).not.toHaveProperty('properties');
 
     const few = await gw.connect('few-discovering');
     const refused = await call(few, DESCRIBE_TOOL, { name: 'stripe_refund_create' });

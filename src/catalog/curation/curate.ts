@@ -72,7 +72,7 @@ export function curate(curation: CurationFile, upstream: JsonObject): JsonObject
     if (pathItem[found.method]) {
       throw new KeygateError('catalog.curation_invalid', `${curated.op}: curated twice (${curated.tool})`);
     }
-    const operation = curateOperation(source, found, curated, curation.lean_results);
+    const operation = curateOperation(source, found, curated, curation);
     if (curated.described) {
       // Marked where a reader of the curated spec sees it: keygate wrote this, not the vendor.
       operation['x-keygate-described'] = true;
@@ -181,8 +181,9 @@ function curateOperation(
   doc: JsonObject,
   found: FoundOperation,
   curated: CuratedOperation,
-  leanResults: CurationFile['lean_results'],
+  curation: Pick<CurationFile, 'lean_results' | 'argument_descriptions'>,
 ): JsonObject {
+  const leanResults = curation.lean_results;
   const wanted = curated.fields ? new Set(curated.fields) : undefined;
   const seen = new Set<string>();
   const parameters: Json[] = [];
@@ -195,7 +196,11 @@ function curateOperation(
     if (wanted && parameter.in !== 'path' && !wanted.has(name)) continue;
     const patch = curated.parameters?.[name];
     if (patch) parameter.schema = patch as Json;
-    const shortened = shortenDescription(parameter.description);
+    // A patch's description is the parameter's (an empty one drops upstream's); else a shared one.
+    const own = patch && typeof patch.description === 'string' ? patch.description : undefined;
+    const shortened = shortenDescription(
+      own ?? curation.argument_descriptions[name] ?? parameter.description,
+    );
     if (shortened) parameter.description = shortened;
     else delete parameter.description;
     parameter.schema = leanSchema(parameter.schema);
@@ -211,7 +216,7 @@ function curateOperation(
     description: curated.description,
   };
   if (parameters.length > 0) operation.parameters = parameters;
-  const requestBody = curateRequestBody(doc, found, curated, wanted, seen);
+  const requestBody = curateRequestBody(doc, found, curated, wanted, seen, curation.argument_descriptions);
   if (requestBody) operation.requestBody = requestBody;
   operation.responses = curateResponses(found.operation.responses);
   operation['x-keygate'] = {
@@ -247,6 +252,7 @@ function curateRequestBody(
   curated: CuratedOperation,
   wanted: Set<string> | undefined,
   seen: Set<string>,
+  sharedDescriptions: Readonly<Record<string, string>>,
 ): JsonObject | undefined {
   const body = deref(doc, found.operation.requestBody);
   const content = isObject(body) && isObject(body.content) ? body.content : {};
@@ -260,6 +266,14 @@ function curateRequestBody(
     const properties = container.properties as JsonObject;
     if (container === schema) {
       for (const [name, patch] of Object.entries(curated.properties ?? {})) properties[name] = patch as Json;
+    }
+    for (const [name, description] of Object.entries(sharedDescriptions)) {
+      const field = properties[name];
+      // A `$ref`'s siblings are ignored: only an inline field takes the shared description, and
+      // an operation's own patch of the field wins.
+      if (!isObject(field) || '$ref' in field || Object.hasOwn(curated.properties ?? {}, name)) continue;
+      properties[name] = { ...field, description };
+      if (description === '') delete (properties[name] as JsonObject).description;
     }
     for (const name of Object.keys(properties)) {
       if (wanted && !wanted.has(name)) delete properties[name];

@@ -116,6 +116,12 @@ const curationSchema = z
     /** Replacements for component schemas the upstream file gets wrong. */
     components: z.record(z.string(), jsonSchema).default({}),
     lean_results: leanResultsSchema.optional(),
+    /**
+     * Descriptions of arguments that many operations share (GitHub's `repo` parameter, Stripe's
+     * `metadata` body field), replacing upstream's in each; an empty one drops it. One line here
+     * instead of one per operation.
+     */
+    argument_descriptions: z.record(z.string(), z.string()).default({}),
     operations: z.array(operationSchema).min(1),
   })
   .strict();
