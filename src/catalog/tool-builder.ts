@@ -97,7 +97,6 @@ function buildTool(
   const redirectHosts = redirectHostsOf(meta.redirect_hosts, meta.tool, method);
   if (leanResults) args.addOption(FULL_RESULT_ARGUMENT, FULL_RESULT_SCHEMA);
   const argumentSchema = args.schema();
-  const fullInputSchema = modelSchema(argumentSchema);
   const unions = argumentUnions(argumentSchema);
   if (root) unions.set('', root);
   const description = typeof op.description === 'string' ? op.description : String(op.summary ?? meta.tool);
@@ -111,6 +110,13 @@ function buildTool(
       annotations: listedAnnotations(annotations),
     }).length - 2;
 
+  // The schemas models see are derived on first use, not at load: a daemon starts without
+  // paying for 300 tools' worth (a third of the catalog's build), and most agents list a few.
+  const name = meta.tool;
+  const fullInputSchema = once(() => modelSchema(argumentSchema));
+  const inputSchema = once(() =>
+    fitSchema(compactSchema(fullInputSchema(), { tool: name, service }), TOOL_LIST_BUDGET - listed),
+  );
   return {
     name: meta.tool,
     aliases: Array.isArray(meta.aliases) ? meta.aliases.map(String) : [],
@@ -119,12 +125,13 @@ function buildTool(
     risk,
     annotations,
     operation: { method: method.toUpperCase(), path, operationId: String(op.operationId) },
-    // Derived once, here, at catalog load: the curated spec stays the one source of every form.
-    inputSchema: fitSchema(
-      compactSchema(fullInputSchema, { tool: meta.tool, service }),
-      TOOL_LIST_BUDGET - listed,
-    ),
-    fullInputSchema,
+    // Derived from the curated spec alone, once: the spec stays the one source of every form.
+    get inputSchema() {
+      return inputSchema();
+    },
+    get fullInputSchema() {
+      return fullInputSchema();
+    },
     argumentSchema,
     bindings: args.bindings,
     headers: isObject(meta.headers) ? (meta.headers as Record<string, string>) : {},
@@ -133,6 +140,15 @@ function buildTool(
     unions,
     ...(leanResults ? { leanResults } : {}),
     ...(redirectHosts ? { redirectHosts } : {}),
+  };
+}
+
+/** `make()`'s value, made the first time it is asked for. */
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => {
+    made ??= { value: make() };
+    return made.value;
   };
 }
 
