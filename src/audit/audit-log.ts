@@ -83,6 +83,9 @@ export interface AuditPageQuery {
   readonly limit: number;
 }
 
+/** How far daemons' clocks may disagree for a time filter to stay exact (see lastSeqBefore). */
+const CLOCK_SKEW_MS = 3_600_000;
+
 /** How many rows verification reads at a time: a million-row chain never sits in memory. */
 const VERIFY_BATCH = 5000;
 
@@ -311,10 +314,39 @@ export class AuditLog {
     if (query.tool) select = select.where('tool', '=', query.tool);
     if (query.decision) select = select.where('decision', '=', query.decision);
     if (query.from) select = select.where('at', '>=', query.from);
-    if (query.to) select = select.where('at', '<', query.to);
+    if (query.to) {
+      const last = await this.lastSeqBefore(query.to);
+      if (last === undefined) return [];
+      select = select.where('at', '<', query.to).where('seq', '<=', String(last));
+    }
     if (query.beforeSeq !== undefined) select = select.where('seq', '<', String(query.beforeSeq));
     const rows = await select.orderBy('seq', 'desc').limit(query.limit).execute();
     return rows.map(recordOf);
+  }
+
+  /**
+   * The newest row (by seq) dated before `to`, found through the time index. Read newest first
+   * by seq alone, rows dated before a time deep in the chain would be reached only after every
+   * row since (half a second at a million rows). Rows go into the chain in the order they are
+   * dated, but with several daemons their clocks can disagree: the newest seq is taken from the
+   * hour before `to`, so a row dated up to an hour out of order is still found.
+   */
+  private async lastSeqBefore(to: Date): Promise<number | undefined> {
+    const inHour = await this.store.db
+      .selectFrom('audit_events')
+      .select((eb) => eb.fn.max('seq').as('seq'))
+      .where('at', '<', to)
+      .where('at', '>=', new Date(to.getTime() - CLOCK_SKEW_MS))
+      .executeTakeFirst();
+    if (inHour?.seq !== null && inHour?.seq !== undefined) return Number(inHour.seq);
+    const newest = await this.store.db
+      .selectFrom('audit_events')
+      .select('seq')
+      .where('at', '<', to)
+      .orderBy('at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return newest ? Number(newest.seq) : undefined;
   }
 
   /** The row numbered `seq`, if there is one. */
