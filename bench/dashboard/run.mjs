@@ -199,7 +199,7 @@ for (let i = 0; i < APPROVAL_RUNS; i++) {
   const decided = await fetch(`${base}/approvals/${pending.id}/decide`, {
     method: 'POST',
     headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-    body: `verdict=approve&csrf=${signedIn.session.csrf}`,
+    body: `verdict=approve&csrf=${signedIn.session.csrf}&action_key=${signedIn.actionKey}`,
     redirect: 'manual',
   });
   if (decided.status !== 303) throw new Error(`decide: ${decided.status}`);

@@ -20,7 +20,8 @@ import type { CommandOutput } from './output.js';
  */
 function opener(): string[] | undefined {
   if (process.platform === 'darwin') return ['open'];
-  if (process.platform === 'win32') return ['cmd', '/c', 'start', '""'];
+  // Not `cmd /c start`: cmd would read characters of the path (`&`) as its own syntax.
+  if (process.platform === 'win32') return ['explorer.exe'];
   return process.env.DISPLAY || process.env.WAYLAND_DISPLAY ? ['xdg-open'] : undefined;
 }
 

@@ -47,6 +47,9 @@ export interface Activity {
   readonly services: ServiceHour[];
 }
 
+/** A row's hour in UTC, in seconds since the epoch. */
+const HOUR_OF = sql<string>`extract(epoch from date_trunc('hour', at at time zone 'UTC'))`;
+
 /** The service a row's tool belongs to: `proxy:<service>` for proxied requests, else the tool's prefix. */
 const SERVICE_OF = sql<string>`case when tool like 'proxy:%' then substr(tool, 7) else split_part(tool, '_', 1) end`;
 
@@ -55,20 +58,22 @@ export async function readActivity(store: Store, span: ActivitySpan, now = Date.
   const start = Math.floor(now / HOUR) * HOUR - (hours - 1) * HOUR;
   const since = new Date(start);
   const decisions = Object.keys(CALL_OUTCOME);
-  const byAgent = await sql<{ hour: Date; agent: string | null; decision: string; calls: string }>`
-    select date_trunc('hour', at) as hour, agent, decision, count(*) as calls
+  // Hours in UTC whatever the connection's time zone (a half-hour zone would shift the bars),
+  // as seconds since the epoch.
+  const byAgent = await sql<{ hour: string; agent: string | null; decision: string; calls: string }>`
+    select ${HOUR_OF} as hour, agent, decision, count(*) as calls
     from audit_events
     where at >= ${since} and decision in (${sql.join(decisions)})
     group by 1, 2, 3`.execute(store.db);
   const byService = await sql<{
-    hour: Date;
+    hour: string;
     service: string;
     calls: string;
     errors: string;
     p50: number | null;
     p95: number | null;
   }>`
-    select date_trunc('hour', at) as hour, ${SERVICE_OF} as service, count(*) as calls,
+    select ${HOUR_OF} as hour, ${SERVICE_OF} as service, count(*) as calls,
       count(*) filter (where decision = 'failed' or upstream_status >= 500) as errors,
       percentile_cont(0.5) within group (order by latency_ms) as p50,
       percentile_cont(0.95) within group (order by latency_ms) as p95
@@ -80,13 +85,13 @@ export async function readActivity(store: Store, span: ActivitySpan, now = Date.
     start,
     hours,
     agents: byAgent.rows.map((row) => ({
-      hour: new Date(row.hour).getTime(),
+      hour: Number(row.hour) * 1000,
       agent: row.agent ?? '(none)',
       outcome: CALL_OUTCOME[row.decision]!,
       calls: Number(row.calls),
     })),
     services: byService.rows.map((row) => ({
-      hour: new Date(row.hour).getTime(),
+      hour: Number(row.hour) * 1000,
       service: row.service,
       calls: Number(row.calls),
       errors: Number(row.errors),

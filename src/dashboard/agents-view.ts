@@ -54,7 +54,7 @@ function tokenState(token: AgentSummary['tokens'][number], now: number): string 
 export function agentPage(agent: AgentDetail, csrf: string, now = Date.now()): Html {
   const live = agent.tokens.filter((token) => tokenState(token, now) === 'live');
   const revokeForm = (target: string, label: string) =>
-    html`<form method="post" action="/agents/${encodeURIComponent(agent.name)}/revoke"><input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="target" value="${target}"><button class="revoke" type="submit">${label}</button></form>`;
+    html`<form method="post" action="/agents/${encodeURIComponent(agent.name)}/revoke" data-needs-key><input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="target" value="${target}"><button class="revoke" type="submit">${label}</button></form>`;
   return html`<h1>Agent ${agent.name}</h1>
 ${agent.inPolicy ? '' : html`<p class="bad">This agent has no entry in the policy: it may call nothing.</p>`}
 <h2>Tokens</h2>

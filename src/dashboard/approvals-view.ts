@@ -32,7 +32,7 @@ function amount(view: ApprovalView): Html | string {
 
 function decisionForms(view: ApprovalView, csrf: string): Html {
   const action = `/approvals/${encodeURIComponent(view.id)}`;
-  return html`<form class="actions" method="post" action="${action}/decide">
+  return html`<form class="actions" method="post" action="${action}/decide" data-needs-key>
 <input type="hidden" name="csrf" value="${csrf}">
 <label>Reason <input name="reason" maxlength="500" placeholder="optional, shown to the agent"></label>
 <button class="approve" type="submit" name="verdict" value="approve">Approve: run it once</button>
@@ -40,27 +40,38 @@ function decisionForms(view: ApprovalView, csrf: string): Html {
 </form>`;
 }
 
-/** One approval: everything needed to decide, and the decision form while it is pending. */
-export function approvalCard({ view, rule }: ShownApproval, csrf: string): Html {
+/**
+ * One approval: everything needed to decide, and the decision form while it is pending. In the
+ * list (`whole: false`) a call whose arguments are too long to show in full is shown cut, with
+ * what was cut said, and decided only on its own page, where every argument is shown.
+ */
+export function approvalCard({ view, rule }: ShownApproval, csrf: string, whole = true): Html {
   const pending = view.status === 'pending';
+  const complete = whole || view.summaryComplete;
   return html`<article class="card" data-approval="${view.id}">
 <h3><a href="/approvals/${encodeURIComponent(view.id)}">${view.tool}</a> <span class="risk risk-${view.risk ?? 'unknown'}">${view.risk ?? 'unknown risk'}</span> <span class="status-${view.status}">${view.status}</span></h3>
 <p class="meta">Agent <strong>${view.agent}</strong>${view.service ? html` · ${view.service}` : ''}${view.operation ? html` · <code>${view.operation}</code>` : ''}</p>
 ${amount(view)}
-<pre data-arguments>${view.arguments.join('\n') || '(no arguments)'}</pre>
+<pre data-arguments>${complete ? view.arguments.join('\n') || '(no arguments)' : view.summary.slice(1).join('\n')}</pre>
 <p class="meta">Required by <code>${rule ?? 'a policy entry no longer in force'}</code> · policy ${view.policyVersion.slice(0, 12)} · asked ${when(view.createdAt)}${
     pending
       ? html` · <strong data-expires="${view.expiresAt}">until ${when(view.expiresAt)}</strong>`
       : html` · decided ${when(view.decidedAt)} by ${view.decidedBy ?? 'nobody (it lapsed)'}${view.reason ? html` · reason: “${view.reason}”` : ''}${view.usedAt ? html` · ran ${when(view.usedAt)}` : ''}`
   }</p>
-${pending ? decisionForms(view, csrf) : ''}
+${
+  pending
+    ? complete
+      ? decisionForms(view, csrf)
+      : html`<p class="actions"><a href="/approvals/${encodeURIComponent(view.id)}">Open it to see every argument and decide</a></p>`
+    : ''
+}
 </article>`;
 }
 
 /** The live part of the approvals page: fetched again whenever an approval changes. */
 export function approvalsFragment(pending: ShownApproval[], decided: ShownApproval[], csrf: string): Html {
   return html`<h2>Waiting for you (${pending.length})</h2>
-${pending.length === 0 ? html`<p class="meta" data-empty>No call is waiting for a decision.</p>` : pending.map((a) => approvalCard(a, csrf))}
+${pending.length === 0 ? html`<p class="meta" data-empty>No call is waiting for a decision.</p>` : pending.map((a) => approvalCard(a, csrf, false))}
 <h2>Decided, expired and cancelled</h2>
 ${
   decided.length === 0

@@ -22,6 +22,31 @@ export const DASHBOARD_JS = `'use strict';
   signInWithLink();
   window.addEventListener('hashchange', signInWithLink);
 
+  // The sign-in answer: keep the action key in this origin's storage (another port's pages
+  // cannot read it, unlike the cookie), then go on.
+  const signedIn = $('#signed-in');
+  if (signedIn) {
+    localStorage.setItem('keygate-action-key', signedIn.dataset.actionKey);
+    signedIn.dataset.actionKey = '';
+    location.replace(signedIn.dataset.next);
+  }
+
+  // Decisions and revocations carry the action key; signing out forgets it.
+  document.addEventListener('submit', (event) => {
+    const form = event.target;
+    if (form.matches('[data-needs-key]')) {
+      let field = $('input[name=action_key]', form);
+      if (!field) {
+        field = document.createElement('input');
+        field.type = 'hidden';
+        field.name = 'action_key';
+        form.append(field);
+      }
+      field.value = localStorage.getItem('keygate-action-key') || '';
+    }
+    if (form.matches('[action="/logout"]')) localStorage.removeItem('keygate-action-key');
+  });
+
   // Time left on each pending approval, counted down where it is shown.
   const countdowns = () => {
     for (const element of document.querySelectorAll('[data-expires]')) {

@@ -23,11 +23,12 @@ import { DASHBOARD_CSS, DASHBOARD_JS } from './assets.js';
 import { AUDIT_DECISIONS, type AuditFilters, auditPage, auditRowPage, verifyPage } from './audit-view.js';
 import { type Html, html } from './html.js';
 import { DASHBOARD_HEADERS, page, redirect, sendHtml } from './layout.js';
-import { loginPage } from './login-view.js';
+import { loginPage, signedInPage } from './login-view.js';
 import { type ServiceRow, servicesPage } from './services-view.js';
 import {
   type DashboardSession,
   DashboardSessions,
+  holdsActionKey,
   SESSION_COOKIE,
   SESSION_TTL_MS,
   sameSecret,
@@ -68,17 +69,42 @@ interface SignedInRequest {
   readonly cookie: string;
 }
 
-function cookieOf(req: IncomingMessage): string | undefined {
+/**
+ * Every session cookie the request carries, at most four: another port of this host can set a
+ * cookie of the same name (on a narrower path, sent first), which must not hide the real one.
+ */
+function cookiesOf(req: IncomingMessage): string[] {
+  const found: string[] = [];
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [name, ...value] = part.trim().split('=');
-    if (name === SESSION_COOKIE) return value.join('=') || undefined;
+    if (name === SESSION_COOKIE && value.join('=')) found.push(value.join('='));
   }
-  return undefined;
+  return found.slice(0, 4);
 }
 
 /** Where to go after signing in: a path of this dashboard, never another site (`//evil`). */
 function safeNext(next: string | null | undefined): string {
-  return next && /^\/(?![/\\])[^\s]*$/.test(next) && ROUTES.test(next.split('?')[0]!) ? next : '/';
+  return next && /^\/(?![/\\])[\x21-\x7e]*$/.test(next) && ROUTES.test(next.split('?')[0]!) ? next : '/';
+}
+
+/**
+ * Why a request made by another origin's page is refused, if it is one. The gateway's Host and
+ * Origin check compares host names only; here the port counts too, since another port of
+ * 127.0.0.1 is another origin (and the same site, so SameSite does not stop it). A browser's
+ * own navigation (a link followed, an address typed) may come from anywhere: it shows the page
+ * to the person, to no script.
+ */
+function otherOrigin(req: IncomingMessage): string | undefined {
+  const origin = req.headers.origin;
+  const host = req.headers.host ?? '';
+  if (origin !== undefined && origin !== `http://${host}` && origin !== `https://${host}`)
+    return 'Origin is not this dashboard (another port is another origin)';
+  const site = req.headers['sec-fetch-site'];
+  const navigation =
+    req.headers['sec-fetch-mode'] === 'navigate' && (req.method === 'GET' || req.method === 'HEAD');
+  if (site !== undefined && site !== 'same-origin' && site !== 'none' && !navigation)
+    return 'a page of another origin cannot ask the dashboard for this';
+  return undefined;
 }
 
 const wantsHtml = (req: IncomingMessage) => /\btext\/html\b/i.test(req.headers.accept ?? '');
@@ -95,6 +121,7 @@ function utcInstant(value: string | undefined, name: string): Date | undefined {
 export class Dashboard {
   readonly sessions: DashboardSessions;
   private readonly streams = new Set<ServerResponse>();
+  private verifying: ReturnType<LocalAdmin['verifyAudit']> | undefined;
 
   constructor(private readonly deps: DashboardDeps) {
     this.sessions = new DashboardSessions(deps.store);
@@ -109,16 +136,19 @@ export class Dashboard {
   async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const path = url.pathname;
     const method = req.method ?? 'GET';
-    if (method === 'GET' && path === '/assets/dashboard.js')
+    const refused = otherOrigin(req);
+    if (refused) throw new KeygateError('forbidden', refused);
+    const reads = method === 'GET' || method === 'HEAD';
+    if (reads && path === '/assets/dashboard.js')
       return this.sendAsset(res, 'text/javascript; charset=utf-8', DASHBOARD_JS);
-    if (method === 'GET' && path === '/assets/dashboard.css')
+    if (reads && path === '/assets/dashboard.css')
       return this.sendAsset(res, 'text/css; charset=utf-8', DASHBOARD_CSS);
-    if (method === 'GET' && path === '/favicon.ico') {
+    if (reads && path === '/favicon.ico') {
       res.writeHead(204, DASHBOARD_HEADERS).end();
       return;
     }
     if (path === '/login') {
-      if (method === 'GET') return this.sendLogin(res, safeNext(url.searchParams.get('next')), 200);
+      if (reads) return this.sendLogin(res, safeNext(url.searchParams.get('next')), 200);
       if (method === 'POST') return this.signIn(req, res);
     }
     const signedIn = await this.authenticate(req);
@@ -164,9 +194,11 @@ export class Dashboard {
   }
 
   private async authenticate(req: IncomingMessage): Promise<SignedInRequest | undefined> {
-    const cookie = cookieOf(req);
-    const session = await this.sessions.check(cookie);
-    return session && cookie ? { session, cookie } : undefined;
+    for (const cookie of cookiesOf(req)) {
+      const session = await this.sessions.check(cookie);
+      if (session) return { session, cookie };
+    }
+    return undefined;
   }
 
   /**
@@ -229,7 +261,9 @@ export class Dashboard {
           ? 'That sign-in link is used, expired or unknown: run keygate dashboard for a new one.'
           : 'That is not the admin token in force (admin.token in the keygate home).',
       );
-    redirect(res, next, {
+    // Not a redirect: this answer is the one place the action key is given, and the script
+    // keeps it in this origin's storage before going on to `next`.
+    sendHtml(res, 200, page({ title: 'Signed in', body: signedInPage(next, signedIn.actionKey) }), {
       'set-cookie': `${SESSION_COOKIE}=${signedIn.cookie}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${SESSION_TTL_MS / 1000}`,
     });
   }
@@ -243,6 +277,9 @@ export class Dashboard {
     const { csrf } = signedIn.session;
     const path = url.pathname;
     const q = (name: string) => url.searchParams.get(name) || undefined;
+    // A HEAD must not hold a live stream or walk the whole chain for nothing.
+    if (req.method === 'HEAD' && (path === '/events' || path.startsWith('/audit/')))
+      throw new KeygateError('not_found', `HEAD ${path} is not served: use GET`);
     if (path === '/events') return this.stream(req, res, signedIn);
     if (path === '/' || path === '/fragments/approvals') {
       const fragment = await this.approvalsFragment(csrf);
@@ -292,14 +329,13 @@ export class Dashboard {
         auditPage(rows, filters, AUDIT_PAGE, before === undefined),
       );
     }
-    if (path === '/audit/verify')
-      return this.sendPage(
-        res,
-        'Audit chain',
-        '/audit',
-        csrf,
-        verifyPage(await this.deps.admin.verifyAudit()),
-      );
+    if (path === '/audit/verify') {
+      // One check at a time, shared by everyone who asks while it runs: a million rows take a while.
+      this.verifying ??= this.deps.admin.verifyAudit().finally(() => {
+        this.verifying = undefined;
+      });
+      return this.sendPage(res, 'Audit chain', '/audit', csrf, verifyPage(await this.verifying));
+    }
     if (path === '/audit/export') return this.exportAudit(res, url);
     const row = /^\/audit\/(\d{1,15})$/.exec(path);
     if (row) {
@@ -351,6 +387,13 @@ export class Dashboard {
         'set-cookie': `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`,
       });
     }
+    // Deciding and revoking also need the action key (see SignedIn): a cookie and a page's CSRF
+    // token are within reach of any other local port the admin's browser visits.
+    if (!holdsActionKey(signedIn.session, form.get('action_key')))
+      throw new KeygateError(
+        'forbidden',
+        'this browser did not sign in here: sign out and sign in again in this browser to approve, deny or revoke',
+      );
     const decide = /^\/approvals\/([^/]+)\/decide$/.exec(path);
     if (decide) {
       const id = decodeURIComponent(decide[1]!);
@@ -450,7 +493,12 @@ export class Dashboard {
     });
     while (rows.length > 0) {
       const chunk = `${rows.map((row) => JSON.stringify(row)).join('\n')}\n`;
-      if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
+      // A client that leaves while the socket is full must not leave this waiting for ever.
+      if (!res.write(chunk))
+        await new Promise((resolve) => {
+          res.once('drain', resolve);
+          res.once('close', resolve);
+        });
       if (res.destroyed) return;
       rows = await this.deps.audit.page({ ...query, beforeSeq: rows[rows.length - 1]!.seq, limit: 1000 });
     }
@@ -542,20 +590,34 @@ export class Dashboard {
       'content-type': 'text/event-stream',
       'cache-control': 'no-store',
     });
-    res.write('retry: 2000\n\n');
+    // Nothing is written once the stream ended (a write after end would be an unhandled error);
+    // a session check still running is not started again.
+    res.on('error', () => undefined);
+    const send = (text: string) => {
+      if (!res.writableEnded && !res.destroyed) res.write(text);
+    };
+    send('retry: 2000\n\n');
     this.streams.add(res);
-    const unwatch = this.deps.approvals.watch(() => res.write('event: approvals\ndata: changed\n\n'));
-    const ping = setInterval(() => res.write(': ping\n\n'), STREAM_PING_MS);
+    let checking = false;
+    const unwatch = this.deps.approvals.watch(() => send('event: approvals\ndata: changed\n\n'));
+    const ping = setInterval(() => send(': ping\n\n'), STREAM_PING_MS);
     const check = setInterval(() => {
-      void this.sessions.check(signedIn.cookie).then(
-        (session) => {
-          if (!session) {
-            res.write('event: signed-out\ndata: ended\n\n');
+      if (checking) return;
+      checking = true;
+      void this.sessions
+        .check(signedIn.cookie)
+        .then(
+          (session) => {
+            if (session || res.writableEnded) return;
+            send('event: signed-out\ndata: ended\n\n');
+            stop();
             res.end();
-          }
-        },
-        () => undefined,
-      );
+          },
+          () => undefined,
+        )
+        .finally(() => {
+          checking = false;
+        });
     }, STREAM_CHECK_MS);
     const stop = () => {
       unwatch();

@@ -16,3 +16,15 @@ ${problem ? html`<p class="error" role="alert" data-login-error>${problem}</p>` 
 <input type="hidden" name="code" value="">
 </form>`;
 }
+
+/**
+ * The answer to a sign-in: the action key for the script to keep (in this origin's storage)
+ * before it goes on to `next`. Without the script, reading works and changes are refused.
+ */
+export function signedInPage(next: string, actionKey: string): Html {
+  return html`<h1>Signed in</h1>
+<div id="signed-in" data-next="${next}" data-action-key="${actionKey}">
+<p>Going on to <a href="${next}">${next}</a>…</p>
+<p class="meta">Approving, denying and revoking need this page's script (it keeps a key for this browser).</p>
+</div>`;
+}

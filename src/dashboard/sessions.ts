@@ -19,16 +19,31 @@ export interface DashboardSession {
   /** Sent back by every form that changes something: a page of another site cannot know it. */
   readonly csrf: string;
   readonly expiresAt: string;
+  /** SHA-256 of the action key (see SignedIn). */
+  readonly actionHash: Buffer;
 }
 
 export interface SignedIn {
   /** The cookie's value: shown to the browser once, stored only as a hash. */
   readonly cookie: string;
+  /**
+   * What a decision or a revocation must also carry. Browsers send a 127.0.0.1 cookie to every
+   * port of 127.0.0.1 (cookies are not kept apart by port), so a local server the admin's
+   * browser visits gets the cookie, and a page's CSRF token with it. This key is handed over
+   * once, in the sign-in answer, into the browser's storage for this origin, which another
+   * port's page cannot read; no page shows it again.
+   */
+  readonly actionKey: string;
   readonly session: DashboardSession;
 }
 
 const secret = () => randomBytes(32).toString('base64url');
 const hashOf = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+
+/** Whether `given` is the action key whose hash the session holds (in constant time). */
+export function holdsActionKey(session: DashboardSession, given: string | null | undefined): boolean {
+  return typeof given === 'string' && timingSafeEqual(hashOf(given), session.actionHash);
+}
 
 /** Whether two strings are equal, in time that does not depend on where they differ. */
 export function sameSecret(given: string, expected: string): boolean {
@@ -107,14 +122,20 @@ export class DashboardSessions {
     const row = await this.store.db
       .selectFrom('dashboard_sessions as s')
       .innerJoin('tokens as t', 't.id', 's.admin_token_id')
-      .select(['s.csrf', 's.expires_at'])
+      .select(['s.csrf', 's.expires_at', 's.action_hash'])
       .where('s.hash', '=', hashOf(cookie))
       .where('s.kind', '=', 'session')
       .where('s.expires_at', '>', new Date(this.now()))
       .where('t.kind', '=', 'admin')
       .where('t.revoked_at', 'is', null)
       .executeTakeFirst();
-    return row ? { csrf: row.csrf, expiresAt: new Date(row.expires_at).toISOString() } : undefined;
+    return row?.action_hash
+      ? {
+          csrf: row.csrf,
+          expiresAt: new Date(row.expires_at).toISOString(),
+          actionHash: Buffer.from(row.action_hash),
+        }
+      : undefined;
   }
 
   /** Ends the session a cookie holds (signing out). */
@@ -144,6 +165,8 @@ export class DashboardSessions {
   private async open(tokenId: string): Promise<SignedIn> {
     const cookie = secret();
     const csrf = secret();
+    const actionKey = secret();
+    const actionHash = hashOf(actionKey);
     const expiresAt = new Date(this.now() + SESSION_TTL_MS);
     await this.store.db
       .insertInto('dashboard_sessions')
@@ -152,10 +175,11 @@ export class DashboardSessions {
         kind: 'session',
         admin_token_id: tokenId,
         csrf,
+        action_hash: actionHash,
         created_at: new Date(this.now()),
         expires_at: expiresAt,
       })
       .execute();
-    return { cookie, session: { csrf, expiresAt: expiresAt.toISOString() } };
+    return { cookie, actionKey, session: { csrf, expiresAt: expiresAt.toISOString(), actionHash } };
   }
 }

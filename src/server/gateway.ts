@@ -14,7 +14,7 @@ import { AuditLog } from '../audit/index.js';
 import type { PipelineDeps } from '../calls/index.js';
 import type { Catalog } from '../catalog/index.js';
 import { type KeygateCommand, VERSION } from '../config/index.js';
-import { Dashboard } from '../dashboard/index.js';
+import { DASHBOARD_HEADERS, Dashboard } from '../dashboard/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
 import {
   type CredentialProvider,
@@ -296,7 +296,8 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
           log(
             `internal error on ${req.method} ${req.url?.split('?')[0]}: ${(error as Error)?.name ?? 'unknown'}`,
           );
-        sendError(res, error);
+        // A dashboard path's refusal carries the dashboard's headers too (no framing, no sniffing).
+        sendError(res, error, Dashboard.handles(req.url?.split('?')[0] ?? '') ? DASHBOARD_HEADERS : {});
       });
     },
     serveLocal(socket) {

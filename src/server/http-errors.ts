@@ -68,7 +68,8 @@ export function httpStatusOf(error: unknown): number {
   return isKeygateError(error) && error.code !== 'internal' ? (STATUS[error.code] ?? 400) : 500;
 }
 
-export function sendError(res: ServerResponse, error: unknown): void {
+/** Answers `error` as its JSON body; `headers` are added (a dashboard answer's own, say). */
+export function sendError(res: ServerResponse, error: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent) {
     res.end();
     return;
@@ -79,13 +80,16 @@ export function sendError(res: ServerResponse, error: unknown): void {
       res,
       status,
       { error: { code: error.code, message: error.message, ...error.details } },
-      status === 401
-        ? { 'www-authenticate': bearerChallenge(error) }
-        : status === 429 && typeof error.details.retryAfterMs === 'number'
-          ? { 'retry-after': String(Math.ceil(error.details.retryAfterMs / 1000)) }
-          : {},
+      {
+        ...headers,
+        ...(status === 401
+          ? { 'www-authenticate': bearerChallenge(error) }
+          : status === 429 && typeof error.details.retryAfterMs === 'number'
+            ? { 'retry-after': String(Math.ceil(error.details.retryAfterMs / 1000)) }
+            : {}),
+      },
     );
     return;
   }
-  sendJson(res, 500, { error: { code: 'internal', message: 'internal error' } });
+  sendJson(res, 500, { error: { code: 'internal', message: 'internal error' } }, headers);
 }

@@ -178,6 +178,7 @@ const migrations: Record<string, Migration> = {
         .addColumn('kind', 'text', (c) => c.notNull())
         .addColumn('admin_token_id', 'text', (c) => c.notNull().references('tokens.id').onDelete('cascade'))
         .addColumn('csrf', 'text', (c) => c.notNull())
+        .addColumn('action_hash', 'bytea')
         .addColumn('created_at', 'timestamptz', (c) => c.notNull())
         .addColumn('expires_at', 'timestamptz', (c) => c.notNull())
         .addColumn('used_at', 'timestamptz')

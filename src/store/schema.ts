@@ -144,6 +144,12 @@ export interface DashboardSessionsTable {
   admin_token_id: string;
   /** The session's CSRF token, sent back with every change it makes. */
   csrf: string;
+  /**
+   * SHA-256 of the session's action key: given once, in the sign-in answer, to the browser's
+   * storage for this origin (which another port's page cannot read, unlike the cookie); every
+   * decision and revocation carries it.
+   */
+  action_hash: Buffer | null;
   created_at: Timestamp;
   expires_at: Timestamp;
   /** When a link was used (a link works once). */

@@ -56,7 +56,7 @@ describe('the dashboard and /api refuse everyone but a signed-in person or the a
   let gw: DashboardGateway;
   let agentToken: string;
   let approvalId: string;
-  let session: { cookie: string; csrf: string };
+  let session: { cookie: string; csrf: string; actionKey: string };
   let ended: { cookie: string; csrf: string };
   let host: string;
 
@@ -141,6 +141,14 @@ describe('the dashboard and /api refuse everyone but a signed-in person or the a
     ['an agent token as the cookie', () => ({ host, cookie: `keygate_session=${agentToken}` })],
     ['an ended session', () => ({ host, cookie: ended.cookie })],
     ['a foreign Origin', () => ({ host, cookie: session.cookie, origin: 'http://evil.example' })],
+    [
+      "another port's Origin",
+      () => ({
+        host,
+        cookie: session.cookie,
+        origin: `http://127.0.0.1:${Number(new URL(gw.url).port) + 1}`,
+      }),
+    ],
     ['a rebinding Host', () => ({ host: `evil.example:${new URL(gw.url).port}`, cookie: session.cookie })],
   ];
 
@@ -162,6 +170,32 @@ describe('the dashboard and /api refuse everyone but a signed-in person or the a
       expect(answer.headers.location).toBe(`/login?next=${encodeURIComponent(path)}`);
       expect(answer.body).toBe('');
     }
+  });
+
+  it('another port’s page cannot have the browser fetch a page, even with the cookie (Sec-Fetch-Site)', async () => {
+    for (const [method, path] of dashboardRoutes.filter(([m]) => m === 'GET')) {
+      const answer = await send(gw.url, method, path, {
+        host,
+        cookie: session.cookie,
+        'sec-fetch-site': 'same-site',
+        'sec-fetch-mode': 'no-cors',
+      });
+      expect(answer.status, path).toBe(403);
+    }
+  });
+
+  it('decisions and revocations refuse a stolen cookie and CSRF token without the action key', async () => {
+    // What a server on another local port gets: the cookie (browsers send it to every port) and
+    // a page's CSRF token (it can fetch a page with the cookie). Never the action key.
+    for (const [method, path, body] of dashboardRoutes.filter(([m, p]) => m === 'POST' && p !== '/logout')) {
+      for (const key of [undefined, '', 'guess', session.csrf]) {
+        const withKey = `${body}&csrf=${session.csrf}${key === undefined ? '' : `&action_key=${key}`}`;
+        const answer = await send(gw.url, method, path, { host, cookie: session.cookie, ...form }, withKey);
+        expect(answer.status, `${path} with action key ${key}`).toBe(403);
+        expect(JSON.parse(answer.body).error.message).toContain('sign in again in this browser');
+      }
+    }
+    await nothingChanged();
   });
 
   it('dashboard changes refuse a signed-in request without the session’s CSRF token', async () => {
@@ -209,7 +243,7 @@ describe('the dashboard and /api refuse everyone but a signed-in person or the a
       'POST',
       `/approvals/${approvalId}/decide`,
       { host, cookie: session.cookie, origin: gw.url, ...form },
-      `verdict=deny&reason=not+this+one&csrf=${session.csrf}`,
+      `verdict=deny&reason=not+this+one&csrf=${session.csrf}&action_key=${session.actionKey}`,
     );
     expect(decided.status).toBe(303);
     expect((await gw.gateway.approvals.book.get(approvalId))?.status).toBe('denied');

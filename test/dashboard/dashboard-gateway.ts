@@ -23,8 +23,8 @@ export interface DashboardGateway {
   addAgent(agent: string): Promise<string>;
   /** An SDK client of `token` on /mcp. */
   connect(token: string): Promise<Client>;
-  /** A session cookie (`keygate_session=…`) and its CSRF token, signed in with the admin token. */
-  signIn(): Promise<{ cookie: string; csrf: string }>;
+  /** A session cookie (`keygate_session=…`), its CSRF token and action key, signed in with the admin token. */
+  signIn(): Promise<{ cookie: string; csrf: string; actionKey: string }>;
   close(): Promise<void>;
 }
 
@@ -63,7 +63,11 @@ export async function startDashboardGateway(policy: string): Promise<DashboardGa
     async signIn() {
       const signedIn = await gateway.dashboard.sessions.signIn(adminToken);
       if (!signedIn) throw new Error('the admin token did not sign in');
-      return { cookie: `keygate_session=${signedIn.cookie}`, csrf: signedIn.session.csrf };
+      return {
+        cookie: `keygate_session=${signedIn.cookie}`,
+        csrf: signedIn.session.csrf,
+        actionKey: signedIn.actionKey,
+      };
     },
     async close() {
       for (const client of clients) await client.close().catch(() => undefined);
