@@ -315,7 +315,12 @@ export class AuditLog {
     if (query.to) {
       const last = await this.lastSeqBefore(query.to);
       if (last === undefined) return [];
-      select = select.where('at', '<', query.to).where('seq', '<=', String(last));
+      // Compared as an expression the time index cannot serve: the planner would otherwise read
+      // every row dated before `to` through it and sort them, where walking back from `last`
+      // by seq reads about a page.
+      select = select
+        .where(sql<Date>`at at time zone 'UTC'`, '<', sql<Date>`${query.to}::timestamptz at time zone 'UTC'`)
+        .where('seq', '<=', String(last));
     }
     if (query.beforeSeq !== undefined) select = select.where('seq', '<', String(query.beforeSeq));
     const rows = await select.orderBy('seq', 'desc').limit(query.limit).execute();
@@ -330,12 +335,15 @@ export class AuditLog {
    * hour before `to`, so a row dated up to an hour out of order is still found.
    */
   private async lastSeqBefore(to: Date): Promise<number | undefined> {
-    const inHour = await this.store.db
-      .selectFrom('audit_events')
-      .select((eb) => eb.fn.max('seq').as('seq'))
-      .where('at', '<', to)
-      .where('at', '>=', new Date(to.getTime() - CLOCK_SKEW_MS))
-      .executeTakeFirst();
+    // Read through the time index (`offset 0` keeps the planner from folding the inner query
+    // into a walk back along seq, which would pass every row since `to`).
+    const inHour = await sql<{ seq: string | null }>`
+      select max(seq) as seq from (
+        select seq from audit_events
+        where at < ${to} and at >= ${new Date(to.getTime() - CLOCK_SKEW_MS)} offset 0
+      ) as hour`
+      .execute(this.store.db)
+      .then((result) => result.rows[0]);
     if (inHour?.seq !== null && inHour?.seq !== undefined) return Number(inHour.seq);
     const newest = await this.store.db
       .selectFrom('audit_events')
