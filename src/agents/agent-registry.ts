@@ -3,10 +3,12 @@
  * token is shown once and stored as a SHA-256 hash; a task token is short-lived and may be
  * narrowed to some of the agent's tools.
  */
+
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { KeygateError } from '../errors/index.js';
 import type { Store } from '../store/index.js';
-import { hashToken, mintToken } from './tokens.js';
+import { createAdminToken, hashToken, mintToken } from './tokens.js';
 
 /** An authenticated caller. */
 export interface AgentIdentity {
@@ -274,32 +276,28 @@ export class AgentRegistry {
    * opens nothing (no API call, no dashboard session or sign-in link made with it).
    */
   async rotateAdminToken(): Promise<string> {
-    const minted = mintToken('admin');
-    await this.store.db.transaction().execute(async (trx) => {
+    return this.store.db.transaction().execute(async (trx) => {
+      // One rotation at a time across daemons: two at once would each miss the other's new
+      // token and leave two in force.
+      await sql`select pg_advisory_xact_lock(hashtext('keygate admin token'))`.execute(trx);
       await trx
         .updateTable('tokens')
         .set({ revoked_at: new Date() })
         .where('kind', '=', 'admin')
         .where('revoked_at', 'is', null)
         .execute();
-      await trx
-        .insertInto('tokens')
-        .values({
-          id: minted.id,
-          kind: 'admin',
-          agent_id: null,
-          hash: minted.hash,
-          tools: null,
-          created_at: new Date(),
-        })
-        .execute();
+      return createAdminToken({ db: trx });
     });
-    return minted.token;
   }
 
   /** True when `token` is the admin token. */
   async isAdmin(token: string): Promise<boolean> {
-    if (!token.startsWith('kga_')) return false;
+    return (await this.adminTokenId(token)) !== undefined;
+  }
+
+  /** The id of the admin token in force, when `token` is it. */
+  async adminTokenId(token: string): Promise<string | undefined> {
+    if (!token.startsWith('kga_')) return undefined;
     const row = await this.store.db
       .selectFrom('tokens')
       .select('id')
@@ -307,7 +305,7 @@ export class AgentRegistry {
       .where('kind', '=', 'admin')
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
-    return row !== undefined;
+    return row?.id;
   }
 
   private expired(identity: AgentIdentity): boolean {

@@ -19,8 +19,11 @@ export function hashToken(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest();
 }
 
-/** Creates the admin token and stores its hash; returns the plaintext to write once. */
-export async function createAdminToken(store: Store): Promise<string> {
+/**
+ * Creates an admin token and stores its hash; returns the plaintext to write once. `store` may
+ * be a transaction's (`{ db: trx }`), as when one replaces another.
+ */
+export async function createAdminToken(store: Pick<Store, 'db'>): Promise<string> {
   const minted = mintToken('admin');
   await store.db
     .insertInto('tokens')

@@ -14,6 +14,7 @@ import type { Catalog } from '../catalog/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
 import type { PolicyEngine, PolicyState, RateLimiter } from '../policy/index.js';
 import { httpStatusOf } from '../server/http-errors.js';
+import { readBody } from '../server/request-guard.js';
 import type { Store } from '../store/index.js';
 import type { Vault } from '../vault/index.js';
 import { ACTIVITY_SPANS, type ActivitySpan, activityPage, readActivity } from './activity.js';
@@ -231,15 +232,7 @@ export class Dashboard {
         'request.invalid',
         'dashboard forms are sent as application/x-www-form-urlencoded',
       );
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length;
-      if (size > FORM_LIMIT)
-        throw new KeygateError('request.too_large', `a dashboard form is at most ${FORM_LIMIT} bytes`);
-      chunks.push(chunk as Buffer);
-    }
-    return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+    return new URLSearchParams((await readBody(req, FORM_LIMIT)).toString('utf8'));
   }
 
   private async signIn(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -5,7 +5,7 @@
  * revoked or rotated admin token ends them at once, on every daemon sharing the store.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { hashToken } from '../agents/index.js';
+import { AgentRegistry } from '../agents/index.js';
 import type { Store } from '../store/index.js';
 
 /** The session cookie's name. */
@@ -59,16 +59,8 @@ export class DashboardSessions {
   ) {}
 
   /** The id of the admin token `token` is, when it is the admin token in force. */
-  private async adminTokenId(token: string): Promise<string | undefined> {
-    if (!token.startsWith('kga_')) return undefined;
-    const row = await this.store.db
-      .selectFrom('tokens')
-      .select('id')
-      .where('hash', '=', hashToken(token))
-      .where('kind', '=', 'admin')
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst();
-    return row?.id;
+  private adminTokenId(token: string): Promise<string | undefined> {
+    return new AgentRegistry(this.store).adminTokenId(token);
   }
 
   /** A new session for whoever holds the admin token; `undefined` for any other token. */

@@ -41,7 +41,7 @@ async function dashboardCookie(url: string, adminToken: string): Promise<string>
     redirect: 'manual',
   });
   const cookie = signedIn.headers.get('set-cookie')?.split(';')[0];
-  if (signedIn.status !== 303 || !cookie)
+  if (signedIn.status !== 200 || !cookie)
     throw new Error(`the sign-in link did not sign in (${signedIn.status})`);
   return cookie;
 }
