@@ -10,7 +10,7 @@
  * A summary holds every argument in full when their rendering fits FORM_ARGUMENTS_LIMIT
  * characters; only such a summary may be the message of a form a human approves in. Beyond
  * that it shows the first arguments, each cut short, says exactly what it cut, and points to
- * the views that show everything (`keygate approvals show ID`, the approval page).
+ * the views that show everything (`keygate approvals show ID`, the approval in the dashboard).
  */
 import { canonicalJson, REDACTED_VALUE } from '../audit/index.js';
 import type { ToolDefinition } from '../catalog/index.js';
@@ -170,8 +170,8 @@ function amountLine(args: Record<string, unknown>): string | undefined {
 }
 
 /**
- * The summary of a call, for a terminal, an elicitation message or the approval page. With
- * `pageUrl`, its last line also names the approval page.
+ * The summary of a call, for a terminal, an elicitation message or the dashboard. With
+ * `pageUrl`, its last line also names the approval's dashboard page.
  */
 export function describeCall(
   call: SummarisedCall,

@@ -1,6 +1,6 @@
 /**
  * Out of band: the call waits, telling the client it is alive with progress notifications,
- * until a human decides through `keygate approvals` (or the approval page) or the wait bound is
+ * until a human decides through `keygate approvals` (or the dashboard) or the wait bound is
  * reached. The bound stays under what clients tolerate (`approval_wait`, 4 minutes by default,
  * under the 300 s after which Claude gives up; at most SILENT_WAIT_MS for a client that asked for
  * no progress); after it, the tool result says the call is pending and how a human approves it.

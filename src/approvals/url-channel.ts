@@ -1,8 +1,8 @@
 /**
  * URL elicitation, for clients that declare `elicitation.url`, when a tool's policy says
  * `out-of-band` or when the call's arguments do not fit a form's message (the page shows them
- * all): the client shows its user the approval page's address. The page holds no
- * secret and pre-authorises nothing; it asks for the admin token. When the user is done the
+ * all): the client shows its user the address of the approval in keygate's dashboard. The
+ * address holds no secret and pre-authorises nothing; whoever opens it signs in. When the user is done the
  * call waits, as out of band, for the decision.
  */
 import type { ApprovalBook } from './approval-book.js';
@@ -41,7 +41,7 @@ export class UrlChannel implements ApprovalChannel {
         kind: 'url',
         key: PAGE_KEY,
         message: [
-          'keygate needs an administrator to approve this call on its approval page (the admin token is asked for there).',
+          'keygate needs an administrator to approve this call in its dashboard (whoever opens it signs in there).',
           ...call.summary,
         ].join('\n'),
         url: this.pageUrl(call.approval.id),

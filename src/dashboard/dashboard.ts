@@ -1,13 +1,13 @@
 /**
  * The dashboard the daemon serves at `/`: server-rendered pages over the same operations the CLI
  * and /api use, for a human signed in with a session cookie. Every route but the sign-in page
- * and its two static files refuses anyone else: no cookie, an agent's token, an ended session;
- * every change also needs the session's CSRF token. (Host and Origin are checked before any
- * route, for the whole daemon.)
+ * and its static files refuses anyone else: no cookie, an agent's token, an ended session, a
+ * page of another origin (another port included); every change also needs the session's CSRF
+ * token, and a decision or revocation the action key this browser got at sign-in (see
+ * sessions.ts). (Host and Origin host names are checked before any route, for the whole daemon.)
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LocalAdmin } from '../admin/index.js';
-import type { AgentRegistry } from '../agents/index.js';
 import { type Approvals, approvalView } from '../approvals/index.js';
 import type { AuditLog, AuditRecord } from '../audit/index.js';
 import type { Catalog } from '../catalog/index.js';
@@ -40,7 +40,6 @@ export interface DashboardDeps {
   readonly admin: LocalAdmin;
   readonly approvals: Approvals;
   readonly audit: AuditLog;
-  readonly agents: AgentRegistry;
   readonly catalog: Catalog;
   readonly vault: Vault;
   readonly rateLimiter: RateLimiter;

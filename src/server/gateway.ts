@@ -69,7 +69,7 @@ export interface GatewayOptions {
   readonly log: (line: string) => void;
   /** The host the listener is bound to: the names a request's Host and Origin may carry. */
   readonly host: string;
-  /** The address clients reach the gateway at, once it listens (approval pages link to it). */
+  /** The address clients reach the gateway at, once it listens (approval and sign-in links point to it). */
   readonly publicUrl: () => string;
   /** Prefixes a keygate command line in hints to humans (default `keygate`). */
   readonly command?: KeygateCommand;
@@ -259,7 +259,6 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     admin,
     approvals,
     audit,
-    agents,
     catalog,
     vault,
     rateLimiter: calls.rateLimiter,
