@@ -1,5 +1,6 @@
 /** Wires fakes, the catalog, the executor and an MCP client together for tests. */
 import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { type Catalog, loadCatalog } from '../../src/catalog/index.js';
 import {
   bearerCredential,
@@ -70,6 +71,25 @@ export async function connectClient(harness: Harness, catalog: Catalog = harness
   const client = new Client({ name: 'keygate-test', version: '1.0.0' });
   await client.connect(clientTransport);
   return client;
+}
+
+/**
+ * A harness and an SDK client connected to it for the enclosing `describe`: started before its
+ * tests, closed after them, the fakes' records cleared before each test. Read `harness` and
+ * `client` inside tests (they are set once the block starts).
+ */
+export function useHarnessClient(): { readonly harness: Harness; readonly client: Client } {
+  const context = {} as { harness: Harness; client: Client };
+  beforeAll(async () => {
+    context.harness = await startHarness();
+    context.client = await connectClient(context.harness);
+  });
+  afterAll(async () => {
+    await context.client?.close();
+    await context.harness?.close();
+  });
+  beforeEach(() => context.harness.resetFakes());
+  return context;
 }
 
 /** Fails the test if any secret appears in `value` (serialised). */

@@ -1,26 +1,14 @@
 /** Bad arguments get a tool error naming the field, and nothing reaches the upstream. */
-import type { Client } from '@modelcontextprotocol/client';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { connectClient, type Harness, startHarness } from '../helpers/harness.js';
+import { describe, expect, it } from 'vitest';
+import { useHarnessClient } from '../helpers/harness.js';
 
 const repo = { owner: 'acme', repo: 'api' };
 
 describe('bad tool input', () => {
-  let harness: Harness;
-  let client: Client;
-
-  beforeAll(async () => {
-    harness = await startHarness();
-    client = await connectClient(harness);
-  });
-  afterAll(async () => {
-    await client.close();
-    await harness.close();
-  });
-  beforeEach(() => harness.resetFakes());
+  const ctx = useHarnessClient();
 
   const nothingSent = () => {
-    for (const fake of Object.values(harness.fakes)) {
+    for (const fake of Object.values(ctx.harness.fakes)) {
       expect(fake.requests).toEqual([]);
       expect(fake.refused).toEqual([]);
     }
@@ -112,7 +100,7 @@ describe('bad tool input', () => {
       '',
     ],
   ])('refuses %s', async (_case, name, args, code, message) => {
-    const result = await client
+    const result = await ctx.client
       .callTool({ name, arguments: args })
       .catch((error: Error) => ({ protocolError: error }));
     if ('protocolError' in result) {
@@ -129,23 +117,23 @@ describe('bad tool input', () => {
   });
 
   it('parses a JSON string where the schema wants an object, and sends the object', async () => {
-    const result = await client.callTool({
+    const result = await ctx.client.callTool({
       name: 'notion_search',
       arguments: { query: 'Plan', filter: '{"property":"object","value":"page"}' },
     });
     expect(result.isError).toBeFalsy();
-    expect(JSON.parse(harness.fakes.notion.requests[0]!.body)).toEqual({
+    expect(JSON.parse(ctx.harness.fakes.notion.requests[0]!.body)).toEqual({
       query: 'Plan',
       filter: { property: 'object', value: 'page' },
     });
   });
 
   it('parses a JSON string where the schema wants an array', async () => {
-    await client.callTool({
+    await ctx.client.callTool({
       name: 'github_issue_label_add',
       arguments: { ...repo, issue_number: 1, labels: '["bug"]' },
     });
-    expect(JSON.parse(harness.fakes.github.requests[0]!.body)).toEqual({ labels: ['bug'] });
+    expect(JSON.parse(ctx.harness.fakes.github.requests[0]!.body)).toEqual({ labels: ['bug'] });
   });
 
   it.each([
@@ -162,31 +150,31 @@ describe('bad tool input', () => {
   ])(
     'parses a JSON string where the schema takes an object or "" (%s), and sends the object',
     async (name, args, body) => {
-      const result = await client.callTool({ name, arguments: args });
+      const result = await ctx.client.callTool({ name, arguments: args });
       expect(result.isError).toBeFalsy();
-      expect(harness.fakes.stripe.requests[0]!.body).toBe(body);
+      expect(ctx.harness.fakes.stripe.requests[0]!.body).toBe(body);
     },
   );
 
   it('still sends "" as the empty-string unset where the schema takes an object or ""', async () => {
-    const result = await client.callTool({
+    const result = await ctx.client.callTool({
       name: 'stripe_refund_create',
       arguments: { payment_intent: 'pi_1', metadata: '' },
     });
     expect(result.isError).toBeFalsy();
-    expect(harness.fakes.stripe.requests[0]!.body).toBe('metadata=&payment_intent=pi_1');
+    expect(ctx.harness.fakes.stripe.requests[0]!.body).toBe('metadata=&payment_intent=pi_1');
   });
 
   it('leaves a JSON-looking string alone where the schema wants a string', async () => {
-    await client.callTool({
+    await ctx.client.callTool({
       name: 'github_issue_comment_create',
       arguments: { ...repo, issue_number: 1, body: '{"a":1}' },
     });
-    expect(JSON.parse(harness.fakes.github.requests[0]!.body)).toEqual({ body: '{"a":1}' });
+    expect(JSON.parse(ctx.harness.fakes.github.requests[0]!.body)).toEqual({ body: '{"a":1}' });
   });
 
   it('answers an unknown tool with a protocol error, and sends nothing', async () => {
-    await expect(client.callTool({ name: 'github_repo_destroy', arguments: {} })).rejects.toThrow(
+    await expect(ctx.client.callTool({ name: 'github_repo_destroy', arguments: {} })).rejects.toThrow(
       /Unknown tool/,
     );
     nothingSent();

@@ -2,11 +2,10 @@
  * For every curated operation: call the tool through a real MCP client and assert the exact
  * request the fake upstream received (method, path, query, body, and the service's headers).
  */
-import type { Client } from '@modelcontextprotocol/client';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FakeService, RecordedRequest } from '../fakes/fake-upstream.js';
 import { CASES } from '../fixtures/operation-cases.js';
-import { assertNoSecrets, CANARY, connectClient, type Harness, startHarness } from '../helpers/harness.js';
+import { assertNoSecrets, CANARY, useHarnessClient } from '../helpers/harness.js';
 
 /** What every request to a service must carry, whatever the operation. */
 const SERVICE_HEADERS: Record<FakeService, Record<string, string>> = {
@@ -34,28 +33,17 @@ function withoutBoundary(received: RecordedRequest): string {
 }
 
 describe('every curated operation on the wire', () => {
-  let harness: Harness;
-  let client: Client;
-
-  beforeAll(async () => {
-    harness = await startHarness();
-    client = await connectClient(harness);
-  });
-  afterAll(async () => {
-    await client.close();
-    await harness.close();
-  });
-  beforeEach(() => harness.resetFakes());
+  const ctx = useHarnessClient();
 
   it('has a case for every tool in the catalog, and no case for a tool that does not exist', () => {
     const covered = CASES.map(([tool]) => tool).sort();
-    expect(covered).toEqual(harness.catalog.tools.map((tool) => tool.name).sort());
+    expect(covered).toEqual(ctx.harness.catalog.tools.map((tool) => tool.name).sort());
   });
 
   it.each(CASES)('%s sends exactly the documented request', async (name, args, method, target, body) => {
-    const tool = harness.catalog.get(name);
-    const fake = harness.fakes[tool.service as FakeService];
-    const result = await client.callTool({ name, arguments: args });
+    const tool = ctx.harness.catalog.get(name);
+    const fake = ctx.harness.fakes[tool.service as FakeService];
+    const result = await ctx.client.callTool({ name, arguments: args });
 
     expect(fake.refused).toEqual([]);
     expect(result.isError).toBeFalsy();
@@ -75,6 +63,6 @@ describe('every curated operation on the wire', () => {
     if (tool.service === 'stripe') {
       expect(received.headers['idempotency-key'] !== undefined).toBe(method !== 'GET');
     }
-    assertNoSecrets(result, harness.secrets);
+    assertNoSecrets(result, ctx.harness.secrets);
   });
 });

@@ -2,10 +2,9 @@
  * Lean results on the wire for Notion and Stripe: tools called through a real MCP client against
  * the fake Notion and Stripe on 127.0.0.1, whose answers each test sets.
  */
-import type { Client } from '@modelcontextprotocol/client';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FakeReply } from '../fakes/fake-upstream.js';
-import { assertNoSecrets, CANARY, connectClient, type Harness, startHarness } from '../helpers/harness.js';
+import { assertNoSecrets, CANARY, useHarnessClient } from '../helpers/harness.js';
 
 const PAGE_ID = '59833787-2cf9-4fdf-8782-e53db20768a5';
 const USER_ID = 'ee5f0f84-409a-440f-983a-a5315961c6e4';
@@ -102,26 +101,15 @@ const jsonReply = (body: unknown): FakeReply => ({
 const textOf = (result: { content?: unknown }) => (result.content as { text: string }[])[0]!.text;
 
 describe('lean results of Notion and Stripe tools', () => {
-  let harness: Harness;
-  let client: Client;
-
-  beforeAll(async () => {
-    harness = await startHarness();
-    client = await connectClient(harness);
-  });
-  afterAll(async () => {
-    await client.close();
-    await harness.close();
-  });
-  beforeEach(() => harness.resetFakes());
+  const ctx = useHarnessClient();
 
   const getPage = (extra: Record<string, unknown> = {}) =>
-    client.callTool({ name: 'notion_page_get', arguments: { page_id: PAGE_ID, ...extra } });
+    ctx.client.callTool({ name: 'notion_page_get', arguments: { page_id: PAGE_ID, ...extra } });
   const listCharges = (extra: Record<string, unknown> = {}) =>
-    client.callTool({ name: 'stripe_charge_list', arguments: { limit: 2, ...extra } });
+    ctx.client.callTool({ name: 'stripe_charge_list', arguments: { limit: 2, ...extra } });
 
   it('returns a Notion page without rich text padding, user detail, false flags, nulls or a signed icon link', async () => {
-    harness.fakes.notion.reply = () => jsonReply(page('Plan'));
+    ctx.harness.fakes.notion.reply = () => jsonReply(page('Plan'));
     const result = await getPage();
 
     expect(result.isError).toBeFalsy();
@@ -131,15 +119,15 @@ describe('lean results of Notion and Stripe tools', () => {
 
   it('returns the Notion page exactly as sent with full: true, and never sends full upstream', async () => {
     const sent = jsonReply(page('Plan'));
-    harness.fakes.notion.reply = () => sent;
+    ctx.harness.fakes.notion.reply = () => sent;
     const result = await getPage({ full: true });
 
     expect(textOf(result)).toBe(sent.body);
-    expect(harness.fakes.notion.requests[0]!.query).toBe('');
+    expect(ctx.harness.fakes.notion.requests[0]!.query).toBe('');
   });
 
   it('says how to get the next page of a Notion query, from next_cursor', async () => {
-    harness.fakes.notion.reply = () =>
+    ctx.harness.fakes.notion.reply = () =>
       jsonReply({
         object: 'list',
         results: [page('One')],
@@ -149,7 +137,7 @@ describe('lean results of Notion and Stripe tools', () => {
         page_or_data_source: {},
         request_id: 'a1b2c3d4-0000-4000-8000-000000000000',
       });
-    const result = await client.callTool({
+    const result = await ctx.client.callTool({
       name: 'notion_data_source_query',
       arguments: { data_source_id: 'a42a62ed-9b51-4b98-9dea-ea6d091bc508', page_size: 1 },
     });
@@ -162,7 +150,7 @@ describe('lean results of Notion and Stripe tools', () => {
       type: 'page_or_data_source',
       note: `more results: call again with start_cursor=${CURSOR}`,
     });
-    expect(JSON.parse(harness.fakes.notion.requests[0]!.body)).toStrictEqual({ page_size: 1 });
+    expect(JSON.parse(ctx.harness.fakes.notion.requests[0]!.body)).toStrictEqual({ page_size: 1 });
   });
 
   it('cuts the blocks of a page and passes start_cursor on to Notion for the next page', async () => {
@@ -177,7 +165,7 @@ describe('lean results of Notion and Stripe tools', () => {
       type: 'paragraph',
       paragraph: { rich_text: [run('Hello')], color: 'default' },
     };
-    harness.fakes.notion.reply = () =>
+    ctx.harness.fakes.notion.reply = () =>
       jsonReply({
         object: 'list',
         results: [paragraph],
@@ -186,7 +174,7 @@ describe('lean results of Notion and Stripe tools', () => {
         type: 'block',
         block: {},
       });
-    const result = await client.callTool({
+    const result = await ctx.client.callTool({
       name: 'notion_block_children_list',
       arguments: { block_id: PAGE_ID, start_cursor: CURSOR },
     });
@@ -208,19 +196,19 @@ describe('lean results of Notion and Stripe tools', () => {
       has_more: false,
       type: 'block',
     });
-    expect(harness.fakes.notion.requests[0]!.query).toBe(`start_cursor=${CURSOR}`);
+    expect(ctx.harness.fakes.notion.requests[0]!.query).toBe(`start_cursor=${CURSOR}`);
   });
 
   it('still scrubs a secret Notion echoes in a page title the projection keeps', async () => {
-    harness.fakes.notion.reply = () => jsonReply(page(`key ${CANARY.notion}`));
+    ctx.harness.fakes.notion.reply = () => jsonReply(page(`key ${CANARY.notion}`));
     const result = await getPage();
 
-    assertNoSecrets(result, harness.secrets);
+    assertNoSecrets(result, ctx.harness.secrets);
     expect(JSON.parse(textOf(result)).properties.Name.title[0].plain_text).toMatch(/^key \S+$/);
   });
 
   it('returns a Stripe list without nulls, empty metadata or its url, and says how to get the next page', async () => {
-    harness.fakes.stripe.reply = () =>
+    ctx.harness.fakes.stripe.reply = () =>
       jsonReply({
         object: 'list',
         data: [charge('ch_1'), charge('ch_2')],
@@ -254,15 +242,15 @@ describe('lean results of Notion and Stripe tools', () => {
 
   it('returns the Stripe list exactly as sent with full: true, and never sends full upstream', async () => {
     const sent = jsonReply({ object: 'list', data: [charge('ch_1')], has_more: true, url: '/v1/charges' });
-    harness.fakes.stripe.reply = () => sent;
+    ctx.harness.fakes.stripe.reply = () => sent;
     const result = await listCharges({ full: true, starting_after: 'ch_0' });
 
     expect(textOf(result)).toBe(sent.body);
-    expect(harness.fakes.stripe.requests[0]!.query).toBe('limit=2&starting_after=ch_0');
+    expect(ctx.harness.fakes.stripe.requests[0]!.query).toBe('limit=2&starting_after=ch_0');
   });
 
   it('announces no next page to a Stripe tool without a starting_after argument (search pages by page)', async () => {
-    harness.fakes.stripe.reply = () =>
+    ctx.harness.fakes.stripe.reply = () =>
       jsonReply({
         object: 'search_result',
         data: [{ id: 'cus_1', object: 'customer', email: null, metadata: {} }],
@@ -270,7 +258,7 @@ describe('lean results of Notion and Stripe tools', () => {
         next_page: 'WzE2ODA=',
         url: '/v1/customers/search',
       });
-    const result = await client.callTool({
+    const result = await ctx.client.callTool({
       name: 'stripe_customer_search',
       arguments: { query: "email:'a@b.test'" },
     });
@@ -284,7 +272,7 @@ describe('lean results of Notion and Stripe tools', () => {
   });
 
   it('still scrubs a secret Stripe echoes in a field the projection keeps', async () => {
-    harness.fakes.stripe.reply = () =>
+    ctx.harness.fakes.stripe.reply = () =>
       jsonReply({
         object: 'list',
         data: [charge('ch_1', `paid with ${CANARY.stripe}`)],
@@ -293,7 +281,7 @@ describe('lean results of Notion and Stripe tools', () => {
       });
     const result = await listCharges();
 
-    assertNoSecrets(result, harness.secrets);
+    assertNoSecrets(result, ctx.harness.secrets);
     expect(JSON.parse(textOf(result)).data[0].description).toMatch(/^paid with \S+$/);
   });
 });

@@ -2,10 +2,9 @@
  * Lean results on the wire: GitHub tools called through a real MCP client against the fake GitHub
  * on 127.0.0.1, whose answers (status, headers, body) each test sets.
  */
-import type { Client } from '@modelcontextprotocol/client';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FakeReply } from '../fakes/fake-upstream.js';
-import { assertNoSecrets, CANARY, connectClient, type Harness, startHarness } from '../helpers/harness.js';
+import { assertNoSecrets, CANARY, useHarnessClient } from '../helpers/harness.js';
 
 const user = (login: string, id: number) => ({
   login,
@@ -58,24 +57,13 @@ const jsonReply = (body: unknown, headers: Record<string, string> = {}): FakeRep
 const textOf = (result: { content?: unknown }) => (result.content as { text: string }[])[0]!.text;
 
 describe('lean results of GitHub tools', () => {
-  let harness: Harness;
-  let client: Client;
-
-  beforeAll(async () => {
-    harness = await startHarness();
-    client = await connectClient(harness);
-  });
-  afterAll(async () => {
-    await client.close();
-    await harness.close();
-  });
-  beforeEach(() => harness.resetFakes());
+  const ctx = useHarnessClient();
 
   const listIssues = (extra: Record<string, unknown> = {}) =>
-    client.callTool({ name: 'github_issue_list', arguments: { owner: 'acme', repo: 'api', ...extra } });
+    ctx.client.callTool({ name: 'github_issue_list', arguments: { owner: 'acme', repo: 'api', ...extra } });
 
   it('returns a list without API links, node ids or user detail, and with reactions summed up', async () => {
-    harness.fakes.github.reply = () => jsonReply([issue(1, 'first'), issue(2, 'second')]);
+    ctx.harness.fakes.github.reply = () => jsonReply([issue(1, 'first'), issue(2, 'second')]);
     const result = await listIssues();
 
     expect(result.isError).toBeFalsy();
@@ -100,15 +88,15 @@ describe('lean results of GitHub tools', () => {
 
   it('returns the document exactly as GitHub sent it with full: true, and never sends full upstream', async () => {
     const sent = jsonReply([issue(1, 'first')], { link: '<https://api.github.com/x?page=2>; rel="next"' });
-    harness.fakes.github.reply = () => sent;
+    ctx.harness.fakes.github.reply = () => sent;
     const result = await listIssues({ full: true, per_page: 1 });
 
     expect(textOf(result)).toBe(sent.body);
-    expect(harness.fakes.github.requests[0]!.query).toBe('per_page=1');
+    expect(ctx.harness.fakes.github.requests[0]!.query).toBe('per_page=1');
   });
 
   it('says how to get the next page, from the Link header', async () => {
-    harness.fakes.github.reply = () =>
+    ctx.harness.fakes.github.reply = () =>
       jsonReply([issue(1, 'first')], {
         link: '<https://api.github.com/repositories/1/issues?per_page=1&page=3>; rel="next", <https://api.github.com/repositories/1/issues?per_page=1&page=9>; rel="last"',
       });
@@ -120,12 +108,12 @@ describe('lean results of GitHub tools', () => {
   });
 
   it('adds the next page to a list wrapper (search) after its own members', async () => {
-    harness.fakes.github.reply = () =>
+    ctx.harness.fakes.github.reply = () =>
       jsonReply(
         { total_count: 40, incomplete_results: false, items: [issue(7, 'found')] },
         { link: '<https://api.github.com/search/issues?q=bug&page=2>; rel="next"' },
       );
-    const result = await client.callTool({ name: 'github_search_issues', arguments: { q: 'bug' } });
+    const result = await ctx.client.callTool({ name: 'github_search_issues', arguments: { q: 'bug' } });
     const lean = JSON.parse(textOf(result));
 
     expect(Object.keys(lean)).toEqual(['total_count', 'incomplete_results', 'items', 'next_page', 'note']);
@@ -134,9 +122,9 @@ describe('lean results of GitHub tools', () => {
   });
 
   it('announces no next page to a tool that has no page argument', async () => {
-    harness.fakes.github.reply = () =>
+    ctx.harness.fakes.github.reply = () =>
       jsonReply(issue(8, 'one'), { link: '<https://api.github.com/x?page=2>; rel="next"' });
-    const result = await client.callTool({
+    const result = await ctx.client.callTool({
       name: 'github_issue_get',
       arguments: { owner: 'acme', repo: 'api', issue_number: 8 },
     });
@@ -150,11 +138,11 @@ describe('lean results of GitHub tools', () => {
       `token is ${CANARY.github}`,
       `https://github.com/acme/api/issues/3?t=${CANARY.github}`,
     );
-    harness.fakes.github.reply = () =>
+    ctx.harness.fakes.github.reply = () =>
       jsonReply([echoed], { link: '<https://api.github.com/x?page=2>; rel="next"' });
     const result = await listIssues();
 
-    assertNoSecrets(result, harness.secrets);
+    assertNoSecrets(result, ctx.harness.secrets);
     const lean = JSON.parse(textOf(result));
     expect(lean.items[0].body).toMatch(/^token is \S+$/);
     expect(lean.items[0].html_url).toMatch(/^https:\/\/github\.com\/acme\/api\/issues\/3\?t=/);
@@ -162,35 +150,35 @@ describe('lean results of GitHub tools', () => {
 
   it('scrubs a secret the upstream sent JSON-escaped, which the projection decodes', async () => {
     const escaped = CANARY.github.replace(/./g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-    harness.fakes.github.reply = () => ({
+    ctx.harness.fakes.github.reply = () => ({
       status: 200,
       body: `[{"number":4,"body":"${escaped}"}]`,
       headers: { 'content-type': 'application/json' },
     });
     const result = await listIssues();
 
-    assertNoSecrets(result, harness.secrets);
+    assertNoSecrets(result, ctx.harness.secrets);
     expect(JSON.parse(textOf(result))).toEqual([{ number: 4, body: expect.any(String) }]);
   });
 
   it('scrubs the lean text in the executor itself, not only in the layer above it', async () => {
     const escaped = CANARY.github.replace(/./g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-    harness.fakes.github.reply = () => ({
+    ctx.harness.fakes.github.reply = () => ({
       status: 200,
       body: `[{"number":5,"body":"${escaped}","html_url":"https://github.com/${CANARY.github}"}]`,
       headers: { 'content-type': 'application/json' },
     });
-    const tool = harness.catalog.get('github_issue_list');
-    const result = await harness.executor.call(tool, { owner: 'acme', repo: 'api' });
+    const tool = ctx.harness.catalog.get('github_issue_list');
+    const result = await ctx.harness.executor.call(tool, { owner: 'acme', repo: 'api' });
 
-    assertNoSecrets(result.text, harness.secrets);
+    assertNoSecrets(result.text, ctx.harness.secrets);
     expect(JSON.parse(result.text)).toEqual([
       { number: 5, body: expect.any(String), html_url: expect.any(String) },
     ]);
   });
 
   it('leaves an answer that is not JSON as sent', async () => {
-    harness.fakes.github.reply = () => ({
+    ctx.harness.fakes.github.reply = () => ({
       status: 200,
       body: 'node_id: plain text',
       headers: { 'content-type': 'text/plain' },
@@ -199,7 +187,7 @@ describe('lean results of GitHub tools', () => {
   });
 
   it('leaves an error answer to the error path, unprojected', async () => {
-    harness.fakes.github.reply = () => ({
+    ctx.harness.fakes.github.reply = () => ({
       status: 404,
       body: JSON.stringify({ message: 'Not Found', documentation_url: 'https://docs.github.com/rest' }),
       headers: { 'content-type': 'application/json' },
@@ -211,7 +199,7 @@ describe('lean results of GitHub tools', () => {
   });
 
   it('offers full on projected tools only, as a boolean', async () => {
-    const { tools } = await client.listTools();
+    const { tools } = await ctx.client.listTools();
     const byName = new Map(tools.map((tool) => [tool.name, tool]));
     expect(byName.get('github_issue_list')?.inputSchema.properties?.full).toMatchObject({ type: 'boolean' });
     expect(byName.get('github_issue_create')?.inputSchema.properties).not.toHaveProperty('full');

@@ -4,9 +4,8 @@
  * Stripe then bills the proration on the next invoice instead of invoicing and charging at once.
  * Such a call must be refused before anything reaches Stripe.
  */
-import type { Client } from '@modelcontextprotocol/client';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { connectClient, type Harness, startHarness } from '../helpers/harness.js';
+import { describe, expect, it } from 'vitest';
+import { useHarnessClient } from '../helpers/harness.js';
 
 /** Tools that charge or refund, and tools that end something for good. */
 const RISKS: [string, string][] = [
@@ -38,37 +37,29 @@ const ALWAYS_INVOICE: [string, Record<string, unknown>][] = [
 ];
 
 describe('Stripe billing tools', () => {
-  let harness: Harness;
-  let client: Client;
-
-  beforeAll(async () => {
-    harness = await startHarness();
-    client = await connectClient(harness);
-  });
-  afterAll(async () => {
-    await client.close();
-    await harness.close();
-  });
-  beforeEach(() => harness.resetFakes());
+  const ctx = useHarnessClient();
 
   it.each(RISKS)('%s is %s', (name, risk) => {
-    expect(harness.catalog.get(name).risk).toBe(risk);
+    expect(ctx.harness.catalog.get(name).risk).toBe(risk);
   });
 
   it.each(ALWAYS_INVOICE)('%s offers no proration_behavior that invoices at once', (name) => {
-    const schema = harness.catalog.get(name).inputSchema.properties as Record<string, { enum?: unknown[] }>;
+    const schema = ctx.harness.catalog.get(name).inputSchema.properties as Record<
+      string,
+      { enum?: unknown[] }
+    >;
     expect(schema.proration_behavior?.enum).toEqual(['create_prorations', 'none']);
   });
 
   it.each(ALWAYS_INVOICE)('%s refuses always_invoice and sends nothing to Stripe', async (name, args) => {
-    const result = (await client.callTool({
+    const result = (await ctx.client.callTool({
       name,
       arguments: { ...args, proration_behavior: 'always_invoice' },
     })) as { isError?: boolean; structuredContent?: { error: { code: string } } };
 
     expect(result.isError).toBe(true);
     expect(result.structuredContent?.error.code).toBe('executor.invalid_arguments');
-    expect(harness.fakes.stripe.requests).toEqual([]);
-    expect(harness.fakes.stripe.refused).toEqual([]);
+    expect(ctx.harness.fakes.stripe.requests).toEqual([]);
+    expect(ctx.harness.fakes.stripe.refused).toEqual([]);
   });
 });
