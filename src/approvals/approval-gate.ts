@@ -119,6 +119,12 @@ export class ApprovalGate {
       pageUrl: this.pageUrl?.(approval.id),
       command: this.command,
     });
-    return { approval, summary: summary.lines, shownInFull: summary.complete, waitMs: call.waitMs };
+    return {
+      approval,
+      summary: summary.lines,
+      shownInFull: summary.complete,
+      payment: call.definition.risk === 'payment',
+      waitMs: call.waitMs,
+    };
   }
 }

@@ -35,6 +35,8 @@ export interface PendingCall {
   readonly summary: readonly string[];
   /** Whether `summary` shows every argument in full; only then may a form be the approval. */
   readonly shownInFull: boolean;
+  /** A payment: never approved through a form the agent's own client answers. */
+  readonly payment: boolean;
   /** How long a client's request may be held open waiting (`approval_wait`). */
   readonly waitMs: number;
 }

@@ -45,9 +45,10 @@ export class ElicitationChannel implements ApprovalChannel {
   ) {}
 
   usable(mode: 'required' | 'out-of-band', client: ClientAbilities, call: PendingCall): boolean {
-    // Out-of-band means the agent's own client may not be the one that approves; and a form
-    // approves only what its message showed, every argument in full.
-    return mode === 'required' && client.form && call.shownInFull;
+    // Out-of-band means the agent's own client may not be the one that approves; a form
+    // approves only what its message showed, every argument in full; and never a payment (an
+    // agent that controls its client could answer the form itself), whatever the mode says.
+    return mode === 'required' && client.form && call.shownInFull && !call.payment;
   }
 
   async ask(call: PendingCall): Promise<ChannelStep> {
@@ -66,7 +67,7 @@ export class ElicitationChannel implements ApprovalChannel {
   async answer(call: PendingCall, exchange: CallExchange): Promise<ChannelStep> {
     const view = exchange.answers?.[DECISION_KEY];
     // No answer came back: ask again (where a form may still ask about this call).
-    if (!view) return call.shownInFull ? this.ask(call) : settled(call.approval);
+    if (!view) return call.shownInFull && !call.payment ? this.ask(call) : settled(call.approval);
     const by = `the user of ${call.approval.agent}'s MCP client`;
     const id = call.approval.id;
     if (view.action === 'cancel')
@@ -74,8 +75,9 @@ export class ElicitationChannel implements ApprovalChannel {
     if (view.action === 'decline')
       return settled(await this.book.decideIfPending(id, 'denied', by, 'declined in the client'));
     // Only a message that showed every argument may approve (the state may predate a change
-    // of what fits): such an answer leaves the call pending, for an administrator to decide.
-    if (!call.shownInFull) return settled(call.approval);
+    // of what fits), and never for a payment: such an answer leaves the call pending, for an
+    // administrator to decide.
+    if (!call.shownInFull || call.payment) return settled(call.approval);
     const decision = view.content?.decision;
     const note = typeof view.content?.note === 'string' ? view.content.note.slice(0, MAX_NOTE) : undefined;
     // Anything but an explicit "approve" is a no.

@@ -158,6 +158,11 @@ export class PolicyEngine {
 
   /** The approval mode for an agent's call and the policy entry that sets it (shown to approvers). */
   approvalRuleFor(agent: string, tool: ToolDefinition): { mode: ApprovalMode; rule: string } {
+    return paymentsOutOfBand(tool, this.configuredApproval(agent, tool));
+  }
+
+  /** The approval mode the policy file gives an agent's call, and the entry that gives it. */
+  private configuredApproval(agent: string, tool: ToolDefinition): { mode: ApprovalMode; rule: string } {
     const overrides = this.agentPolicy(agent)?.approval ?? {};
     for (const [pattern, mode] of Object.entries(overrides))
       if (globMatches(pattern, tool.name))
@@ -350,4 +355,16 @@ export function proxyApproval(config: ProxyServiceConfig, method: string): Appro
   if (Object.hasOwn(map, method)) return map[method]!;
   if (Object.hasOwn(map, '*')) return map['*']!;
   return defaultProxyApproval(method);
+}
+
+/**
+ * A payment that needs a human is approved out of band, whatever the policy says: an agent that
+ * controls its own client could answer a form itself, and money is not for the agent to approve.
+ */
+function paymentsOutOfBand(
+  tool: ToolDefinition,
+  configured: { mode: ApprovalMode; rule: string },
+): { mode: ApprovalMode; rule: string } {
+  if (tool.risk !== 'payment' || configured.mode !== 'required') return configured;
+  return { mode: 'out-of-band', rule: `${configured.rule} (a payment is always approved out of band)` };
 }

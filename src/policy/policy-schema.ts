@@ -106,10 +106,11 @@ export const policySchema = z
             read: approvalMode.default('never'),
             write: approvalMode.default('required'),
             destructive: approvalMode.default('required'),
-            payment: approvalMode.default('required'),
+            // A payment is approved by an administrator, never through the agent's own client.
+            payment: approvalMode.default('out-of-band'),
           })
           .strict()
-          .default({ read: 'never', write: 'required', destructive: 'required', payment: 'required' }),
+          .default({ read: 'never', write: 'required', destructive: 'required', payment: 'out-of-band' }),
         approval_timeout: duration.default('5m'),
         // How long one tools/call request is held open waiting for an out-of-band decision;
         // under the 300 s after which Claude gives up on a request.
@@ -117,7 +118,7 @@ export const policySchema = z
       })
       .strict()
       .default({
-        approval: { read: 'never', write: 'required', destructive: 'required', payment: 'required' },
+        approval: { read: 'never', write: 'required', destructive: 'required', payment: 'out-of-band' },
         approval_timeout: '5m',
         approval_wait: '4m',
       }),

@@ -6,7 +6,7 @@ services:
   stripe: { spec: builtin:stripe, credential: stripe }   # a restricted key (rk_...) is best
   notion: { spec: builtin:notion, credential: notion }
 defaults:
-  approval: { read: never, write: required, destructive: required, payment: required }
+  approval: { read: never, write: required, destructive: required, payment: out-of-band }   # payments: never approved in the agent's own client
   approval_timeout: 5m   # how long a human has to decide
   approval_wait: 4m      # how long a call waits for an out-of-band decision before saying "pending"
 agents: {}

@@ -4,9 +4,12 @@
  * they receive: approved → exactly one request with exactly the stored arguments; anything
  * else → nothing sent. Tampering is refused and audited.
  */
+
+import { randomBytes } from 'node:crypto';
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ApprovalStatus } from '../../src/approvals/index.js';
+import { DECISION_KEY } from '../../src/approvals/elicitation-channel.js';
+import { type ApprovalStatus, ElicitationChannel, RequestStateCodec } from '../../src/approvals/index.js';
 import { PLAIN_EXCHANGE } from '../../src/calls/index.js';
 import { runToolCall } from '../../src/mcp/index.js';
 import { CASES } from '../fixtures/operation-cases.js';
@@ -30,6 +33,9 @@ ${extra}agents:
     approval: { github_issue_create: out-of-band }
   all:
     tools: ["*"]
+  payer:
+    tools: ["stripe_refund_*"]
+    approval: { "stripe_*": required }
 `;
 
 type Result = {
@@ -431,24 +437,71 @@ describe('approvals through every channel', () => {
     expect(github().requests).toHaveLength(1);
   });
 
-  it('a Stripe payment carries an Idempotency-Key derived from its approval id', async () => {
-    const asked: string[] = [];
-    const client = await gw.connect('alice', {
-      elicitation: { form: true },
-      onElicit: (params) => {
-        asked.push(params.message);
-        return APPROVE;
+  describe.each<Era>(['2025-06-18', '2025-11-25', '2026-07-28'])(
+    'a payment through a form-capable client (%s)',
+    (era) => {
+      it('is never put to the form, even where the policy says required, and is not made', async () => {
+        let asked = 0;
+        const client = await gw.connect('payer', {
+          era,
+          elicitation: { form: true },
+          onElicit: () => {
+            asked++;
+            return APPROVE;
+          },
+        });
+        const result = await call(client, 'stripe_refund_create', { charge: `ch_form_${era}`, amount: 500 });
+        expect(result.structuredContent?.error.code).toBe('approval.pending');
+        expect(asked).toBe(0);
+        expect(gw.harness.fakes.stripe.requests).toEqual([]);
+        const approval = await pendingOf('payer');
+        expect(approval.status).toBe('pending');
+        await gw.approvals.book.decide(approval.id, 'cancelled', 'test cleanup');
+      });
+    },
+  );
+
+  it("a form answer approving a payment leaves it pending: only an administrator's decision runs it", async () => {
+    // The agent's client replays a form answer (as an agent that controls its client could):
+    // the elicitation channel is asked directly with a signed state and an "approve" answer.
+    const client = await gw.connect('payer', { elicitation: { form: true }, onElicit: () => APPROVE });
+    const args = { charge: 'ch_replayed', amount: 700 };
+    await call(client, 'stripe_refund_create', args);
+    const approval = await pendingOf('payer');
+    const elicitation = new ElicitationChannel(gw.approvals.book, new RequestStateCodec(randomBytes(32)));
+    const step = await elicitation.answer(
+      { approval, summary: [], shownInFull: true, payment: true, waitMs: 0 },
+      {
+        client: { form: true, url: false },
+        answers: { [DECISION_KEY]: { action: 'accept', content: { decision: 'approve' } } },
       },
-    });
-    const result = await call(client, 'stripe_refund_create', { charge: 'ch_1', amount: 500 });
+    );
+    expect(step).toMatchObject({ kind: 'settled', approval: { status: 'pending' } });
+    expect(gw.harness.fakes.stripe.requests).toEqual([]);
+    // The administrator approves: the agent's same call then runs once, keyed by the approval.
+    await gw.approvals.book.decide(approval.id, 'approved', 'test admin');
+    const result = await call(client, 'stripe_refund_create', args);
     expect(result.isError).toBeFalsy();
     const stripe = gw.harness.fakes.stripe;
     expect(stripe.requests).toHaveLength(1);
-    const [approval] = await gw.approvals.book
-      .list({ status: 'used', agent: 'alice' })
-      .then((all) => all.slice(-1));
-    expect(approval?.tool).toBe('stripe_refund_create');
-    expect(stripe.requests[0]!.headers['idempotency-key']).toBe(`keygate-${approval!.id}`);
+    expect(stripe.requests[0]!.headers['idempotency-key']).toBe(`keygate-${approval.id}`);
+  });
+
+  it('a payment through a URL-capable client goes to the approval page, with its amount in the message', async () => {
+    const asked: string[] = [];
+    const client = await gw.connect('payer', {
+      era: '2026-07-28',
+      elicitation: { form: true, url: true },
+      onElicit: async (params) => {
+        asked.push(`${params.mode}: ${params.message}`);
+        await gw.approvals.book.decide((await pendingOf('payer')).id, 'approved', 'page');
+        return { action: 'accept' };
+      },
+    });
+    const result = await call(client, 'stripe_refund_create', { charge: 'ch_page', amount: 500 });
+    expect(result.isError).toBeFalsy();
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toMatch(/^url: /);
     expect(asked[0]).toContain('(risk: payment)');
     expect(asked[0]).toContain('Amount: 500');
   });

@@ -89,7 +89,7 @@ describe('the dashboard and /api refuse everyone but a signed-in person or the a
     void client
       .callTool({ name: 'stripe_refund_create', arguments: { charge: 'ch_1', amount: 500 } })
       .catch(() => undefined);
-    for (let i = 0; i < 200 && !approvalId; i++) {
+    for (let i = 0; i < 1200 && !approvalId; i++) {
       approvalId = (await gw.gateway.approvals.book.list())[0]?.id ?? '';
       if (!approvalId) await new Promise((resolve) => setTimeout(resolve, 25));
     }

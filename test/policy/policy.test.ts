@@ -116,7 +116,7 @@ agents:
         read: 'never',
         write: 'required',
         destructive: 'required',
-        payment: 'required',
+        payment: 'out-of-band',
       });
       expect(Object.isFrozen(result.policy.file.agents)).toBe(true);
     }
@@ -244,6 +244,21 @@ describe('policy decisions', () => {
     expect(engine.approvalFor('bot', catalog.get('github_issue_create'))).toBe('required');
     expect(engine.approvalFor('bot', catalog.get('github_issue_comment_create'))).toBe('never');
     expect(engine.approvalFor('bot', catalog.get('stripe_refund_create'))).toBe('out-of-band');
+  });
+
+  it('approves a payment out of band whatever the policy says, unless it says never', () => {
+    const parsed = parsePolicy(
+      `${SERVICES}defaults:\n  approval: { payment: required }\nagents:\n  payer:\n    tools: ["stripe_*"]\n    approval: { stripe_charge_capture: never }\n`,
+      catalog,
+    );
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+    const payments = new PolicyEngine(parsed.policy, catalog);
+    expect(payments.approvalRuleFor('payer', catalog.get('stripe_refund_create'))).toEqual({
+      mode: 'out-of-band',
+      rule: 'defaults.approval.payment: required (a payment is always approved out of band)',
+    });
+    expect(payments.approvalFor('payer', catalog.get('stripe_charge_capture'))).toBe('never');
+    expect(payments.approvalFor('payer', catalog.get('stripe_customer_create'))).toBe('required');
   });
 
   it('collects the agent and per-tool rate limits', () => {
