@@ -1,5 +1,5 @@
 /** Decisions under one loaded policy: which tools an agent sees, and whether a call may proceed. */
-import type { Catalog, ToolDefinition } from '../catalog/index.js';
+import { argumentSchemaOf, type Catalog, type ToolDefinition } from '../catalog/index.js';
 import { parseDuration } from '../config/index.js';
 import { constraintViolation } from './constraints.js';
 import type { LoadedPolicy } from './policy-loader.js';
@@ -136,7 +136,8 @@ export class PolicyEngine {
     const rules = this.agentPolicy(caller.agent)!;
     for (const [pattern, constraints] of Object.entries(rules.constraints)) {
       if (!globMatches(pattern, tool.name)) continue;
-      const properties = tool.inputSchema.properties as Record<string, unknown>;
+      // The exact schema, the one arguments were validated against (not the compacted one models see).
+      const properties = argumentSchemaOf(tool).properties as Record<string, unknown>;
       for (const [arg, constraint] of Object.entries(constraints)) {
         // A constraint this tool cannot be checked against fails closed.
         const top = arg.split('.')[0]!;
