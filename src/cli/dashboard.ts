@@ -4,7 +4,7 @@
  * which ends every dashboard session made with the old one.
  */
 import { spawn } from 'node:child_process';
-import { open, rename } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { findDaemon } from '../admin/index.js';
 import { homePaths, keygateCommand, resolveHome } from '../config/index.js';
@@ -70,18 +70,33 @@ export async function dashboardCommand(options: { home?: string; open: boolean }
 
 export async function adminRotateTokenCommand(options: { home?: string }): Promise<CommandOutput> {
   const paths = homePaths(resolveHome(options.home));
-  const { token } = await withAdmin(options.home, 'keygate admin rotate-token', (admin) =>
-    admin.rotateAdminToken(),
-  );
-  // Written beside the old file and renamed over it: a reader sees the old token or the new one.
+  // The new file is opened before the old token is revoked: a home that cannot take the new token
+  // (permissions, a missing folder) keeps the old one working instead of losing both.
   const next = `${paths.adminToken}.new`;
   const handle = await open(next, 'w', 0o600);
+  let token: string;
+  try {
+    ({ token } = await withAdmin(options.home, 'keygate admin rotate-token', (admin) =>
+      admin.rotateAdminToken(),
+    ));
+  } catch (error) {
+    await handle.close();
+    await rm(next, { force: true });
+    throw error;
+  }
   try {
     await handle.writeFile(`${token}\n`);
     await handle.sync();
-  } finally {
-    await handle.close();
+  } catch (error) {
+    // The old token is revoked already: the new one is shown once rather than lost.
+    await handle.close().catch(() => undefined);
+    throw new KeygateError(
+      'internal',
+      `the admin token was rotated but ${next} could not be written (${error instanceof Error ? error.message : String(error)}); the new admin token is ${token} — put it in ${paths.adminToken} (mode 0600)`,
+    );
   }
+  await handle.close();
+  // Renamed over the old file: a reader sees the old token or the new one.
   await rename(next, paths.adminToken);
   return {
     json: { adminTokenFile: paths.adminToken, rotated: true },

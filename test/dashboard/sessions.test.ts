@@ -4,7 +4,7 @@
  * ends every session and link made with it; nothing but hashes is stored. Then `keygate admin
  * rotate-token` from the command line, offline.
  */
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -123,6 +123,25 @@ describe('keygate admin rotate-token', () => {
     try {
       expect(await new AgentRegistry(store).isAdmin(before)).toBe(false);
       expect(await new AgentRegistry(store).isAdmin(after)).toBe(true);
+    } finally {
+      await store.close();
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the old token working when the new one could not be written', async () => {
+    const home = join(await mkdtemp(join(tmpdir(), 'keygate-rotate-')), 'home');
+    expect((await runInProcess(['init', '--home', home])).code).toBe(0);
+    const before = (await readFile(join(home, 'admin.token'), 'utf8')).trim();
+    // A folder where the new file would be written: the home cannot take the new token.
+    await mkdir(join(home, 'admin.token.new'));
+    const rotated = await runInProcess(['admin', 'rotate-token', '--home', home]);
+    expect(rotated.code).not.toBe(0);
+    expect(rotated.stderr).toContain('admin.token.new');
+    expect((await readFile(join(home, 'admin.token'), 'utf8')).trim()).toBe(before);
+    const store = await openStore({ home });
+    try {
+      expect(await new AgentRegistry(store).isAdmin(before)).toBe(true);
     } finally {
       await store.close();
       await rm(home, { recursive: true, force: true });
