@@ -16,6 +16,12 @@ import { noApproval, POLICY_CHANGED, type Refusal, useVerdict } from './approval
 export type ChangeNotifier = (id: string) => Promise<void>;
 
 const OPEN: ApprovalStatus[] = ['pending', 'approved'];
+/**
+ * Calls one agent may have waiting for a human at once. An agent looping on writes would
+ * otherwise bury the approvals an administrator has to read; a soft cap (concurrent requests
+ * may pass it by the number in flight), since it guards attention, not a resource.
+ */
+export const MAX_PENDING_PER_AGENT = 20;
 
 function newId(): string {
   return `apr_${randomBytes(9).toString('base64url')}`;
@@ -65,6 +71,13 @@ export class ApprovalBook {
         continue;
       }
       const now = new Date();
+      const waiting = await this.pendingCount(request.agent, now);
+      if (waiting >= MAX_PENDING_PER_AGENT)
+        throw await this.refuse(
+          request,
+          undefined,
+          `${request.agent} already has ${waiting} calls waiting for a human (at most ${MAX_PENDING_PER_AGENT}); ask again once some are decided`,
+        );
       const inserted = await this.store.db
         .insertInto('approvals')
         .values({
@@ -92,6 +105,18 @@ export class ApprovalBook {
       }
     }
     throw new KeygateError('internal', 'could not open an approval record');
+  }
+
+  /** How many of `agent`'s records wait for a decision and have not lapsed. */
+  private async pendingCount(agent: string, now: Date): Promise<number> {
+    const row = await this.store.db
+      .selectFrom('approvals')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('agent', '=', agent)
+      .where('status', '=', 'pending')
+      .where('expires_at', '>', now)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
   }
 
   /**

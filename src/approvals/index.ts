@@ -7,7 +7,7 @@ export {
   type CallIdentity,
   type Verdict,
 } from './approval.js';
-export { ApprovalBook } from './approval-book.js';
+export { ApprovalBook, MAX_PENDING_PER_AGENT } from './approval-book.js';
 export { ApprovalGate, type GatedCall, type GateOutcome } from './approval-gate.js';
 export { bindingRefusal, noApproval, useVerdict } from './approval-rule.js';
 export { ApprovalSignals } from './approval-signals.js';

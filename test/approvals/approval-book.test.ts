@@ -4,7 +4,12 @@
  * and wake-ups that cross daemons.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApprovalBook, type ApprovalRequest, ApprovalSignals } from '../../src/approvals/index.js';
+import {
+  ApprovalBook,
+  type ApprovalRequest,
+  ApprovalSignals,
+  MAX_PENDING_PER_AGENT,
+} from '../../src/approvals/index.js';
 import { AuditLog, argsHash } from '../../src/audit/index.js';
 import type { Store } from '../../src/store/index.js';
 import {
@@ -118,6 +123,31 @@ describe.each(BACKENDS)('approval records on $name', (backend) => {
     ]);
     // A new identical call gets a new record: the used one can never run again.
     expect((await book.open(call)).approval.id).not.toBe(approval.id);
+  });
+
+  it('lets one agent have at most MAX_PENDING_PER_AGENT calls waiting; others and decided ones do not count', async () => {
+    const agent = `flooder-${backend.name}`;
+    const asked = Array.from({ length: MAX_PENDING_PER_AGENT }, () => request({ agent }));
+    const opened = [];
+    for (const call of asked) opened.push((await book.open(call)).approval);
+    const over = request({ agent });
+    await expect(book.open(over)).rejects.toMatchObject({
+      code: 'approval.refused',
+      message: expect.stringContaining(`${agent} already has ${MAX_PENDING_PER_AGENT} calls waiting`),
+    });
+    await audit.drain();
+    const refused = (await audit.query({ limit: 10_000 })).filter(
+      (row) => row.agent === agent && row.decision === 'approval_refused',
+    );
+    expect(refused.map((row) => row.argsHash)).toEqual([over.argsHash]);
+    // A call already waiting is still joined; another agent is not held back.
+    expect((await book.open(asked[0]!)).approval.id).toBe(opened[0]!.id);
+    expect((await book.open(request({ agent: `other-${backend.name}` }))).created).toBe(true);
+    // A decision makes room.
+    await book.decide(opened[1]!.id, 'denied', 'admin');
+    expect((await book.open(over)).created).toBe(true);
+    for (const approval of opened)
+      await book.decideIfPending(approval.id, 'cancelled', 'test', 'cleanup').catch(() => undefined);
   });
 
   it('refuses an approval under another policy version, and cancels it', async () => {

@@ -654,6 +654,8 @@ describe('approvals through every channel', () => {
       const again = (await runToolCall(gw.deps, caller, name, args, PLAIN_EXCHANGE)) as Result;
       expect(again.structuredContent?.error.code, name).toBe('approval.pending');
       expect(fake.requests, name).toHaveLength(1);
+      // Not left waiting: an agent has at most MAX_PENDING_PER_AGENT calls waiting at once.
+      await gw.approvals.book.decide(approvalIdOf(again)!, 'cancelled', 'test cleanup');
     }
   });
   describe('over the local socket (what keygate stdio relays)', () => {
