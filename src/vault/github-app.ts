@@ -6,6 +6,7 @@
  * permissions) until five minutes before they expire, with one mint in flight per cache key.
  */
 import { createPrivateKey, type KeyObject, sign } from 'node:crypto';
+import { inspect } from 'node:util';
 import { request } from 'undici';
 import { KeygateError } from '../errors/index.js';
 import {
@@ -83,6 +84,19 @@ export class GithubAppMinter implements Minter {
     private readonly now: () => number = Date.now,
   ) {
     this.key = createPrivateKey(pem);
+  }
+
+  /** The minter's only printable form: it holds the key and live tokens. */
+  toJSON(): string {
+    return `[github-app minter ${this.label}]`;
+  }
+
+  toString(): string {
+    return this.toJSON();
+  }
+
+  [inspect.custom](): string {
+    return this.toJSON();
   }
 
   async credentialFor(context: CredentialContext): Promise<Credential> {

@@ -258,6 +258,26 @@ describe('github-app secret kind', () => {
     }
   });
 
+  it('prints the minter and its credentials only in redacted form', async () => {
+    const { inspect } = await import('node:util');
+    const { GithubAppMinter } = await import('../../src/vault/index.js');
+    const minter = new GithubAppMinter('gh-app', '4242', '777', PEM, () => clock);
+    const credential = await minter.credentialFor({
+      service: 'github',
+      tool: 'github_issue_list',
+      baseUrl: fake.url,
+      scope: () => engine.credentialScope(caller('triage'), 'github'),
+    });
+    const forms = [
+      inspect(minter, { depth: 9, showHidden: true }),
+      JSON.stringify({ minter, credential }),
+      `${minter}`,
+      inspect(credential),
+    ];
+    expect(forms.join('\n')).toContain('[github-app minter gh-app]');
+    assertNoSecrets(forms, [...PEM_LINES, fake.tokens.at(-1)!.token]);
+  });
+
   it('lists the cached scope and expiry, never a token or the key', async () => {
     expect((await vault.describe('gh-app')).minted).toEqual([]);
     await call('triage', 'github_issue_list', { owner: 'acme', repo: 'api' });
