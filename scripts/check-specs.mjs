@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Regenerates every curated spec from its curation file and the upstream description, and fails
 // when a committed specs/*.json differs: the committed files must be exactly what curation makes.
+// Then checks each service's app-permission map (specs/<service>.permissions.yaml) against its
+// tools: every tool listed, no unknown name, reads asking for read levels only.
 import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 
 const services = readdirSync(new URL('../specs/', import.meta.url))
   .filter((file) => file.endsWith('.curation.yaml'))
@@ -16,5 +18,14 @@ for (const service of services) {
   } catch {
     failed++;
   }
+}
+const { appPermissions, loadCatalog, permissionMapProblems } = await import('../dist/catalog/index.js');
+for (const service of services) {
+  if (!existsSync(new URL(`../specs/${service}.permissions.yaml`, import.meta.url))) continue;
+  const catalog = await loadCatalog([service]);
+  const problems = permissionMapProblems(appPermissions(service), catalog.tools);
+  for (const problem of problems) process.stderr.write(`specs/${service}.permissions.yaml: ${problem}\n`);
+  if (problems.length > 0) failed++;
+  else process.stdout.write(`specs/${service}.permissions.yaml covers all ${catalog.tools.length} tools\n`);
 }
 process.exit(failed === 0 ? 0 : 1);

@@ -38,6 +38,8 @@ export interface AuditEvent {
   readonly bytes?: number;
   readonly approvalId?: string;
   readonly policyVersion?: string;
+  /** The kind and narrowed scope of the credential an outcome used (never a value). */
+  readonly credential?: { readonly kind: string; readonly scope?: Readonly<Record<string, unknown>> };
 }
 
 /** A stored row, as queries return it. */
@@ -58,6 +60,8 @@ export interface AuditRecord {
   readonly bytes: number | null;
   readonly approvalId: string | null;
   readonly policyVersion: string | null;
+  /** The credential's kind and narrowed scope (`{kind, scope}`), on outcome rows of calls that used one. */
+  readonly credential: unknown;
   readonly prevHash: string | null;
   readonly hash: string;
 }
@@ -100,9 +104,14 @@ const BATCH = 256;
 /** The longest a row recorded with `recordLater` waits for company before it is flushed alone. */
 const LATER_MS = 10;
 
-/** The fields a row's hash covers, in a fixed form. */
+/**
+ * The fields a row's hash covers, in a fixed form. `credential` (migration 0008) is covered only
+ * when set, so rows written before it existed hash as they did.
+ */
 function hashOf(prevHash: string, row: Omit<Row, 'prev_hash' | 'hash'>): string {
-  return sha256Hex(`${prevHash}\n${canonicalJson({ ...row, at: new Date(row.at).toISOString() })}`);
+  const { credential, ...rest } = row;
+  const covered = credential === null || credential === undefined ? rest : { ...rest, credential };
+  return sha256Hex(`${prevHash}\n${canonicalJson({ ...covered, at: new Date(row.at).toISOString() })}`);
 }
 
 export class AuditLog {
@@ -154,6 +163,8 @@ export class AuditLog {
       bytes: event.bytes ?? null,
       approval_id: event.approvalId ?? null,
       policy_version: event.policyVersion ?? null,
+      // Canonical JSON text: the hash covers exactly the stored string.
+      credential: event.credential === undefined ? null : canonicalJson(event.credential),
     };
     return new Promise((resolve, reject) => {
       this.queue.push({ row, resolve, reject });
@@ -384,6 +395,7 @@ function recordOf(row: Selectable<AuditEventsTable>): AuditRecord {
     bytes: row.bytes,
     approvalId: row.approval_id,
     policyVersion: row.policy_version,
+    credential: row.credential === null ? null : JSON.parse(row.credential),
     prevHash: row.prev_hash,
     hash: row.hash,
   };

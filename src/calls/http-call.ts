@@ -251,6 +251,7 @@ export const httpCalls: CallKind<HttpCallRequest, HttpCall> = {
         privateOk: call.service.privateOk,
         ...(context.agent ? { agent: context.agent } : {}),
         ...(context.onScrubber ? { onScrubber: context.onScrubber } : {}),
+        ...(context.onCredentialUse ? { onCredentialUse: context.onCredentialUse } : {}),
         ...(call.signal ? { signal: call.signal } : {}),
       },
     );

@@ -9,8 +9,8 @@ import { randomUUID } from 'node:crypto';
 import type { CallExchange } from '../approvals/index.js';
 import type { AuditLog } from '../audit/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
-import { Scrubber } from '../executor/index.js';
-import type { CallerIdentity, RateVerdict } from '../policy/index.js';
+import { type CredentialUse, Scrubber } from '../executor/index.js';
+import type { CallerIdentity, PolicyEngine, RateVerdict } from '../policy/index.js';
 import type { Call, CallKind, CallOutcome, CallRequest, PipelineDeps } from './call.js';
 import type { ArgumentsIdentity } from './call-identity.js';
 import { httpCalls } from './http-call.js';
@@ -99,9 +99,13 @@ async function run<R extends CallRequest, C extends Call>(
       if (outcome.kind === 'stop') return failed(outcome.error);
       // The stored arguments run, under the approval's id (Stripe's Idempotency-Key derives from it).
       const approved = kind.approved(call, outcome.approval.args);
-      return await execute(kind, deps, base, approved, kind.identify(approved), outcome.approval.id);
+      return await execute(kind, deps, base, approved, kind.identify(approved), {
+        policy,
+        caller,
+        approvalId: outcome.approval.id,
+      });
     }
-    return await execute(kind, deps, base, call, identity);
+    return await execute(kind, deps, base, call, identity, { policy, caller });
   } catch (error) {
     // A fault of keygate's own (a KeygateError is a decision, already audited where it was made)
     // still leaves a row: every call that reached the pipeline is accounted for.
@@ -145,14 +149,18 @@ async function execute<R extends CallRequest, C extends Call>(
   base: AuditBase,
   call: C,
   identity: ArgumentsIdentity,
-  approvalId?: string,
+  decided: { policy: PolicyEngine; caller: CallerIdentity; approvalId?: string },
 ): Promise<CallOutcome> {
+  const { approvalId } = decided;
   const recorded = { ...base, ...identity, ...(approvalId ? { approvalId } : {}) };
   // Fail closed: without a committed intent row, nothing leaves.
   await deps.audit.record({ ...recorded, decision: 'allowed' });
   const started = performance.now();
   // Whatever goes back to the agent is scrubbed last, with the secrets this call used.
   let scrubber = Scrubber.NONE;
+  // The outcome row says which kind of credential the call used, narrowed to what.
+  let credential: CredentialUse | undefined;
+  const outcomeOf = () => ({ ...recorded, ...(credential ? { credential } : {}) });
   try {
     const result = await kind.execute(deps, call, {
       agent: base.agent,
@@ -160,6 +168,11 @@ async function execute<R extends CallRequest, C extends Call>(
       onScrubber: (used) => {
         scrubber = used;
       },
+      onCredentialUse: (use) => {
+        credential = use;
+      },
+      // A minted credential is narrowed under the policy that decided this call, to its caller.
+      credentialScope: (service) => decided.policy.credentialScope(decided.caller, service),
     });
     if (result.stream) {
       // A streamed answer is over when its body has passed: only then are its bytes known.
@@ -168,20 +181,20 @@ async function execute<R extends CallRequest, C extends Call>(
           deps,
           truncated
             ? {
-                ...recorded,
+                ...outcomeOf(),
                 decision: 'failed',
                 reason: reason ?? 'upstream.error',
                 upstreamStatus: result.status,
                 bytes,
               }
-            : { ...recorded, decision: 'completed', upstreamStatus: result.status, bytes },
+            : { ...outcomeOf(), decision: 'completed', upstreamStatus: result.status, bytes },
           started,
         ),
       );
     } else
       recordOutcome(
         deps,
-        { ...recorded, decision: 'completed', upstreamStatus: result.status, bytes: result.bytes },
+        { ...outcomeOf(), decision: 'completed', upstreamStatus: result.status, bytes: result.bytes },
         started,
       );
     return { kind: 'done', result, scrubber };
@@ -190,7 +203,7 @@ async function execute<R extends CallRequest, C extends Call>(
     const reason = isKeygateError(error) ? error.code : 'internal';
     recordOutcome(
       deps,
-      { ...recorded, decision: 'failed', reason, ...(status ? { upstreamStatus: status } : {}) },
+      { ...outcomeOf(), decision: 'failed', reason, ...(status ? { upstreamStatus: status } : {}) },
       started,
     );
     return failed(error, scrubber);

@@ -3,6 +3,16 @@
  * of a call's arguments against its tool's schema.
  */
 
+export {
+  type AppPermissionMap,
+  appPermissions,
+  PERMISSION_LEVELS,
+  type PermissionLevel,
+  parsePermissionMap,
+  permissionMapProblems,
+  strongerLevel,
+  type ToolPermissions,
+} from './app-permissions.js';
 export { hasArgumentPath } from './argument-path.js';
 export { argumentSchemaOf, coerceJsonStrings } from './argument-validator.js';
 export {

@@ -57,8 +57,9 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     words: ['secret', 'set'],
     usage:
-      'keygate secret set NAME [--kind bearer|basic|header|query] [--from-stdin] [--service S] [--username U] [--header H] [--param P] [--home DIR] [--json]',
-    summary: 'store or replace a secret; the value comes from a hidden prompt or stdin, never argv',
+      'keygate secret set NAME [--kind bearer|basic|header|query|github-app] [--from-stdin] [--service S] [--username U] [--header H] [--param P] [--app-id N --installation-id N] [--home DIR] [--json]',
+    summary:
+      'store or replace a secret; the value (for github-app: the app private key PEM) comes from a hidden prompt or stdin, never argv',
     options: {
       kind: { type: 'string' },
       'from-stdin': { type: 'boolean' },
@@ -66,6 +67,8 @@ export const COMMANDS: readonly CommandSpec[] = [
       username: { type: 'string' },
       header: { type: 'string' },
       param: { type: 'string' },
+      'app-id': { type: 'string' },
+      'installation-id': { type: 'string' },
       home,
       json,
     },
@@ -77,7 +80,13 @@ export const COMMANDS: readonly CommandSpec[] = [
         kind: text(values.kind),
         service: text(values.service),
         fromStdin: values['from-stdin'] === true,
-        params: { username: text(values.username), header: text(values.header), param: text(values.param) },
+        params: {
+          username: text(values.username),
+          header: text(values.header),
+          param: text(values.param),
+          'app-id': text(values['app-id']),
+          'installation-id': text(values['installation-id']),
+        },
       }),
   },
   {

@@ -30,8 +30,14 @@ export async function readStdin(stdin: NodeJS.ReadableStream = standardInput()):
     .replace(/\r?\n$/, '');
 }
 
-/** Asks for a value on the terminal without echoing it. */
-export async function promptHidden(question: string): Promise<string> {
+/** The last line of a PEM block: a multi-line value typed or pasted at the prompt ends there. */
+const PEM_END = /-----END [A-Z0-9 ]+-----[ \t]*$/;
+
+/**
+ * Asks for a value on the terminal without echoing it. A `multiline` value (a PEM key) takes
+ * every line up to its `-----END …-----` line, so a pasted key arrives whole.
+ */
+export async function promptHidden(question: string, options: { multiline?: boolean } = {}): Promise<string> {
   const stdin = process.stdin;
   if (!stdin.isTTY) throw new KeygateError('cli.usage', 'no terminal to ask on: pipe the value on stdin');
   process.stderr.write(question);
@@ -50,7 +56,12 @@ export async function promptHidden(question: string): Promise<string> {
     };
     const onData = (chunk: string) => {
       for (const char of chunk) {
-        if (char === '\r' || char === '\n') return done();
+        if (char === '\r' || char === '\n') {
+          if (!options.multiline || PEM_END.test(value)) return done();
+          // A pasted \r\n is one line break; an empty line before the key starts is dropped.
+          if (value.length > 0 && !value.endsWith('\n')) value += '\n';
+          continue;
+        }
         if (char === '\u0003') return done(new KeygateError('cli.usage', 'cancelled'));
         if (char === '\u007f' || char === '\b') value = value.slice(0, -1);
         else value += char;
@@ -60,9 +71,17 @@ export async function promptHidden(question: string): Promise<string> {
   });
 }
 
-/** The secret value for a command: stdin when asked for or piped, else a hidden prompt. */
-export async function readSecretValue(fromStdin: boolean, question: string): Promise<string> {
-  const value = fromStdin || !standardInput().isTTY ? await readStdin() : await promptHidden(question);
+/**
+ * The secret value for a command: stdin when asked for or piped, else a hidden prompt (`multiline`:
+ * up to a PEM block's END line).
+ */
+export async function readSecretValue(
+  fromStdin: boolean,
+  question: string,
+  options: { multiline?: boolean } = {},
+): Promise<string> {
+  const value =
+    fromStdin || !standardInput().isTTY ? await readStdin() : await promptHidden(question, options);
   if (value.length === 0) throw new KeygateError('vault.invalid_secret', 'the value is empty');
   return value;
 }

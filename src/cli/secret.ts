@@ -20,8 +20,10 @@ export async function secretSetCommand(options: SecretSetOptions): Promise<Comma
     Object.entries(options.params).filter((entry): entry is [string, string] => entry[1] !== undefined),
   );
   // Check the name, kind and parameters before opening anything or asking for the value.
-  checkSecretShape(options.name, kind, params);
-  const question = `Value for ${options.name} (${kind}, hidden): `;
+  const { multiline } = checkSecretShape(options.name, kind, params);
+  const question = multiline
+    ? `Paste the private key for ${options.name} (${kind}, hidden; ends at its -----END line): `
+    : `Value for ${options.name} (${kind}, hidden): `;
   const input = {
     name: options.name,
     kind,
@@ -29,7 +31,10 @@ export async function secretSetCommand(options: SecretSetOptions): Promise<Comma
     ...(options.service ? { service: options.service } : {}),
   };
   const meta = await withAdmin(options.home, 'keygate secret set', (admin) =>
-    admin.setSecret({ ...input, value: () => readSecretValue(options.fromStdin === true, question) }),
+    admin.setSecret({
+      ...input,
+      value: () => readSecretValue(options.fromStdin === true, question, { multiline: multiline === true }),
+    }),
   );
   const verb = meta.version === 1 ? 'stored' : `replaced (version ${meta.version})`;
   return { json: meta, text: `${verb} secret ${meta.name} (${meta.kind}, ${meta.fingerprint})` };
@@ -67,8 +72,27 @@ export async function secretListCommand(options: { home?: string }): Promise<Com
     text:
       secrets.length === 0
         ? `no secrets yet: ${keygateCommand(options.home)('secret set NAME')}`
-        : formatTable([header, ...secrets.map(row)]),
+        : [formatTable([header, ...secrets.map(row)]), ...secrets.flatMap(mintedLines)].join('\n'),
   };
+}
+
+/** One line per credential a minted kind holds now: its narrowed scope and expiry, never a value. */
+function mintedLines(secret: SecretMetadata): string[] {
+  if (secret.minted === undefined) return [];
+  if (secret.minted.length === 0) return [`${secret.name}: no token minted yet in this daemon`];
+  return secret.minted.map(({ scope, expiresAt }) => {
+    const parts = Object.entries(scope).map(([key, value]) => `${key}=${describeScope(value)}`);
+    return `${secret.name}: ${parts.join(' ')} expires ${expiresAt.slice(0, 19).replace('T', ' ')}`;
+  });
+}
+
+function describeScope(value: unknown): string {
+  if (Array.isArray(value)) return value.join(',');
+  if (typeof value === 'object' && value !== null)
+    return Object.entries(value)
+      .map(([key, level]) => `${key}:${String(level)}`)
+      .join(',');
+  return String(value);
 }
 
 export async function secretRemoveCommand(options: { home?: string; name: string }): Promise<CommandOutput> {

@@ -71,6 +71,8 @@ export const ERROR_CODES = {
   'vault.secret_not_found': 'no such secret',
   /** A secret's name, kind, parameters or value is not acceptable. */
   'vault.invalid_secret': 'the secret is not acceptable',
+  /** A minted credential (a GitHub App installation token) could not be obtained from the upstream. */
+  'vault.mint_failed': 'the upstream did not mint a credential',
   /** The audit log could not be written, so the call was not made (fail closed). */
   'audit.unavailable': 'the audit log could not be written',
   /** Policy does not allow this call; the message says why in terms the agent can act on. */
@@ -79,6 +81,11 @@ export const ERROR_CODES = {
   'policy.rate_limited': 'a rate limit was reached',
   /** The policy file is invalid; every problem is listed with its path. */
   'policy.invalid': 'the policy file is invalid',
+  /**
+   * The agent's policy leaves open what a narrowed credential needs pinned (a GitHub App token's
+   * repositories): nothing is minted and nothing sent.
+   */
+  'policy.unpinned': "the agent's policy does not pin what its credential must be narrowed to",
   /** The call waits for a human's approval; the details give its id and the command to approve it. */
   'approval.pending': 'the call is waiting for a human to approve it',
   /** A human denied (or cancelled) the approval: the call was not made. */

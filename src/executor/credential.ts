@@ -11,6 +11,23 @@ export interface Credential {
   inject(request: OutgoingRequest): void;
   /** Every secret string this credential can put on the wire, so responses can be scrubbed of it. */
   secretValues(): readonly string[];
+  /** Which kind of credential, narrowed to what (never a value): recorded in the call's audit row. */
+  readonly use?: CredentialUse;
+}
+
+/** What an audit row records of the credential a call used: its kind and narrowed scope, never a value. */
+export interface CredentialUse {
+  readonly kind: string;
+  readonly scope?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The narrowest app credential an agent's policy allows on a service (computed by policy): the
+ * repository names and the permission → level map a minted token is limited to.
+ */
+export interface CredentialScope {
+  readonly repositories: readonly string[];
+  readonly permissions: Readonly<Record<string, 'read' | 'write' | 'admin'>>;
 }
 
 /** Context of one tool call that a provider may use to pick or mint a credential. */
@@ -18,6 +35,14 @@ export interface CredentialContext {
   readonly service: string;
   readonly tool: string;
   readonly agent?: string;
+  /** Where the service's API is (its base URL override or its spec's server): minted kinds ask there. */
+  readonly baseUrl?: string;
+  /**
+   * The caller's narrowed scope on this service, computed by policy when a minted kind asks for it;
+   * throws `policy.unpinned` when the policy leaves it open. Absent where no policy narrows (a
+   * proxied request): a kind that needs one then refuses.
+   */
+  readonly scope?: () => CredentialScope;
 }
 
 /** Supplies the credential for a service; implemented by the vault. */

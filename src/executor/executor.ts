@@ -7,7 +7,12 @@ import { randomUUID } from 'node:crypto';
 import { type Catalog, FULL_RESULT_ARGUMENT, type ToolDefinition } from '../catalog/index.js';
 import { KeygateError } from '../errors/index.js';
 import type { GuardOptions } from '../proxy/index.js';
-import { type CredentialProvider, injectCredential } from './credential.js';
+import {
+  type CredentialProvider,
+  type CredentialScope,
+  type CredentialUse,
+  injectCredential,
+} from './credential.js';
 import {
   DEFAULT_LIMITS,
   HttpClient,
@@ -48,6 +53,10 @@ export interface CallContext {
    * that whatever the caller returns from the outcome can be scrubbed as its very last step.
    */
   readonly onScrubber?: (scrubber: Scrubber) => void;
+  /** The caller's narrowed scope on a service, for a credential minted per call (see CredentialContext.scope). */
+  readonly credentialScope?: (service: string) => CredentialScope;
+  /** Given the kind and narrowed scope of the credential the call uses, for its audit row. */
+  readonly onCredentialUse?: (use: CredentialUse) => void;
 }
 
 /** A successful upstream answer, already scrubbed and bounded. */
@@ -99,16 +108,21 @@ export class Executor {
     context: CallContext = {},
   ): Promise<CallResult> {
     const service = this.options.catalog.service(tool.service);
+    const baseUrl = this.baseUrlFor(tool.service);
+    const { credentialScope } = context;
     const credential = await this.options.credentials.credentialFor({
       service: tool.service,
       tool: tool.name,
+      baseUrl: baseUrl ?? service.baseUrl,
       ...(context.agent ? { agent: context.agent } : {}),
+      ...(credentialScope ? { scope: () => credentialScope(tool.service) } : {}),
     });
     if (!credential) {
       throw new KeygateError('executor.no_credential', `no credential is configured for ${tool.service}`);
     }
+    if (credential.use) context.onCredentialUse?.(credential.use);
     const request = buildRequest(tool, service, args, {
-      baseUrl: this.baseUrlFor(tool.service),
+      baseUrl,
       idempotencyKey: `keygate-${context.callId ?? randomUUID()}`,
       userAgent: this.userAgent,
     });

@@ -19,7 +19,7 @@ import type { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { type Dispatcher, request } from 'undici';
 import { KeygateError } from '../errors/index.js';
-import { type CredentialProvider, injectCredential } from './credential.js';
+import { type CredentialProvider, type CredentialUse, injectCredential } from './credential.js';
 import { type ExchangeSignals, type ForwardedBody, scrubbedBody } from './forwarded-body.js';
 import type { OutgoingRequest } from './outgoing-request.js';
 import type { Scrubber } from './scrubber.js';
@@ -187,6 +187,8 @@ export interface ForwardContext {
   readonly privateOk: readonly string[];
   /** Given, before anything is sent, the scrubber of the secrets the request carries. */
   readonly onScrubber?: (scrubber: Scrubber) => void;
+  /** Given the kind and narrowed scope of the credential the request uses, for its audit row. */
+  readonly onCredentialUse?: (use: CredentialUse) => void;
   /** Aborts when the client went away: the upstream request (headers or body) is cancelled. */
   readonly signal?: AbortSignal;
 }
@@ -208,6 +210,7 @@ export class HttpForwarder {
     });
     if (!credential)
       throw new KeygateError('executor.no_credential', `no credential is configured for ${context.service}`);
+    if (credential.use) context.onCredentialUse?.(credential.use);
     if ((forward.body?.length ?? 0) > this.limits.maxRequestBytes)
       throw new KeygateError(
         'executor.bad_request',

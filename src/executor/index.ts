@@ -4,6 +4,8 @@ export {
   type Credential,
   type CredentialContext,
   type CredentialProvider,
+  type CredentialScope,
+  type CredentialUse,
   injectCredential,
   redactedCredential,
   staticCredentialProvider,

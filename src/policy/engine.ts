@@ -1,6 +1,8 @@
 /** Decisions under one loaded policy: which tools an agent sees, and whether a call may proceed. */
 import { argumentSchemaOf, type Catalog, type ToolDefinition } from '../catalog/index.js';
 import { parseDuration } from '../config/index.js';
+import type { CredentialScope } from '../executor/index.js';
+import { credentialScope } from './app-scope.js';
 import { constraintViolation } from './constraints.js';
 import type { LoadedPolicy } from './policy-loader.js';
 import type { AgentPolicy, ApprovalMode, PolicyFile } from './policy-schema.js';
@@ -209,6 +211,14 @@ export class PolicyEngine {
     const entry = this.serviceEntry(service);
     if (!entry) return undefined;
     return 'spec' in entry ? entry.credential : entry.proxy.credential;
+  }
+
+  /**
+   * The narrowest app credential `caller` may hold on `service` (repositories and permissions from
+   * its tools); throws `policy.unpinned` when its policy leaves the repositories open.
+   */
+  credentialScope(caller: CallerIdentity, service: string): CredentialScope {
+    return credentialScope(this, caller, service);
   }
 
   /** The `base_url` override of catalog service `service`, if the policy sets one. */

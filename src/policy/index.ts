@@ -3,6 +3,7 @@
  * constraint patterns, proxy routes), the engine that decides under one loaded policy (visible tools,
  * constraints, approval modes, rate limits), and the holder that keeps it in force and reloads it.
  */
+export { credentialScope, MAX_TOKEN_REPOSITORIES } from './app-scope.js';
 export { constraintViolation } from './constraints.js';
 export {
   type CallerIdentity,

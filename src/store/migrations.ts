@@ -193,6 +193,34 @@ const migrations: Record<string, Migration> = {
           .execute();
     },
   },
+  '0008_audit_credential': {
+    async up(db: Kysely<unknown>) {
+      // Which kind of credential a call used and what it was narrowed to (a GitHub App token's
+      // repositories and permissions), as canonical JSON text: never a value.
+      await db.schema.alterTable('audit_events').addColumn('credential', 'text').execute();
+      await sql`create or replace function keygate_audit_append(from_hash text, to_seq bigint, to_hash text, new_rows jsonb)
+        returns integer language plpgsql as $$
+        declare
+          inserted integer;
+        begin
+          update audit_head set seq = to_seq, hash = to_hash where id = 1 and hash = from_hash;
+          if not found then
+            return 0;
+          end if;
+          insert into audit_events (id, at, agent, token_id, tool, route, args_redacted, args_hash, decision,
+            reason, upstream_status, latency_ms, bytes, approval_id, policy_version, credential, prev_hash, hash)
+          select id, at, agent, token_id, tool, route, args_redacted, args_hash, decision,
+            reason, upstream_status, latency_ms, bytes, approval_id, policy_version, credential, prev_hash, hash
+          from jsonb_to_recordset(new_rows) as r(id text, at timestamptz, agent text, token_id text, tool text,
+            route text, args_redacted jsonb, args_hash text, decision text, reason text, upstream_status integer,
+            latency_ms integer, bytes integer, approval_id text, policy_version text, credential text,
+            prev_hash text, hash text);
+          get diagnostics inserted = row_count;
+          return inserted;
+        end
+        $$`.execute(db);
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -119,6 +119,8 @@ export interface AuditEventsTable {
   bytes: number | null;
   approval_id: string | null;
   policy_version: string | null;
+  /** Canonical JSON `{kind, scope}` of the credential an outcome used (migration 0008). */
+  credential: string | null;
   prev_hash: string | null;
   hash: string;
 }

@@ -1,5 +1,15 @@
 /** Public surface of the vault: master key, envelope encryption, secrets and their credentials. */
 export { decryptValue, encryptSecret, FORMAT, open as openSealed, seal, unwrapDataKey } from './envelope.js';
+export {
+  appJwt,
+  GithubAppMinter,
+  JWT_CLOCK_SKEW_S,
+  JWT_LIFETIME_S,
+  type MintedCredential,
+  type Minter,
+  privateKeyProblems,
+  REMINT_BEFORE_MS,
+} from './github-app.js';
 export { type RotationInput, type RotationResult, rotateMasterKey } from './key-rotation.js';
 export {
   checkNewPassphrase,
@@ -10,4 +20,4 @@ export {
 } from './master-key.js';
 export { checkSecretShape, SECRET_KINDS, type SecretKind, secretKind } from './secret-kinds.js';
 export { discardStaleNextKey, type KeySource, type Unsealed, type UnsealOptions, unseal } from './unseal.js';
-export { type SecretMetadata, type SetSecretInput, Vault } from './vault.js';
+export { type SecretMetadata, type SetSecretInput, Vault, type VaultOptions } from './vault.js';

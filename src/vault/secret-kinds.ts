@@ -1,11 +1,13 @@
 /**
  * Secret kinds: how each kind of credential is described and put on a request. The value is
  * the only secret part; everything else (a username, a header or parameter name) is a
- * non-secret parameter shown in metadata. GitHub App and AWS kinds will join this table.
+ * non-secret parameter shown in metadata. A minted kind (github-app) makes a credential per call
+ * through its `minter`, from the call's context, instead of one per secret version.
  */
 
 import { KeygateError } from '../errors/index.js';
 import { type Credential, type OutgoingRequest, redactedCredential } from '../executor/index.js';
+import { GithubAppMinter, type Minter, privateKeyProblems } from './github-app.js';
 
 export interface SecretKind {
   readonly name: string;
@@ -13,6 +15,12 @@ export interface SecretKind {
   readonly params: readonly string[];
   /** Builds the credential for one request from the stored parameters and the value. */
   credential(label: string, params: Readonly<Record<string, string>>, value: string): Credential;
+  /** Problems of the value beyond the common checks (its format); messages never quote it. */
+  valueProblems?(value: string): string[];
+  /** Whether the value may span lines (a PEM key, which never goes into a header as it is). */
+  readonly multiline?: boolean;
+  /** A minted kind's minter for one secret version, asked for a credential on every call. */
+  minter?(label: string, params: Readonly<Record<string, string>>, value: string, now: () => number): Minter;
 }
 
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
@@ -76,8 +84,24 @@ const query: SecretKind = {
     }),
 };
 
+const githubApp: SecretKind = {
+  name: 'github-app',
+  params: ['app-id', 'installation-id'],
+  multiline: true,
+  credential: (label) => {
+    // Every call mints its own narrowed token (the minter); there is no credential per version.
+    throw new KeygateError(
+      'executor.no_credential',
+      `${label} is a github-app secret: its tokens are minted per call, for an agent's GitHub tools`,
+    );
+  },
+  valueProblems: privateKeyProblems,
+  minter: (label, params, value, now) =>
+    new GithubAppMinter(label, String(params['app-id']), String(params['installation-id']), value, now),
+};
+
 export const SECRET_KINDS: ReadonlyMap<string, SecretKind> = new Map(
-  [bearer, basic, header, query].map((kind) => [kind.name, kind]),
+  [bearer, basic, header, query, githubApp].map((kind) => [kind.name, kind]),
 );
 
 /** The kind called `name`; throws `vault.invalid_secret` for an unknown one. */
@@ -112,8 +136,9 @@ export function validateSecret(
   if (value.length === 0) problems.push('the value is empty');
   if (value.length > 16_384) problems.push('the value is longer than 16 KiB');
   // A line break in a header value would let the value add headers of its own.
-  if (kind.name !== 'query' && /[\r\n\0]/.test(value))
+  if (kind.name !== 'query' && !kind.multiline && /[\r\n\0]/.test(value))
     problems.push('the value contains a line break or NUL');
+  if (value.length > 0 && kind.valueProblems) problems.push(...kind.valueProblems(value));
   if (problems.length > 0)
     throw new KeygateError('vault.invalid_secret', `secret ${name}: ${problems.join('; ')}`);
 }
@@ -147,6 +172,9 @@ function shapeProblems(name: string, kind: SecretKind, params: Record<string, st
       problems.push(`${params.header} cannot carry a credential`);
   }
   if (params.username?.includes(':')) problems.push('a basic-auth username cannot contain ":"');
+  for (const id of ['app-id', 'installation-id'])
+    if (params[id] !== undefined && params[id] !== '' && !/^[1-9][0-9]{0,19}$/.test(params[id]!))
+      problems.push(`--${id} must be a number (GitHub shows it on the app's settings page)`);
   return problems;
 }
 

@@ -20,6 +20,7 @@ import {
   unwrapDataKey,
   wrapAad,
 } from './envelope.js';
+import type { MintedCredential, Minter } from './github-app.js';
 import type { MasterKey } from './master-key.js';
 import { secretKind, validateSecret } from './secret-kinds.js';
 
@@ -35,6 +36,17 @@ export interface SecretMetadata {
   readonly createdAt: string;
   readonly rotatedAt: string | null;
   readonly lastUsedAt: string | null;
+  /**
+   * A minted kind's credentials cached in this daemon now: each one's narrowed scope and expiry
+   * (a github-app secret: one per installation, repository set and permission set). Never a value.
+   */
+  readonly minted?: readonly MintedCredential[];
+}
+
+/** How a vault is run (tests: a clock to move minted tokens toward their expiry). */
+export interface VaultOptions {
+  /** Milliseconds since the epoch; minted credentials expire by it. */
+  readonly now?: () => number;
 }
 
 export interface SetSecretInput {
@@ -63,12 +75,15 @@ export class Vault {
    * cached already, so holding the result adds no exposure). A new version replaces the entry.
    */
   private readonly credentials = new Map<string, { cacheKey: string; credential: Credential }>();
+  /** Minters of minted kinds, keyed like `credentials`: their tokens live only here, in memory. */
+  private readonly minters = new Map<string, { cacheKey: string; minter: Minter }>();
   private readonly lastUsedWritten = new Map<string, number>();
 
   private constructor(
     private readonly store: Store,
     private masterKey: MasterKey,
     private fingerprintKey: Buffer,
+    private readonly options: VaultOptions = {},
   ) {}
 
   /**
@@ -113,7 +128,7 @@ export class Vault {
   }
 
   /** Opens the vault with `masterKey`: a wrong key is told apart from corrupt data. */
-  static async unlock(store: Store, masterKey: MasterKey): Promise<Vault> {
+  static async unlock(store: Store, masterKey: MasterKey, options: VaultOptions = {}): Promise<Vault> {
     const meta = await store.db.selectFrom('vault_meta').selectAll().executeTakeFirst();
     if (!meta)
       throw new KeygateError('vault.not_initialized', `no vault in ${store.location}; run keygate init`);
@@ -129,7 +144,7 @@ export class Vault {
       fingerprintKeyAad(meta.key_id),
       'the fingerprint key',
     );
-    return new Vault(store, masterKey, fingerprintKey);
+    return new Vault(store, masterKey, fingerprintKey, options);
   }
 
   /** Stores a secret, or replaces its value (a new version under a new data key). */
@@ -194,12 +209,21 @@ export class Vault {
   /** Metadata of every secret, by name. */
   async list(): Promise<SecretMetadata[]> {
     const rows = await this.store.db.selectFrom('secrets').selectAll().orderBy('name').execute();
-    return rows.map(metadataOf);
+    return rows.map((row) => this.metadataWithMinted(row));
   }
 
   /** Metadata of one secret. */
   async describe(name: string): Promise<SecretMetadata> {
-    return metadataOf(await this.readRow(name));
+    return this.metadataWithMinted(await this.readRow(name));
+  }
+
+  /** A row's metadata, with what its minter (of the row's version) has cached now. */
+  private metadataWithMinted(row: SecretRow): SecretMetadata {
+    const meta = metadataOf(row);
+    if (!secretKind(row.kind).minter) return meta;
+    const held = this.minters.get(row.id);
+    const current = held?.cacheKey === `${row.id}:${row.version}:${row.key_id}`;
+    return { ...meta, minted: current ? held.minter.minted() : [] };
   }
 
   /**
@@ -254,20 +278,44 @@ export class Vault {
   /** The credential built from secret `name`, for one upstream request. */
   async credential(name: string): Promise<Credential> {
     const row = await this.row(name);
-    const identity = { id: row.id, name: row.name, version: row.version };
     const cacheKey = `${row.id}:${row.version}:${row.key_id}`;
     this.touch(row);
     const built = this.credentials.get(row.id);
     if (built?.cacheKey === cacheKey) return built.credential;
+    const value = this.decrypt(row, cacheKey);
+    const credential = secretKind(row.kind).credential(name, row.params, value);
+    this.credentials.set(row.id, { cacheKey, credential });
+    return credential;
+  }
+
+  /** The value of `row`, through its cached data key. */
+  private decrypt(row: SecretRow, cacheKey: string): string {
+    const identity = { id: row.id, name: row.name, version: row.version };
     let dataKey = this.dataKeys.get(cacheKey);
     if (!dataKey) {
       dataKey = unwrapDataKey(this.masterKey.bytes(), identity, encryptedOf(row));
       this.dataKeys.set(cacheKey, dataKey);
     }
-    const value = decryptValue(dataKey, identity, encryptedOf(row)).toString('utf8');
-    const credential = secretKind(row.kind).credential(name, row.params, value);
-    this.credentials.set(row.id, { cacheKey, credential });
-    return credential;
+    return decryptValue(dataKey, identity, encryptedOf(row)).toString('utf8');
+  }
+
+  /**
+   * The credential of secret `name` for one call: built once per version for most kinds, minted
+   * for this call's context (narrowed to its caller's scope) for a minted kind.
+   */
+  async credentialFor(name: string, context: CredentialContext): Promise<Credential> {
+    const row = await this.row(name);
+    const kind = secretKind(row.kind);
+    if (!kind.minter) return this.credential(name);
+    this.touch(row);
+    const cacheKey = `${row.id}:${row.version}:${row.key_id}`;
+    let held = this.minters.get(row.id);
+    if (held?.cacheKey !== cacheKey) {
+      const value = this.decrypt(row, cacheKey);
+      held = { cacheKey, minter: kind.minter(name, row.params, value, this.options.now ?? Date.now) };
+      this.minters.set(row.id, held);
+    }
+    return held.minter.credentialFor(context);
   }
 
   /** A credential provider that uses the secret `secretFor(service)` names. */
@@ -275,7 +323,7 @@ export class Vault {
     return {
       credentialFor: async (context) => {
         const name = secretFor(context);
-        return name === undefined ? undefined : this.credential(name);
+        return name === undefined ? undefined : this.credentialFor(name, context);
       },
     };
   }
@@ -285,6 +333,7 @@ export class Vault {
     for (const key of this.dataKeys.values()) key.fill(0);
     this.dataKeys.clear();
     this.credentials.clear();
+    this.minters.clear();
     this.rows.clear();
   }
 

@@ -156,6 +156,25 @@ function auditContract(backend: Backend) {
     expect(await audit.verify()).toEqual({ ok: true, rows: 125 });
   });
 
+  it('records the credential a call used in the chain: an edit to it shows', async () => {
+    const log = new AuditLog(store);
+    await log.record({
+      decision: 'completed',
+      tool: 'github_issue_list',
+      credential: { kind: 'github-app', scope: { repositories: ['api'], permissions: { issues: 'read' } } },
+    });
+    const [row] = await log.query({ tool: 'github_issue_list' });
+    expect(row!.credential).toEqual({
+      kind: 'github-app',
+      scope: { permissions: { issues: 'read' }, repositories: ['api'] },
+    });
+    expect(await log.verify()).toMatchObject({ ok: true });
+    await sql`update audit_events set credential = ${'{"kind":"github-app","scope":{"permissions":{"issues":"write"},"repositories":["api"]}}'} where seq = ${String(row!.seq)}`.execute(
+      store.db,
+    );
+    expect(await log.verify()).toMatchObject({ ok: false, badSeq: row!.seq });
+  });
+
   it('continues the chain of a store from before the append function (migration 0004)', async () => {
     const earlier = await backend.fresh();
     try {
@@ -166,13 +185,19 @@ function auditContract(backend: Backend) {
       await sql`drop table dashboard_sessions`.execute(earlier.store.db);
       for (const column of ['agent', 'tool', 'decision'])
         await sql`drop index ${sql.raw(`audit_events_${column}_seq`)}`.execute(earlier.store.db);
-      await sql`delete from kysely_migration where name in ('0004_audit_append_function', '0005_dashboard')`.execute(
+      await sql`alter table audit_events drop column credential`.execute(earlier.store.db);
+      await sql`delete from kysely_migration where name in ('0004_audit_append_function', '0005_dashboard', '0008_audit_credential')`.execute(
         earlier.store.db,
       );
       await earlier.store.close();
       const upgraded = new AuditLog(await earlier.reopen());
       await upgraded.record({ decision: 'allowed', reason: 'after the upgrade' });
-      expect(await upgraded.verify()).toEqual({ ok: true, rows: 2 });
+      // A row with the credential column (0008) chains on rows written before it existed.
+      await upgraded.record({
+        decision: 'completed',
+        credential: { kind: 'github-app', scope: { repositories: ['api'], permissions: { issues: 'read' } } },
+      });
+      expect(await upgraded.verify()).toEqual({ ok: true, rows: 3 });
     } finally {
       await earlier.dispose();
     }

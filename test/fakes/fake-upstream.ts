@@ -41,7 +41,7 @@ export interface FakeUpstream {
   close(): Promise<void>;
 }
 
-type Check = (request: RecordedRequest, token: string) => FakeReply | undefined;
+export type Check = (request: RecordedRequest, token: string) => FakeReply | undefined;
 
 const json = (status: number, body: unknown): FakeReply => ({
   status,
@@ -51,7 +51,7 @@ const json = (status: number, body: unknown): FakeReply => ({
 
 const hasBody = (request: RecordedRequest) => request.body.length > 0;
 
-const githubCheck: Check = (request, token) => {
+export const githubCheck: Check = (request, token) => {
   const auth = request.headers.authorization;
   if (auth !== `Bearer ${token}` && auth !== `token ${token}`) {
     return json(401, {

@@ -15,6 +15,7 @@ import type { Approvals } from '../../src/approvals/index.js';
 import type { AuditLog } from '../../src/audit/index.js';
 import type { PipelineDeps } from '../../src/calls/index.js';
 import type { Catalog } from '../../src/catalog/index.js';
+import type { CredentialProvider } from '../../src/executor/index.js';
 import type { McpHttpHandler, McpHttpOptions } from '../../src/mcp/index.js';
 import { PolicyEngine, parsePolicy } from '../../src/policy/index.js';
 import {
@@ -108,7 +109,13 @@ export function policySourceOf(current: () => PolicyEngine): PolicySource {
 
 export async function startGateway(
   policyYaml: string,
-  options: { silentWaitMs?: number; mcp?: McpHttpOptions } = {},
+  options: {
+    silentWaitMs?: number;
+    mcp?: McpHttpOptions;
+    /** Credentials in place of the canary ones (a vault's), and base URLs over the fakes'. */
+    credentials?: CredentialProvider;
+    baseUrls?: Readonly<Record<string, string>>;
+  } = {},
 ): Promise<Gateway> {
   const harness = await startHarness();
   const store = await PGLITE_BACKEND.fresh();
@@ -123,8 +130,8 @@ export async function startGateway(
   let base = '';
   const gateway = await buildTestGateway(store, harness.catalog, policy, {
     publicUrl: () => base,
-    credentials: CANARY_CREDENTIALS,
-    baseUrls: harness.baseUrls,
+    credentials: options.credentials ?? CANARY_CREDENTIALS,
+    baseUrls: { ...harness.baseUrls, ...options.baseUrls },
     ...(options.silentWaitMs === undefined ? {} : { silentWaitMs: options.silentWaitMs }),
     ...(options.mcp ? { mcp: options.mcp } : {}),
   });
