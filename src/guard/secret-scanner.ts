@@ -137,7 +137,8 @@ function hit(
   };
   return {
     rule,
-    place,
+    // An argument path holds the agent's own keys, and a key can be the secret itself.
+    place: redactText(place),
     kind,
     redact: <T>(value: T) => walk(value) as T,
   };

@@ -15,6 +15,7 @@ import type { Approvals } from '../../src/approvals/index.js';
 import type { AuditLog } from '../../src/audit/index.js';
 import type { PipelineDeps } from '../../src/calls/index.js';
 import type { Catalog } from '../../src/catalog/index.js';
+import type { SecretSource } from '../../src/guard/index.js';
 import type { McpHttpHandler, McpHttpOptions } from '../../src/mcp/index.js';
 import { PolicyEngine, parsePolicy } from '../../src/policy/index.js';
 import {
@@ -108,7 +109,7 @@ export function policySourceOf(current: () => PolicyEngine): PolicySource {
 
 export async function startGateway(
   policyYaml: string,
-  options: { silentWaitMs?: number; mcp?: McpHttpOptions } = {},
+  options: { silentWaitMs?: number; mcp?: McpHttpOptions; scanSecrets?: SecretSource } = {},
 ): Promise<Gateway> {
   const harness = await startHarness();
   const store = await PGLITE_BACKEND.fresh();
@@ -127,6 +128,7 @@ export async function startGateway(
     baseUrls: harness.baseUrls,
     ...(options.silentWaitMs === undefined ? {} : { silentWaitMs: options.silentWaitMs }),
     ...(options.mcp ? { mcp: options.mcp } : {}),
+    ...(options.scanSecrets ? { scanSecrets: options.scanSecrets } : {}),
   });
   const { mcp } = gateway;
   const server: Server = createServer((req, res) => {
