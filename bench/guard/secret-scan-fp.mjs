@@ -10,7 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { quantiles, round } from '../stats.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const upstream = process.env.KEYGATE_UPSTREAM_DIR ?? fileURLToPath(new URL('../../../shared/specs-upstream/', import.meta.url));
+const upstream =
+  process.env.KEYGATE_UPSTREAM_DIR ??
+  fileURLToPath(new URL('../../../shared/specs-upstream/', import.meta.url));
 for (const file of ['github.json', 'notion.json']) {
   if (!existsSync(`${upstream}/${file}`)) {
     console.error(
@@ -29,11 +31,14 @@ function exampleStrings(document) {
   const out = new Set();
   const strings = (value) => {
     if (typeof value === 'string') out.add(value);
-    else if (Array.isArray(value)) value.forEach(strings);
+    else if (Array.isArray(value)) for (const item of value) strings(item);
     else if (value && typeof value === 'object') for (const item of Object.values(value)) strings(item);
   };
   const walk = (node, key) => {
-    if (Array.isArray(node)) return node.forEach((item) => walk(item));
+    if (Array.isArray(node)) {
+      for (const item of node) walk(item);
+      return;
+    }
     if (!node || typeof node !== 'object') return;
     for (const [name, value] of Object.entries(node)) {
       if (name === 'example' || name === 'x-example') strings(value);
@@ -78,7 +83,12 @@ function githubIssue() {
   const lines = [];
   for (let i = 0, n = 3 + Math.floor(next() * 8); i < n; i++) lines.push(pick(githubPool));
   if (next() < 0.3) lines.push('```json', JSON.stringify(pick(githubObjects), null, 2).slice(0, 4000), '```');
-  const args = { owner: 'octocat', repo: 'hello-world', title: pick(githubPool).slice(0, 120), body: lines.join('\n\n') };
+  const args = {
+    owner: 'octocat',
+    repo: 'hello-world',
+    title: pick(githubPool).slice(0, 120),
+    body: lines.join('\n\n'),
+  };
   return next() < 0.5 ? args : { owner: 'octocat', repo: 'hello-world', issue_number: 1347, body: args.body };
 }
 
@@ -117,7 +127,8 @@ const scanner = new SecretScanner(
   ]),
 );
 
-for (let i = 0; i < 50; i++) await scanner.scan({ destination: 'github', parts: argumentParts(payloads[i].args) }, 'github');
+for (let i = 0; i < 50; i++)
+  await scanner.scan({ destination: 'github', parts: argumentParts(payloads[i].args) }, 'github');
 const samples = [];
 const hits = [];
 for (const payload of payloads) {
@@ -134,7 +145,11 @@ console.log(
   JSON.stringify(
     {
       payloads: payloads.length,
-      pool: { githubStrings: githubPool.length, notionStrings: notionPool.length, githubObjects: githubObjects.length },
+      pool: {
+        githubStrings: githubPool.length,
+        notionStrings: notionPool.length,
+        githubObjects: githubObjects.length,
+      },
       payloadBytes: quantiles(bytes, 0),
       flagged: hits.length,
       falsePositiveRate: `${round((100 * hits.length) / payloads.length, 2)}%`,
