@@ -24,6 +24,8 @@ export interface GatedCall extends CallIdentity {
   readonly mode: Exclude<ApprovalMode, 'never'>;
   readonly timeoutMs: number;
   readonly waitMs: number;
+  /** A warning the human reads before the arguments (the secret scan's hit, in `approve` mode). */
+  readonly notice?: string;
 }
 
 export type GateOutcome =
@@ -119,9 +121,10 @@ export class ApprovalGate {
       pageUrl: this.pageUrl?.(approval.id),
       command: this.command,
     });
+    const lines = call.notice ? [summary.lines[0]!, call.notice, ...summary.lines.slice(1)] : summary.lines;
     return {
       approval,
-      summary: summary.lines,
+      summary: lines,
       shownInFull: summary.complete,
       payment: call.definition.risk === 'payment',
       waitMs: call.waitMs,

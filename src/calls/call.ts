@@ -8,6 +8,7 @@ import type { AuditLog } from '../audit/index.js';
 import type { Catalog, ToolDefinition } from '../catalog/index.js';
 import type { KeygateError } from '../errors/index.js';
 import type { CallContext, CallResult, Executor, HttpForwarder, Scrubber } from '../executor/index.js';
+import type { Outbound, SecretScanner } from '../guard/index.js';
 import type {
   CallerIdentity,
   Decision,
@@ -116,6 +117,8 @@ export interface CallKind<R extends CallRequest, C extends Call> {
   identify(call: C): ArgumentsIdentity;
   /** Whether `caller` may make it under `policy`, and with which approval mode. */
   decide(policy: PolicyEngine, caller: CallerIdentity, call: C): Decision;
+  /** Where it goes and everything it would carry there, for the outbound secret scan. */
+  outbound(call: C): Outbound;
   /** The rate limits it counts against. */
   rateLimits(policy: PolicyEngine, caller: CallerIdentity, call: C): RateLimitRule[];
   /** What the approval gate shows a human and stores. */
@@ -149,4 +152,6 @@ export interface PipelineDeps {
   readonly forwarder?: HttpForwarder;
   /** Where calls that need a human's approval wait for one. */
   readonly approvals: ApprovalGate;
+  /** Scans what every call would send for secrets, before approval (see `src/guard/`). */
+  readonly secretScan: SecretScanner;
 }

@@ -10,6 +10,7 @@ import { argsHash, REDACTED_VALUE } from '../audit/index.js';
 import type { ToolDefinition } from '../catalog/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
 import { type CallResult, type ForwardedResponse, outgoingHeaders } from '../executor/index.js';
+import { jsonStringParts, type ScanPart, withDecoded } from '../guard/index.js';
 import { checkProxyPath } from '../proxy/index.js';
 import type { CallKind, HttpCall, HttpCallRequest } from './call.js';
 
@@ -222,6 +223,7 @@ export const httpCalls: CallKind<HttpCallRequest, HttpCall> = {
     },
   }),
   decide: (policy, caller, call) => policy.decideProxy(caller, call.service.name, call.method, call.path),
+  outbound: (call) => ({ destination: call.service.name, parts: outboundParts(call) }),
   rateLimits: (policy, caller, call) => policy.rateLimitsFor(caller.agent, proxyToolName(call.service.name)),
   approvalSubject: (call) => ({
     definition: routeDefinition(call.service.name, call.method, call.path),
@@ -258,6 +260,24 @@ export const httpCalls: CallKind<HttpCallRequest, HttpCall> = {
     return call.mode === 'stream' ? streamed(response) : await asText(response);
   },
 };
+
+/**
+ * What a proxied request carries upstream, for the outbound secret scan: its path and query (as
+ * written and decoded), the headers the forwarder sends (so neither the agent's keygate token nor
+ * the credentials it strips), and its body (and a JSON body's decoded strings).
+ */
+function outboundParts(call: HttpCall): ScanPart[] {
+  const parts: ScanPart[] = [...withDecoded('path', call.path), ...withDecoded('query', call.query)];
+  for (const [name, value] of Object.entries(outgoingHeaders(call.headers, call.dropValues)))
+    parts.push({ place: `header ${name}`, text: value });
+  if (call.body.length > 0) {
+    const text = Buffer.from(call.body).toString('utf8');
+    parts.push({ place: 'body', text }, ...jsonStringParts('body', text));
+    if (/^application\/x-www-form-urlencoded/i.test(String(call.boundHeaders['content-type'] ?? '')))
+      parts.push(...withDecoded('body', text).slice(1));
+  }
+  return parts;
+}
 
 /** A streaming result: the pipeline records its outcome once the body has passed. */
 function streamed(response: ForwardedResponse): CallResult {

@@ -10,6 +10,7 @@ import type { CallExchange } from '../approvals/index.js';
 import type { AuditLog } from '../audit/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
 import { type CredentialUse, Scrubber } from '../executor/index.js';
+import { checkOutbound, type ScanHit } from '../guard/index.js';
 import type { CallerIdentity, PolicyEngine, RateVerdict } from '../policy/index.js';
 import type { Call, CallKind, CallOutcome, CallRequest, PipelineDeps } from './call.js';
 import type { ArgumentsIdentity } from './call-identity.js';
@@ -83,15 +84,29 @@ async function run<R extends CallRequest, C extends Call>(
 
     const rate = await deps.rateLimiter.hit(kind.rateLimits(policy, caller, call));
     if (!rate.allowed) return await refuse(deps, base, rateLimitedError(rate), 'rate_limited', identity);
-    if (decision.approval !== 'never') {
+    // Nothing the scan found is ever recorded: the rows and the approval keep its redacted form.
+    const out = kind.outbound(call);
+    const scan = await checkOutbound(
+      deps.secretScan,
+      policy.secretScanFor(caller.agent),
+      out,
+      policy.credentialFor(out.destination),
+    );
+    if (scan.kind === 'refuse')
+      return await refuse(deps, base, scan.error, 'denied', scannedIdentity(identity, scan.hit));
+    // A hit under `approve` goes to an administrator, never to a form the agent's own client
+    // answers: an agent turned by injected text could approve its own exfiltration.
+    const approval = scan.kind === 'approve' ? 'out-of-band' : decision.approval;
+    if (approval !== 'never') {
       const outcome = await deps.approvals.pass(
         {
           ...base,
           ...kind.approvalSubject(call),
-          ...identity,
-          mode: decision.approval,
+          ...(scan.kind === 'approve' ? scannedIdentity(identity, scan.hit) : identity),
+          mode: approval,
           timeoutMs: policy.approvalTimeoutMs,
           waitMs: policy.approvalWaitMs,
+          ...(scan.kind === 'approve' ? { notice: scan.notice } : {}),
         },
         exchange,
       );
@@ -99,11 +114,15 @@ async function run<R extends CallRequest, C extends Call>(
       if (outcome.kind === 'stop') return failed(outcome.error);
       // The stored arguments run, under the approval's id (Stripe's Idempotency-Key derives from it).
       const approved = kind.approved(call, outcome.approval.args);
-      return await execute(kind, deps, base, approved, kind.identify(approved), {
-        policy,
-        caller,
-        approvalId: outcome.approval.id,
-      });
+      const approvedIdentity = kind.identify(approved);
+      return await execute(
+        kind,
+        deps,
+        base,
+        approved,
+        scan.kind === 'approve' ? scannedIdentity(approvedIdentity, scan.hit) : approvedIdentity,
+        { policy, caller, approvalId: outcome.approval.id },
+      );
     }
     return await execute(kind, deps, base, call, identity, { policy, caller });
   } catch (error) {
@@ -113,6 +132,11 @@ async function run<R extends CallRequest, C extends Call>(
       deps.audit.recordLater({ ...base, decision: 'failed', reason: 'internal' }).catch(() => undefined);
     return failed(error);
   }
+}
+
+/** The identity with the scan's hits (and every vault secret) taken out of the redacted arguments. */
+function scannedIdentity(identity: ArgumentsIdentity, hit: ScanHit): ArgumentsIdentity {
+  return { ...identity, argsRedacted: hit.redact(identity.argsRedacted) };
 }
 
 /** The refusal of a call over a rate limit, saying when to retry. */

@@ -1,5 +1,6 @@
 /** Catalog tool calls: the catalog finds and validates them, policy rules on them, the executor sends them. */
 import { isKeygateError } from '../errors/index.js';
+import { argumentParts } from '../guard/index.js';
 import type { CallKind, ToolCall, ToolCallRequest } from './call.js';
 import { toolCallIdentity } from './call-identity.js';
 
@@ -23,6 +24,8 @@ export const toolCalls: CallKind<ToolCallRequest, ToolCall> = {
   },
   identify: (call) => toolCallIdentity(call.tool, call.args),
   decide: (policy, caller, call) => policy.decide(caller, call.tool, call.args),
+  // Every string of the arguments: path, query, header and body fields alike leave with the request.
+  outbound: (call) => ({ destination: call.tool.service, parts: argumentParts(call.args) }),
   rateLimits: (policy, caller, call) => policy.rateLimitsFor(caller.agent, call.tool),
   approvalSubject: (call) => ({ definition: call.tool, args: call.args }),
   approved: (call, args) => ({ ...call, args }),

@@ -79,6 +79,11 @@ export const ERROR_CODES = {
   'policy.denied': 'policy does not allow this call',
   /** The agent exceeded a rate limit; `retryAfterMs` says when to try again. */
   'policy.rate_limited': 'a rate limit was reached',
+  /**
+   * The outbound secret scan found a vault secret or a credential-shaped value in what the call
+   * would send; the message names the rule and the place, never the value.
+   */
+  'policy.secret_detected': 'the request carries a secret',
   /** The policy file is invalid; every problem is listed with its path. */
   'policy.invalid': 'the policy file is invalid',
   /**

@@ -5,7 +5,13 @@ import type { CredentialScope } from '../executor/index.js';
 import { credentialScope } from './app-scope.js';
 import { constraintViolation } from './constraints.js';
 import type { LoadedPolicy } from './policy-loader.js';
-import type { AgentPolicy, ApprovalMode, PolicyFile } from './policy-schema.js';
+import {
+  type AgentPolicy,
+  type ApprovalMode,
+  type PolicyFile,
+  SECRET_SCAN_DEFAULT,
+  type SecretScanMode,
+} from './policy-schema.js';
 import { anyRouteMatches, requestPathProblem } from './proxy-route.js';
 import { shapeViolation } from './shape-pin.js';
 import { allowedBy, globMatches } from './tool-pattern.js';
@@ -329,6 +335,20 @@ export class PolicyEngine {
       };
     }
     return { allowed: true, approval: proxyApproval(config, method) };
+  }
+
+  /**
+   * What the outbound secret scan does for `agent`'s calls: its own `secret_scan`, else
+   * `defaults.secret_scan` (or its alias `policy.secret_scan`), else refuse.
+   */
+  secretScanFor(agent: string): SecretScanMode {
+    const file = this.policy.file;
+    return (
+      this.agentPolicy(agent)?.secret_scan ??
+      file.defaults.secret_scan ??
+      file.policy?.secret_scan ??
+      SECRET_SCAN_DEFAULT
+    );
   }
 
   /** Milliseconds a pending approval waits (`defaults.approval_timeout`). */

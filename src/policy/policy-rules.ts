@@ -266,6 +266,22 @@ const overridesTargetTools: Rule = (policy, catalog) => {
   });
 };
 
+/**
+ * `policy.secret_scan` is another spelling of `defaults.secret_scan`: both may be written, but
+ * not with different modes, since neither could then be said to win.
+ */
+const secretScanSetOnce: Rule = (policy) => {
+  const alias = policy.policy?.secret_scan;
+  const own = policy.defaults.secret_scan;
+  if (alias === undefined || own === undefined || alias === own) return [];
+  return [
+    {
+      path: ['policy', 'secret_scan'],
+      message: `policy.secret_scan (${alias}) and defaults.secret_scan (${own}) are the same setting: write one, or give both the same mode`,
+    },
+  ];
+};
+
 /** Rules on services alone, in the order their problems are reported. */
 export const SERVICE_RULES: readonly Rule[] = [
   servicesExist,
@@ -274,8 +290,8 @@ export const SERVICE_RULES: readonly Rule[] = [
   privateOkLiterals,
 ];
 
-/** Rules on agents that need no catalog. */
-export const AGENT_RULES: readonly Rule[] = [constraintsWellFormed, proxyRoutesWellFormed];
+/** Rules that need no catalog: on agents, and on the defaults they inherit. */
+export const AGENT_RULES: readonly Rule[] = [constraintsWellFormed, proxyRoutesWellFormed, secretScanSetOnce];
 
 /** Rules on agents against the configured services: their tools, and the proxy services' allow. */
 export const AGENT_CATALOG_RULES: readonly Rule[] = [

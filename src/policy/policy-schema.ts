@@ -10,6 +10,8 @@ const toolPattern = z
   .string()
   .regex(/^!?[a-z0-9_*?]{1,64}$/, 'a tool name or glob (a-z 0-9 _ * ?), optionally starting with !');
 const approvalMode = z.enum(['never', 'required', 'out-of-band']);
+/** What the outbound secret scan does with a hit: refuse the call, ask a human, or not scan at all. */
+const secretScanMode = z.enum(['refuse', 'approve', 'off']);
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
 /** One argument constraint: a plain value means equals. */
@@ -93,6 +95,8 @@ const agent = z
     // Discovery mode: three meta-tools (search, describe, call) instead of the agent's own in
     // tools/list; `auto` turns it on past DISCOVERY_AUTO_TOOLS allowed tools.
     discovery: z.union([z.boolean(), z.literal('auto')]).default('auto'),
+    // Overrides defaults.secret_scan for this agent.
+    secret_scan: secretScanMode.optional(),
   })
   .strict();
 
@@ -115,6 +119,8 @@ export const policySchema = z
         // How long one tools/call request is held open waiting for an out-of-band decision;
         // under the 300 s after which Claude gives up on a request.
         approval_wait: duration.default('4m'),
+        // No default here: `policy.secret_scan` may set it instead (see SECRET_SCAN_DEFAULT).
+        secret_scan: secretScanMode.optional(),
       })
       .strict()
       .default({
@@ -122,6 +128,8 @@ export const policySchema = z
         approval_timeout: '5m',
         approval_wait: '4m',
       }),
+    // Issue #16's spelling of defaults.secret_scan, accepted as its alias.
+    policy: z.object({ secret_scan: secretScanMode.optional() }).strict().optional(),
     agents: z
       .record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'an agent name (a-z 0-9 _ -)'), agent.nullable())
       .default({}),
@@ -132,4 +140,7 @@ export type PolicyFile = z.infer<typeof policySchema>;
 export type AgentPolicy = z.infer<typeof agent>;
 export type Constraint = z.infer<typeof constraintSchema>;
 export type ApprovalMode = z.infer<typeof approvalMode>;
+export type SecretScanMode = z.infer<typeof secretScanMode>;
+/** The scan mode when neither `defaults.secret_scan`, `policy.secret_scan` nor the agent sets one. */
+export const SECRET_SCAN_DEFAULT: SecretScanMode = 'refuse';
 export type ProxyServiceEntry = z.infer<typeof proxyService>['proxy'];

@@ -23,6 +23,7 @@ import {
   type ForwardLimits,
   HttpForwarder,
 } from '../executor/index.js';
+import { SecretScanner, type SecretSource, vaultSecrets } from '../guard/index.js';
 import {
   agentToolHandlers,
   createMcpHttpHandler,
@@ -75,6 +76,8 @@ export interface GatewayOptions {
   readonly command?: KeygateCommand;
   /** Credentials for upstream calls instead of the vault's (tests: canary values). */
   readonly credentials?: CredentialProvider;
+  /** The secrets the outbound scan looks for instead of the vault's (tests: canary values). */
+  readonly scanSecrets?: SecretSource;
   /** Upstream base URLs instead of the policy's `base_url` (tests: fake upstreams). */
   readonly baseUrls?: ExecutorOptions['baseUrls'];
   /** How long a call without a progress token waits out of band for a decision. */
@@ -201,6 +204,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     executor,
     forwarder,
     approvals: approvals.gate,
+    secretScan: new SecretScanner(options.scanSecrets ?? vaultSecrets(vault)),
   };
   // Tool calls being answered now, over HTTP or the local socket: the daemon's drain waits for
   // them, so a stop does not cut off a call whose upstream request has already gone out.

@@ -22,6 +22,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   // Outcomes of proxied requests (raw-HTTP proxy mode), answered as HTTP statuses SDKs know.
   'policy.denied': 403,
   'policy.rate_limited': 429,
+  'policy.secret_detected': 403,
   'approval.pending': 428,
   'approval.denied': 403,
   'approval.refused': 403,

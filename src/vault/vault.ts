@@ -78,6 +78,7 @@ export class Vault {
   /** Minters of minted kinds, keyed like `credentials`: their tokens live only here, in memory. */
   private readonly minters = new Map<string, { cacheKey: string; minter: Minter }>();
   private readonly lastUsedWritten = new Map<string, number>();
+  #generation = 0;
 
   private constructor(
     private readonly store: Store,
@@ -92,6 +93,14 @@ export class Vault {
    */
   deriveKey(label: string): Buffer {
     return this.masterKey.derive(label);
+  }
+
+  /**
+   * Counts the changes made through this object (a secret set or removed, a rotation): what
+   * derives from the secrets (the outbound scan's matcher) is rebuilt when it moves.
+   */
+  get generation(): number {
+    return this.#generation;
   }
 
   /** The id of the master key this vault is open with (safe to print). */
@@ -195,6 +204,7 @@ export class Vault {
       }
     });
     this.rows.delete(input.name);
+    this.#generation++;
     return this.describe(input.name);
   }
 
@@ -202,6 +212,7 @@ export class Vault {
   async remove(name: string): Promise<void> {
     const result = await this.store.db.deleteFrom('secrets').where('name', '=', name).executeTakeFirst();
     this.rows.delete(name);
+    this.#generation++;
     if (Number(result.numDeletedRows) === 0)
       throw new KeygateError('vault.secret_not_found', `no secret named ${name}`);
   }
@@ -275,11 +286,15 @@ export class Vault {
     return { secrets: count, keyId: newKey.id };
   }
 
-  /** The credential built from secret `name`, for one upstream request. */
-  async credential(name: string): Promise<Credential> {
-    const row = await this.row(name);
+  /**
+   * The credential built from secret `name`, for one upstream request. `use: false` builds it
+   * without counting a use, from the row as stored now (the outbound scan reads every secret's
+   * values to look for them, once per change of the vault, which another daemon may have made).
+   */
+  async credential(name: string, options: { use?: boolean } = {}): Promise<Credential> {
+    const row = options.use === false ? await this.readRow(name) : await this.row(name);
     const cacheKey = `${row.id}:${row.version}:${row.key_id}`;
-    this.touch(row);
+    if (options.use !== false) this.touch(row);
     const built = this.credentials.get(row.id);
     if (built?.cacheKey === cacheKey) return built.credential;
     const value = this.decrypt(row, cacheKey);
@@ -330,6 +345,7 @@ export class Vault {
 
   /** Drops cached rows and data keys (after a rotation, or before close). */
   forgetCaches(): void {
+    this.#generation++;
     for (const key of this.dataKeys.values()) key.fill(0);
     this.dataKeys.clear();
     this.credentials.clear();

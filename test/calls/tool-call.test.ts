@@ -10,6 +10,7 @@ import { type PipelineDeps, runCall } from '../../src/calls/index.js';
 import { type Catalog, loadCatalog, type ToolDefinition } from '../../src/catalog/index.js';
 import { KeygateError } from '../../src/errors/index.js';
 import type { Executor } from '../../src/executor/index.js';
+import { fixedSecrets, SecretScanner } from '../../src/guard/index.js';
 import { PolicyEngine, parsePolicy, type RateLimiter } from '../../src/policy/index.js';
 
 const caller = { agent: 'bot', tokenId: 'tok-1', tools: null };
@@ -48,6 +49,7 @@ describe('a tool call through the pipeline', () => {
       } as unknown as AuditLog,
       executor: { call: send } as unknown as Executor,
       approvals: {} as ApprovalGate,
+      secretScan: new SecretScanner(fixedSecrets([])),
     };
     return { deps, rows, validated };
   }
@@ -126,6 +128,7 @@ describe('the full argument of a tool with lean results', () => {
         },
       } as unknown as Executor,
       approvals: {} as ApprovalGate,
+      secretScan: new SecretScanner(fixedSecrets([])),
     };
     const args = { owner: 'acme', repo: 'api', full: true };
 

@@ -16,6 +16,7 @@ import type { AuditLog } from '../../src/audit/index.js';
 import type { PipelineDeps } from '../../src/calls/index.js';
 import type { Catalog } from '../../src/catalog/index.js';
 import type { CredentialProvider } from '../../src/executor/index.js';
+import type { SecretSource } from '../../src/guard/index.js';
 import type { McpHttpHandler, McpHttpOptions } from '../../src/mcp/index.js';
 import { PolicyEngine, parsePolicy } from '../../src/policy/index.js';
 import {
@@ -115,6 +116,7 @@ export async function startGateway(
     /** Credentials in place of the canary ones (a vault's), and base URLs over the fakes'. */
     credentials?: CredentialProvider;
     baseUrls?: Readonly<Record<string, string>>;
+    scanSecrets?: SecretSource;
   } = {},
 ): Promise<Gateway> {
   const harness = await startHarness();
@@ -134,6 +136,7 @@ export async function startGateway(
     baseUrls: { ...harness.baseUrls, ...options.baseUrls },
     ...(options.silentWaitMs === undefined ? {} : { silentWaitMs: options.silentWaitMs }),
     ...(options.mcp ? { mcp: options.mcp } : {}),
+    ...(options.scanSecrets ? { scanSecrets: options.scanSecrets } : {}),
   });
   const { mcp } = gateway;
   const server: Server = createServer((req, res) => {
