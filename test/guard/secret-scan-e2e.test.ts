@@ -27,8 +27,6 @@ type Result = {
   structuredContent?: Record<string, unknown>;
 };
 
-const DENY = { action: 'accept', content: { decision: 'deny' } };
-
 describe('the secret-scan step, through a real MCP client', () => {
   let gw: Gateway;
   const seen: unknown[] = [];
@@ -110,14 +108,35 @@ describe('the secret-scan step, through a real MCP client', () => {
     expect(github().requests).toEqual([]);
   });
 
-  it('approve mode: even a read waits for a human, who is told the rule; a denial sends nothing', async () => {
+  it('approve mode: even a read waits for an administrator, never a form the client answers', async () => {
+    gw.setPolicy(POLICY('    secret_scan: approve\n'));
+    let formAsked = 0;
+    const formClient = await gw.connect('alice', {
+      elicitation: { form: true },
+      onElicit: () => {
+        formAsked++;
+        return { action: 'accept', content: { decision: 'approve' } };
+      },
+    });
+    const args = { owner: 'acme', repo: 'api', labels: CANARY.notion };
+    const held = await call(formClient, 'github_issue_list', args);
+    expect(held.isError).toBe(true);
+    expect(held.structuredContent).toMatchObject({ error: { code: 'approval.pending' } });
+    expect(formAsked).toBe(0);
+    expect(github().requests).toEqual([]);
+    const [pending] = await gw.approvals.book.list({ agent: 'alice', status: 'pending' });
+    await gw.approvals.book.decide(pending!.id, 'cancelled', 'test cleanup');
+  });
+
+  it('approve mode: the approval page a URL-capable client opens is told the rule; a denial sends nothing', async () => {
     gw.setPolicy(POLICY('    secret_scan: approve\n'));
     const asked: ElicitParams[] = [];
     const client = await gw.connect('alice', {
-      elicitation: { form: true },
+      era: '2026-07-28',
+      elicitation: { url: true },
       onElicit: (params) => {
         asked.push(params);
-        return DENY;
+        return { action: 'decline' };
       },
     });
     const result = await call(client, 'github_issue_list', {
