@@ -2,7 +2,7 @@
 // Regenerates every curated spec from its curation file and the upstream description, and fails
 // when a committed specs/*.json differs: the committed files must be exactly what curation makes.
 import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const services = readdirSync(new URL('../specs/', import.meta.url))
   .filter((file) => file.endsWith('.curation.yaml'))
@@ -16,5 +16,19 @@ for (const service of services) {
   } catch {
     failed++;
   }
+}
+// Spend budgets count what a payment moves: every payment tool says where its amount comes from
+// (x-keygate.amount), or that it cannot be known ({ unknown: why }), in which case a budgeted
+// call of it is refused.
+for (const service of services) {
+  const doc = JSON.parse(readFileSync(new URL(`../specs/${service}.json`, import.meta.url), 'utf8'));
+  for (const operations of Object.values(doc.paths ?? {}))
+    for (const operation of Object.values(operations)) {
+      const meta = operation?.['x-keygate'];
+      if (meta?.risk === 'payment' && meta.amount === undefined) {
+        process.stderr.write(`specs/${service}.json: ${meta.tool} is a payment without x-keygate.amount\n`);
+        failed++;
+      }
+    }
 }
 process.exit(failed === 0 ? 0 : 1);
