@@ -77,6 +77,10 @@ export const ERROR_CODES = {
   'policy.denied': 'policy does not allow this call',
   /** The agent exceeded a rate limit; `retryAfterMs` says when to try again. */
   'policy.rate_limited': 'a rate limit was reached',
+  /** A spend budget would be exceeded; the message names the budget and what is left. */
+  'policy.over_budget': 'a spend budget would be exceeded',
+  /** A budgeted call's amount could not be determined, or its budget could not be checked: not made. */
+  'policy.budget_unavailable': 'the spend budget could not be checked',
   /** The policy file is invalid; every problem is listed with its path. */
   'policy.invalid': 'the policy file is invalid',
   /** The call waits for a human's approval; the details give its id and the command to approve it. */

@@ -79,6 +79,25 @@ const rateLimitKey = z.union([
   z.string().regex(/^proxy:[a-z][a-z0-9-]{0,31}$/, 'proxy:<service>'),
 ]);
 
+/** The periods a spend budget counts over: UTC calendar periods (ISO weeks, from Monday). */
+export const BUDGET_PERIODS = ['call', 'day', 'week', 'month', 'all_time'] as const;
+
+/**
+ * A spend budget on the payment tools a glob matches, in minor units (cents). Without currency
+ * it counts each currency on its own, against the same amount.
+ */
+const budget = z
+  .object({
+    tools: z.string().regex(/^[a-z0-9_*?]{1,64}$/, 'a tool name or glob (a-z 0-9 _ * ?)'),
+    amount: z.number().int('an integer, in minor units (cents)').positive().max(Number.MAX_SAFE_INTEGER),
+    currency: z
+      .string()
+      .regex(/^[a-z]{3}$/, 'an ISO 4217 code in lower case, like usd')
+      .optional(),
+    per: z.enum(BUDGET_PERIODS),
+  })
+  .strict();
+
 const agent = z
   .object({
     tools: z.array(toolPattern).default([]),
@@ -93,6 +112,8 @@ const agent = z
     // Discovery mode: three meta-tools (search, describe, call) instead of the agent's own in
     // tools/list; `auto` turns it on past DISCOVERY_AUTO_TOOLS allowed tools.
     discovery: z.union([z.boolean(), z.literal('auto')]).default('auto'),
+    // Spend budgets on payment tools (src/budgets/); every rule whose tools match a call applies.
+    budgets: z.array(budget).default([]),
   })
   .strict();
 
@@ -131,4 +152,6 @@ export type PolicyFile = z.infer<typeof policySchema>;
 export type AgentPolicy = z.infer<typeof agent>;
 export type Constraint = z.infer<typeof constraintSchema>;
 export type ApprovalMode = z.infer<typeof approvalMode>;
+export type BudgetRule = z.infer<typeof budget>;
+export type BudgetPeriod = (typeof BUDGET_PERIODS)[number];
 export type ProxyServiceEntry = z.infer<typeof proxyService>['proxy'];
