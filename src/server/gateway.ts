@@ -196,6 +196,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     dispatcherFor: dispatchers.dispatcherFor,
     ...(options.proxyLimits ? { limits: options.proxyLimits } : {}),
   });
+  const ledger = new BudgetLedger(store, options.budgetClock);
   const calls: PipelineDeps = {
     catalog,
     policy: () => policy.current,
@@ -204,7 +205,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     executor,
     forwarder,
     approvals: approvals.gate,
-    budgets: { ledger: new BudgetLedger(store, options.budgetClock), sources: { catalog, executor } },
+    budgets: { ledger, sources: { catalog, executor } },
   };
   // Tool calls being answered now, over HTTP or the local socket: the daemon's drain waits for
   // them, so a stop does not cut off a call whose upstream request has already gone out.
@@ -241,6 +242,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     approvals: approvals.book,
     catalog,
     policy: () => policy.current,
+    budgets: ledger,
     reloadPolicy: () => policy.reload(),
     onRevoked: async (tokenIds) => {
       for (const id of tokenIds) {

@@ -190,10 +190,12 @@ describe.each(BACKENDS)('spend budgets through the pipeline on $name', (backend)
     const deps = await start(policy(DAY_10K));
     fake.reply = stripeMoney({ ch_eur: { amount: 5000, amount_refunded: 0, currency: 'eur' } });
     const result = await runToolCall(deps, caller, 'stripe_refund_create', { charge: 'ch_eur', amount: 100 });
-    expect(result?.structuredContent).toMatchObject({ error: { code: 'policy.over_budget' } });
-    expect((result?.structuredContent as { error: { message: string } }).error.message).toContain(
-      'no spend budget of billing for stripe_refund_create counts eur',
-    );
+    expect(result?.structuredContent).toMatchObject({
+      error: {
+        code: 'policy.over_budget',
+        message: expect.stringContaining('no spend budget of billing for stripe_refund_create counts eur'),
+      },
+    });
     expect(refunds(fake)).toHaveLength(0);
   });
 

@@ -256,7 +256,7 @@ export function parseCuration(text: string, source: string): CurationFile {
     const lookups = op.amount && 'lookup' in op.amount ? (op.amount.lookup ?? []) : [];
     for (const lookup of lookups) {
       const target = curation.operations.find((o) => o.tool === lookup.tool);
-      if (!target || target.risk !== 'read')
+      if (target?.risk !== 'read')
         problems.push(`${op.tool}: amount lookup ${lookup.tool} is not a read tool of this curation`);
     }
   }
