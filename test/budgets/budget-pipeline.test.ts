@@ -144,6 +144,21 @@ describe.each(BACKENDS)('spend budgets through the pipeline on $name', (backend)
     expect(await usage(deps)).toEqual([[5000, 0]]);
   });
 
+  it('keeps the reserved amount counted when the upstream fails in a way that may have moved money', async () => {
+    const deps = await start(policy(DAY_10K));
+    const money = stripeMoney(bigCharge());
+    fake.reply = (request) =>
+      request.method === 'POST'
+        ? {
+            status: 500,
+            body: JSON.stringify({ error: { type: 'api_error', message: 'An unknown error occurred' } }),
+          }
+        : money(request);
+    const result = await runToolCall(deps, caller, 'stripe_refund_create', { charge: 'ch_1', amount: 3000 });
+    expect(result?.structuredContent).toMatchObject({ error: { code: 'upstream.error', status: 500 } });
+    expect(await usage(deps)).toEqual([[3000, 0]]);
+  });
+
   it('settles with the amount the answer says moved', async () => {
     const deps = await start(policy(DAY_10K));
     // Stripe answered with less than was asked (say, a refund capped by what was left).
