@@ -4,7 +4,7 @@
 // Then checks each service's app-permission map (specs/<service>.permissions.yaml) against its
 // tools: every tool listed, no unknown name, reads asking for read levels only.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 const services = readdirSync(new URL('../specs/', import.meta.url))
   .filter((file) => file.endsWith('.curation.yaml'))
@@ -27,5 +27,19 @@ for (const service of services) {
   for (const problem of problems) process.stderr.write(`specs/${service}.permissions.yaml: ${problem}\n`);
   if (problems.length > 0) failed++;
   else process.stdout.write(`specs/${service}.permissions.yaml covers all ${catalog.tools.length} tools\n`);
+}
+// Spend budgets count what a payment moves: every payment tool says where its amount comes from
+// (x-keygate.amount), or that it cannot be known ({ unknown: why }), in which case a budgeted
+// call of it is refused.
+for (const service of services) {
+  const doc = JSON.parse(readFileSync(new URL(`../specs/${service}.json`, import.meta.url), 'utf8'));
+  for (const operations of Object.values(doc.paths ?? {}))
+    for (const operation of Object.values(operations)) {
+      const meta = operation?.['x-keygate'];
+      if (meta?.risk === 'payment' && meta.amount === undefined) {
+        process.stderr.write(`specs/${service}.json: ${meta.tool} is a payment without x-keygate.amount\n`);
+        failed++;
+      }
+    }
 }
 process.exit(failed === 0 ? 0 : 1);

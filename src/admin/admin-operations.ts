@@ -106,6 +106,33 @@ export interface DecideRequest {
   readonly by?: 'dashboard' | 'page' | 'cli';
 }
 
+export interface BudgetListRequest {
+  readonly agent?: string;
+}
+
+/** One budget rule of one agent in one currency, in its current period. */
+export interface BudgetRow {
+  readonly agent: string;
+  /** The rule's index in `agents.<agent>.budgets`. */
+  readonly index: number;
+  /** `stripe_refund_* 50000 usd per day`. */
+  readonly budget: string;
+  readonly tools: string;
+  readonly per: string;
+  /** The rule's currency, the currency counted (for a rule without one), or `*` (none seen yet). */
+  readonly currency: string;
+  /** Minor units. */
+  readonly limit: number;
+  /** Settled in the current period. */
+  readonly used: number;
+  /** Held by calls not settled yet (pending approvals, calls upstream). */
+  readonly reserved: number;
+  readonly remaining: number;
+  /** ISO times of the current period (absent for all_time and call). */
+  readonly periodStart?: string;
+  readonly periodEnd?: string;
+}
+
 /** Every administrative operation; implemented over the store (LocalAdmin) and over HTTP (RemoteAdmin). */
 export interface AdminOperations {
   status(): Promise<AdminStatus>;
@@ -129,6 +156,9 @@ export interface AdminOperations {
   listApprovals(request: ApprovalListRequest): Promise<{ approvals: ApprovalView[] }>;
   getApproval(id: string): Promise<ApprovalView>;
   decideApproval(request: DecideRequest): Promise<ApprovalView>;
+
+  /** Spend budgets of every agent (or one), with use and remainder in the current period. */
+  listBudgets(request: BudgetListRequest): Promise<{ budgets: BudgetRow[] }>;
 
   reloadPolicy(): Promise<ReloadResult>;
 

@@ -6,6 +6,8 @@ export type {
   ApprovalListRequest,
   AuditQueryRequest,
   AuditVerification,
+  BudgetListRequest,
+  BudgetRow,
   DecideRequest,
   MintedToken,
   MintTokenRequest,

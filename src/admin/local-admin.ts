@@ -12,6 +12,7 @@ import {
   noApproval,
 } from '../approvals/index.js';
 import type { AuditLog } from '../audit/index.js';
+import { agentBudgets, type BudgetLedger } from '../budgets/index.js';
 import type { Catalog } from '../catalog/index.js';
 import { parseDuration } from '../config/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
@@ -22,6 +23,8 @@ import type {
   AdminStatus,
   ApprovalListRequest,
   AuditQueryRequest,
+  BudgetListRequest,
+  BudgetRow,
   DecideRequest,
   MintTokenRequest,
   SetSecretRequest,
@@ -48,6 +51,8 @@ export interface AdminParts {
   catalog(): Promise<Catalog>;
   /** The policy in force. */
   policy(): Promise<PolicyEngine>;
+  /** Spend budgets' holds (in the store). */
+  budgets(): Promise<BudgetLedger>;
   reloadPolicy(): Promise<ReloadResult>;
   status(): Promise<AdminStatus>;
   /** Told the ids of tokens just revoked, so their open sessions end now. */
@@ -77,6 +82,7 @@ export interface OpenAdminParts {
   readonly vault: Vault;
   readonly catalog: Catalog;
   readonly policy: () => PolicyEngine;
+  readonly budgets: BudgetLedger;
   readonly reloadPolicy: () => Promise<ReloadResult>;
   readonly status: () => AdminStatus;
   readonly onRevoked: (tokenIds: readonly string[]) => Promise<void>;
@@ -101,6 +107,7 @@ export class LocalAdmin implements AdminOperations {
       vault: async () => open.vault,
       catalog: async () => open.catalog,
       policy: async () => open.policy(),
+      budgets: async () => open.budgets,
       reloadPolicy: () => open.reloadPolicy(),
       status: async () => open.status(),
       onRevoked: (tokenIds) => open.onRevoked(tokenIds),
@@ -250,6 +257,37 @@ export class LocalAdmin implements AdminOperations {
         : 'an administrator (keygate approvals)';
     const approval = await (await this.parts.approvals()).decide(request.id, request.verdict, by, reason);
     return approvalView(approval, (await this.parts.catalog()).find(approval.tool));
+  }
+
+  async listBudgets(request: BudgetListRequest) {
+    const policy = await this.parts.policy();
+    const agent = request.agent;
+    if (agent && !policy.listsAgent(agent) && !(await (await this.parts.agents()).has(agent)))
+      throw new KeygateError(
+        'agent.not_found',
+        `no agent named ${agent} (not registered, not in the policy)`,
+      );
+    const names = agent ? [agent] : Object.keys(policy.policy.file.agents).sort();
+    const ledger = await this.parts.budgets();
+    const budgets: BudgetRow[] = [];
+    for (const name of names)
+      for (const budget of agentBudgets(policy, name))
+        for (const use of await ledger.usage(name, budget))
+          budgets.push({
+            agent: name,
+            index: budget.index,
+            budget: budget.label,
+            tools: budget.rule.tools,
+            per: budget.rule.per,
+            currency: use.currency,
+            limit: budget.rule.amount,
+            used: use.used,
+            reserved: use.reserved,
+            remaining: Math.max(0, budget.rule.amount - use.used - use.reserved),
+            ...(use.periodStart > 0 ? { periodStart: new Date(use.periodStart).toISOString() } : {}),
+            ...(use.periodEnd === undefined ? {} : { periodEnd: new Date(use.periodEnd).toISOString() }),
+          });
+    return { budgets };
   }
 
   reloadPolicy(): Promise<ReloadResult> {

@@ -11,6 +11,8 @@ import type {
   ApprovalListRequest,
   AuditQueryRequest,
   AuditVerification,
+  BudgetListRequest,
+  BudgetRow,
   DecideRequest,
   MintedToken,
   MintTokenRequest,
@@ -74,6 +76,13 @@ export class RemoteAdmin implements AdminOperations {
 
   removeAgent(name: string) {
     return this.daemon.request<{ removed: string; tokens: string[] }>('DELETE', `/api/agents/${part(name)}`);
+  }
+
+  listBudgets(request: BudgetListRequest) {
+    return this.daemon.request<{ budgets: BudgetRow[] }>(
+      'GET',
+      `/api/budgets${query({ agent: request.agent })}`,
+    );
   }
 
   listTools(request: ToolListRequest) {

@@ -5,6 +5,7 @@
  */
 import type { ApprovalGate, GatedCall, GateOutcome } from '../approvals/index.js';
 import type { AuditLog } from '../audit/index.js';
+import type { BudgetDeps } from '../budgets/index.js';
 import type { Catalog, ToolDefinition } from '../catalog/index.js';
 import type { KeygateError } from '../errors/index.js';
 import type { CallContext, CallResult, Executor, HttpForwarder, Scrubber } from '../executor/index.js';
@@ -154,4 +155,6 @@ export interface PipelineDeps {
   readonly approvals: ApprovalGate;
   /** Scans what every call would send for secrets, before approval (see `src/guard/`). */
   readonly secretScan: SecretScanner;
+  /** Spend budgets' ledger and amount look-ups; without it, a budgeted call fails closed. */
+  readonly budgets?: BudgetDeps;
 }

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CallExchange } from '../approvals/index.js';
 import type { AuditLog } from '../audit/index.js';
+import { NO_SPEND, type Spend, startSpend } from '../budgets/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
 import { type CredentialUse, Scrubber } from '../executor/index.js';
 import { checkOutbound, type ScanHit } from '../guard/index.js';
@@ -19,6 +20,9 @@ import { toolCalls } from './tool-call.js';
 
 /** A request that cannot be asked anything: only out-of-band approval reaches its human. */
 export const PLAIN_EXCHANGE: CallExchange = { client: { form: false, url: false } };
+
+/** Why a budgeted call whose hold expired or was given back while it waited does not go. */
+const HOLD_LOST = 'the spend budget hold of this call expired while it waited: call again';
 
 /** What every audit row of one call shares. */
 interface AuditBase {
@@ -59,6 +63,7 @@ async function run<R extends CallRequest, C extends Call>(
     tool: kind.nameOf(request),
     policyVersion: policy.version,
   };
+  let spend: Spend = NO_SPEND;
   try {
     const found = kind.resolve(deps, request);
     base = { ...base, tool: found.name };
@@ -97,6 +102,16 @@ async function run<R extends CallRequest, C extends Call>(
     // A hit under `approve` goes to an administrator, never to a form the agent's own client
     // answers: an agent turned by injected text could approve its own exfiltration.
     const approval = scan.kind === 'approve' ? 'out-of-band' : decision.approval;
+    // Spend budgets reserve before the approval: a human never approves what a budget refuses.
+    const budget = await startSpend(deps.budgets, {
+      policy,
+      agent: caller.agent,
+      ...kind.approvalSubject(call),
+      argsHash: identity.argsHash,
+      approval,
+    });
+    if (!budget.ok) return await refuse(deps, base, budget.error, 'denied', identity);
+    spend = budget.spend;
     if (approval !== 'never') {
       const outcome = await deps.approvals.pass(
         {
@@ -111,7 +126,10 @@ async function run<R extends CallRequest, C extends Call>(
         exchange,
       );
       if (outcome.kind === 'ask') return outcome;
-      if (outcome.kind === 'stop') return failed(outcome.error);
+      if (outcome.kind === 'stop') {
+        await spend.stopped(outcome.error);
+        return failed(outcome.error);
+      }
       // The stored arguments run, under the approval's id (Stripe's Idempotency-Key derives from it).
       const approved = kind.approved(call, outcome.approval.args);
       const approvedIdentity = kind.identify(approved);
@@ -121,11 +139,12 @@ async function run<R extends CallRequest, C extends Call>(
         base,
         approved,
         scan.kind === 'approve' ? scannedIdentity(approvedIdentity, scan.hit) : approvedIdentity,
-        { policy, caller, approvalId: outcome.approval.id },
+        { policy, caller, spend, approvalId: outcome.approval.id },
       );
     }
-    return await execute(kind, deps, base, call, identity, { policy, caller });
+    return await execute(kind, deps, base, call, identity, { policy, caller, spend });
   } catch (error) {
+    await spend.abandoned().catch(() => undefined);
     // A fault of keygate's own (a KeygateError is a decision, already audited where it was made)
     // still leaves a row: every call that reached the pipeline is accounted for.
     if (!isKeygateError(error))
@@ -173,10 +192,18 @@ async function execute<R extends CallRequest, C extends Call>(
   base: AuditBase,
   call: C,
   identity: ArgumentsIdentity,
-  decided: { policy: PolicyEngine; caller: CallerIdentity; approvalId?: string },
+  decided: { policy: PolicyEngine; caller: CallerIdentity; spend: Spend; approvalId?: string },
 ): Promise<CallOutcome> {
-  const { approvalId } = decided;
+  const { approvalId, spend } = decided;
   const recorded = { ...base, ...identity, ...(approvalId ? { approvalId } : {}) };
+  if (!(await spend.claim()))
+    return await refuse(
+      deps,
+      base,
+      new KeygateError('policy.budget_unavailable', HOLD_LOST),
+      'denied',
+      identity,
+    );
   // Fail closed: without a committed intent row, nothing leaves.
   await deps.audit.record({ ...recorded, decision: 'allowed' });
   const started = performance.now();
@@ -215,16 +242,20 @@ async function execute<R extends CallRequest, C extends Call>(
           started,
         ),
       );
-    } else
+    } else {
       recordOutcome(
         deps,
         { ...outcomeOf(), decision: 'completed', upstreamStatus: result.status, bytes: result.bytes },
         started,
       );
+      // The call happened: a hold that cannot be settled stays counted at its reserved amount.
+      await spend.done(result).catch(() => undefined);
+    }
     return { kind: 'done', result, scrubber };
   } catch (error) {
     const status = isKeygateError(error) ? (error.details.status as number | undefined) : undefined;
     const reason = isKeygateError(error) ? error.code : 'internal';
+    await spend.failed(error).catch(() => undefined);
     recordOutcome(
       deps,
       { ...outcomeOf(), decision: 'failed', reason, ...(status ? { upstreamStatus: status } : {}) },

@@ -3,6 +3,7 @@
  * of a call's arguments against its tool's schema.
  */
 
+export { type AmountBinding, type AmountLookup, amountBindingOf } from './amount-binding.js';
 export {
   type AppPermissionMap,
   appPermissions,

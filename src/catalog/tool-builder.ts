@@ -1,5 +1,6 @@
 /** Builds MCP tool definitions from a curated OpenAPI document. */
 import { KeygateError } from '../errors/index.js';
+import { amountBindingArguments, amountBindingOf } from './amount-binding.js';
 import { compactSchema, fitSchema } from './compact-schema.js';
 import { modelSchema } from './model-schema.js';
 import { deref, HTTP_METHODS, isObject, type Json, type JsonObject } from './openapi-walk.js';
@@ -97,6 +98,8 @@ function buildTool(
   const redirectHosts = redirectHostsOf(meta.redirect_hosts, meta.tool, method);
   if (leanResults) args.addOption(FULL_RESULT_ARGUMENT, FULL_RESULT_SCHEMA);
   const argumentSchema = args.schema();
+  const amount = amountBindingOf(meta.amount, meta.tool);
+  if (amount) amountArgumentsExist(amount, argumentSchema, meta.tool);
   const unions = argumentUnions(argumentSchema);
   if (root) unions.set('', root);
   const description = typeof op.description === 'string' ? op.description : String(op.summary ?? meta.tool);
@@ -140,7 +143,23 @@ function buildTool(
     unions,
     ...(leanResults ? { leanResults } : {}),
     ...(redirectHosts ? { redirectHosts } : {}),
+    ...(amount ? { amount } : {}),
   };
+}
+
+/** Every argument an amount binding reads is one of the tool's: a typo would leave a budget blind. */
+function amountArgumentsExist(
+  amount: NonNullable<ToolDefinition['amount']>,
+  schema: JsonSchema,
+  tool: string,
+): void {
+  const properties = isObject(schema.properties as Json) ? (schema.properties as JsonObject) : {};
+  const missing = amountBindingArguments(amount).filter((name) => !Object.hasOwn(properties, name));
+  if (missing.length > 0)
+    throw new KeygateError(
+      'catalog.spec_invalid',
+      `${tool}: x-keygate.amount reads arguments the tool does not have: ${missing.join(', ')}`,
+    );
 }
 
 /** `make()`'s value, made the first time it is asked for. */

@@ -1,5 +1,7 @@
 /** Shared shapes of the catalog: what a curated operation becomes once it is an MCP tool. */
 
+import type { AmountBinding } from './amount-binding.js';
+
 /** How dangerous a call is; set explicitly per operation at curation, never inferred at run time. */
 export type Risk = 'read' | 'write' | 'destructive' | 'payment';
 export const RISKS: readonly Risk[] = ['read', 'write', 'destructive', 'payment'];
@@ -169,4 +171,9 @@ export interface ToolDefinition {
    * the answer read as a log (its end kept). Absent: every off-host redirect is refused.
    */
   readonly redirectHosts?: readonly string[];
+  /**
+   * Where a money-moving call's amount and currency come from (curation's `amount:`), for spend
+   * budgets; every `payment` tool has one (`check:specs` and the curation check say so).
+   */
+  readonly amount?: AmountBinding;
 }

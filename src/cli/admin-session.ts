@@ -13,6 +13,7 @@ import {
 import { AgentRegistry } from '../agents/index.js';
 import { ApprovalBook } from '../approvals/index.js';
 import { AuditLog } from '../audit/index.js';
+import { BudgetLedger } from '../budgets/index.js';
 import { type Catalog, loadCatalog } from '../catalog/index.js';
 import { homePaths, resolveHome, VERSION } from '../config/index.js';
 import { KeygateError } from '../errors/index.js';
@@ -56,6 +57,7 @@ export function openLocalAdmin(home: string | undefined, command: string): Admin
     vault: async () => (await unsealed.get()).vault,
     catalog: catalog.get,
     policy: policy.get,
+    budgets: async () => new BudgetLedger(await store.get()),
     reloadPolicy: async () => {
       throw new KeygateError(
         'daemon.unavailable',

@@ -228,6 +228,16 @@ export const COMMANDS: readonly CommandSpec[] = [
         name: requireArgument(name, 'NAME'),
       }),
   },
+  {
+    words: ['budgets'],
+    usage: 'keygate budgets [--agent NAME] [--home DIR] [--json]',
+    summary:
+      "agents' spend budgets on payment tools: limit, used (settled), reserved (held) and what is left in the current UTC period",
+    options: { agent: { type: 'string' }, home, json },
+    positionals: 0,
+    run: async (values) =>
+      (await import('./budgets.js')).budgetsCommand({ agent: text(values.agent), home: text(values.home) }),
+  },
   ...(['approvals', 'approvals list'] as const).map(
     (words): CommandSpec => ({
       words: words.split(' '),

@@ -3,6 +3,7 @@
  * excludes), constraints, approval modes, rate limits with their use, proxy routes, and tokens
  * with a one-click revoke.
  */
+import type { BudgetRow } from '../admin/index.js';
 import type { AgentSummary } from '../agents/index.js';
 import { type Html, html } from './html.js';
 import { when } from './layout.js';
@@ -25,6 +26,8 @@ export interface AgentDetail {
   readonly constraints: unknown;
   readonly approvalOverrides: Readonly<Record<string, string>>;
   readonly rateLimits: readonly { label: string; used: number; calls: number }[];
+  /** Its spend budgets in their current periods (minor units). */
+  readonly budgets: readonly BudgetRow[];
   readonly proxy: Readonly<Record<string, readonly string[]>>;
   readonly tokens: AgentSummary['tokens'];
 }
@@ -88,6 +91,15 @@ ${
     : html`<table data-rate-limits><thead><tr><th>Limit</th><th>Used in this window</th></tr></thead><tbody>${agent.rateLimits.map(
         (limit) => html`<tr><td>${limit.label}</td><td>${limit.used} of ${limit.calls}</td></tr>`,
       )}</tbody></table>`
+}
+<h2>Spend budgets</h2>
+${
+  agent.budgets.length === 0
+    ? html`<p class="meta">None.</p>`
+    : html`<table data-budgets><thead><tr><th>Budget</th><th>Currency</th><th>Used</th><th>Reserved</th><th>Left</th><th>Period ends (UTC)</th></tr></thead><tbody>${agent.budgets.map(
+        (budget) =>
+          html`<tr><td>${budget.budget}</td><td>${budget.currency}</td><td>${budget.used}</td><td>${budget.reserved}</td><td>${budget.remaining} of ${budget.limit}</td><td>${budget.periodEnd ?? (budget.per === 'all_time' ? 'never' : 'each call')}</td></tr>`,
+      )}</tbody></table><p class="meta">Minor units (cents); reserved is held by calls not settled yet, such as pending approvals.</p>`
 }
 <h2>Approval overrides</h2>
 ${

@@ -547,6 +547,7 @@ export class Dashboard {
           used: await this.deps.rateLimiter.usage(rule),
         })),
       ),
+      budgets: (await this.deps.admin.listBudgets({ agent: name })).budgets,
       proxy: policy.proxyRoutesFor(name),
       tokens: summary?.tokens ?? [],
     };

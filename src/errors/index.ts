@@ -84,6 +84,10 @@ export const ERROR_CODES = {
    * would send; the message names the rule and the place, never the value.
    */
   'policy.secret_detected': 'the request carries a secret',
+  /** A spend budget would be exceeded; the message names the budget and what is left. */
+  'policy.over_budget': 'a spend budget would be exceeded',
+  /** A budgeted call's amount could not be determined, or its budget could not be checked: not made. */
+  'policy.budget_unavailable': 'the spend budget could not be checked',
   /** The policy file is invalid; every problem is listed with its path. */
   'policy.invalid': 'the policy file is invalid',
   /**

@@ -27,7 +27,16 @@ export {
   parsePolicy,
   policyVersion,
 } from './policy-loader.js';
-export type { AgentPolicy, ApprovalMode, Constraint, PolicyFile, SecretScanMode } from './policy-schema.js';
+export type {
+  AgentPolicy,
+  ApprovalMode,
+  BudgetPeriod,
+  BudgetRule,
+  Constraint,
+  PolicyFile,
+  SecretScanMode,
+} from './policy-schema.js';
+export { BUDGET_PERIODS } from './policy-schema.js';
 export { anyRouteMatches, routeProblem } from './proxy-route.js';
 export { RateLimiter, type RateVerdict } from './rate-limiter.js';
 export { STARTER_POLICY } from './starter-policy.js';

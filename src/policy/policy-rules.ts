@@ -282,6 +282,38 @@ const secretScanSetOnce: Rule = (policy) => {
   ];
 };
 
+/**
+ * A budget's glob matches at least one of the agent's payment tools (tools with an amount
+ * binding): a budget on nothing would look like a limit and limit nothing.
+ */
+const budgetsTargetTools: Rule = (policy, catalog) => {
+  const tools = configuredTools(policy, catalog);
+  return Object.entries(policy.agents).flatMap(([agent, rules]) => {
+    const allowed = agentTools(rules?.tools ?? [], tools);
+    return (rules?.budgets ?? []).flatMap((budget, i) => {
+      const matched = allowed.filter((tool) => globMatches(budget.tools, tool.name));
+      if (matched.length === 0)
+        return [
+          {
+            path: ['agents', agent, 'budgets', i, 'tools'],
+            message: `${budget.tools} matches none of ${agent}'s tools`,
+          },
+        ];
+      if (!matched.some((tool) => tool.amount !== undefined))
+        return [
+          {
+            path: ['agents', agent, 'budgets', i, 'tools'],
+            message: `${budget.tools} matches no payment tool of ${agent}'s (${matched
+              .slice(0, 3)
+              .map((tool) => tool.name)
+              .join(', ')}${matched.length > 3 ? ', …' : ''} move no money)`,
+          },
+        ];
+      return [];
+    });
+  });
+};
+
 /** Rules on services alone, in the order their problems are reported. */
 export const SERVICE_RULES: readonly Rule[] = [
   servicesExist,
@@ -299,4 +331,5 @@ export const AGENT_CATALOG_RULES: readonly Rule[] = [
   noUnknownTools,
   constraintTargetsExist,
   overridesTargetTools,
+  budgetsTargetTools,
 ];

@@ -81,6 +81,25 @@ const rateLimitKey = z.union([
   z.string().regex(/^proxy:[a-z][a-z0-9-]{0,31}$/, 'proxy:<service>'),
 ]);
 
+/** The periods a spend budget counts over: UTC calendar periods (ISO weeks, from Monday). */
+export const BUDGET_PERIODS = ['call', 'day', 'week', 'month', 'all_time'] as const;
+
+/**
+ * A spend budget on the payment tools a glob matches, in minor units (cents). Without currency
+ * it counts each currency on its own, against the same amount.
+ */
+const budget = z
+  .object({
+    tools: z.string().regex(/^[a-z0-9_*?]{1,64}$/, 'a tool name or glob (a-z 0-9 _ * ?)'),
+    amount: z.number().int('an integer, in minor units (cents)').positive().max(Number.MAX_SAFE_INTEGER),
+    currency: z
+      .string()
+      .regex(/^[a-z]{3}$/, 'an ISO 4217 code in lower case, like usd')
+      .optional(),
+    per: z.enum(BUDGET_PERIODS),
+  })
+  .strict();
+
 const agent = z
   .object({
     tools: z.array(toolPattern).default([]),
@@ -97,6 +116,8 @@ const agent = z
     discovery: z.union([z.boolean(), z.literal('auto')]).default('auto'),
     // Overrides defaults.secret_scan for this agent.
     secret_scan: secretScanMode.optional(),
+    // Spend budgets on payment tools (src/budgets/); every rule whose tools match a call applies.
+    budgets: z.array(budget).default([]),
   })
   .strict();
 
@@ -143,4 +164,6 @@ export type ApprovalMode = z.infer<typeof approvalMode>;
 export type SecretScanMode = z.infer<typeof secretScanMode>;
 /** The scan mode when neither `defaults.secret_scan`, `policy.secret_scan` nor the agent sets one. */
 export const SECRET_SCAN_DEFAULT: SecretScanMode = 'refuse';
+export type BudgetRule = z.infer<typeof budget>;
+export type BudgetPeriod = (typeof BUDGET_PERIODS)[number];
 export type ProxyServiceEntry = z.infer<typeof proxyService>['proxy'];

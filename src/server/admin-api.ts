@@ -108,6 +108,22 @@ const ROUTES: [string, RegExp, Handler][] = [
   ],
   [
     'GET',
+    /^\/api\/budgets$/,
+    (admin, _p, query) => {
+      const agent = param(query, 'agent');
+      return admin.listBudgets(agent === undefined ? {} : { agent });
+    },
+  ],
+  [
+    'GET',
+    /^\/api\/budgets$/,
+    (admin, _p, query) => {
+      const agent = param(query, 'agent');
+      return admin.listBudgets(agent === undefined ? {} : { agent });
+    },
+  ],
+  [
+    'GET',
     /^\/api\/audit$/,
     (admin, _p, query) => {
       const [agent, tool, since] = [param(query, 'agent'), param(query, 'tool'), param(query, 'since')];

@@ -11,6 +11,7 @@ import { LocalAdmin } from '../admin/index.js';
 import { type AgentIdentity, AgentRegistry, type TokenRefusal } from '../agents/index.js';
 import { type Approvals, startApprovals } from '../approvals/index.js';
 import { AuditLog } from '../audit/index.js';
+import { BudgetLedger } from '../budgets/index.js';
 import type { PipelineDeps } from '../calls/index.js';
 import type { Catalog } from '../catalog/index.js';
 import { type KeygateCommand, VERSION } from '../config/index.js';
@@ -86,6 +87,8 @@ export interface GatewayOptions {
   readonly proxyLimits?: Partial<ForwardLimits>;
   /** Limits and clock of the /mcp sessions (defaults: the daemon's). */
   readonly mcp?: McpHttpOptions;
+  /** The clock spend budgets read their UTC periods from (tests cross a day, week or month). */
+  readonly budgetClock?: () => Date;
 }
 
 export interface Gateway {
@@ -196,6 +199,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     dispatcherFor: dispatchers.dispatcherFor,
     ...(options.proxyLimits ? { limits: options.proxyLimits } : {}),
   });
+  const ledger = new BudgetLedger(store, options.budgetClock);
   const calls: PipelineDeps = {
     catalog,
     policy: () => policy.current,
@@ -205,6 +209,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     forwarder,
     approvals: approvals.gate,
     secretScan: new SecretScanner(options.scanSecrets ?? vaultSecrets(vault)),
+    budgets: { ledger, sources: { catalog, executor } },
   };
   // Tool calls being answered now, over HTTP or the local socket: the daemon's drain waits for
   // them, so a stop does not cut off a call whose upstream request has already gone out.
@@ -241,6 +246,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     approvals: approvals.book,
     catalog,
     policy: () => policy.current,
+    budgets: ledger,
     reloadPolicy: () => policy.reload(),
     onRevoked: async (tokenIds) => {
       for (const id of tokenIds) {
@@ -285,6 +291,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   holder?.watch();
   const pruner = setInterval(() => {
     void calls.rateLimiter.prune().catch(() => undefined);
+    void calls.budgets?.ledger.prune().catch(() => undefined);
     void dashboard.sessions.prune().catch(() => undefined);
   }, 3_600_000);
   pruner.unref();

@@ -193,6 +193,41 @@ const migrations: Record<string, Migration> = {
           .execute();
     },
   },
+  '0006_budgets': {
+    async up(db: Kysely<unknown>) {
+      // Spend budgets' holds: one row per call and budget rule it counts against. A hold is
+      // reserved (held), claimed when its call goes upstream (executing), then settled with
+      // the amount that moved or released; expired holds no longer count.
+      await db.schema
+        .createTable('budget_holds')
+        .addColumn('hold_id', 'text', (c) => c.notNull())
+        .addColumn('rule_key', 'text', (c) => c.notNull())
+        .addColumn('agent', 'text', (c) => c.notNull())
+        .addColumn('currency', 'text', (c) => c.notNull())
+        .addColumn('period_start', 'bigint', (c) => c.notNull())
+        .addColumn('amount', 'bigint', (c) => c.notNull())
+        .addColumn('settled_amount', 'bigint')
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('call_key', 'text', (c) => c.notNull())
+        .addColumn('tool', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'timestamptz', (c) => c.notNull())
+        .addColumn('expires_at', 'timestamptz', (c) => c.notNull())
+        .addPrimaryKeyConstraint('budget_holds_pk', ['hold_id', 'rule_key'])
+        .execute();
+      // The remaining budget is read under its rule's lock, per agent, rule, currency and period.
+      await db.schema
+        .createIndex('budget_holds_rule')
+        .on('budget_holds')
+        .columns(['agent', 'rule_key', 'currency', 'period_start'])
+        .execute();
+      // A call re-entering after its approval finds its open hold.
+      await db.schema
+        .createIndex('budget_holds_call')
+        .on('budget_holds')
+        .columns(['call_key', 'state'])
+        .execute();
+    },
+  },
   '0008_audit_credential': {
     async up(db: Kysely<unknown>) {
       // Which kind of credential a call used and what it was narrowed to (a GitHub App token's

@@ -158,6 +158,31 @@ export interface DashboardSessionsTable {
   used_at: Timestamp | null;
 }
 
+/** One call's hold on one spend budget rule (src/budgets/budget-ledger.ts). */
+export interface BudgetHoldsTable {
+  /** Shared by the rows of one call's hold, one per rule it counts against. */
+  hold_id: string;
+  /** The rule, as `tools|currency|per` (amount left out: raising a limit keeps what was used). */
+  rule_key: string;
+  agent: string;
+  /** Lower-case ISO code of the call's currency. */
+  currency: string;
+  /** Start of the UTC period the hold counts in, in ms (0 for all_time). */
+  period_start: ColumnType<string, number, number>;
+  /** Minor units reserved. */
+  amount: ColumnType<string, number, number>;
+  /** Minor units that moved, once settled. */
+  settled_amount: ColumnType<string | null, number | null, number | null>;
+  /** `held` (reserved), `executing` (its call went upstream), `settled` or `released`. */
+  state: string;
+  /** Agent, tool, arguments hash and policy version: a re-entry of the same call reuses the hold. */
+  call_key: string;
+  tool: string;
+  created_at: Timestamp;
+  /** After this a held or executing hold no longer counts (an abandoned approval). */
+  expires_at: Timestamp;
+}
+
 export interface Database {
   secrets: SecretsTable;
   vault_meta: VaultMetaTable;
@@ -169,4 +194,5 @@ export interface Database {
   rate_limits: RateLimitsTable;
   audit_head: AuditHeadTable;
   dashboard_sessions: DashboardSessionsTable;
+  budget_holds: BudgetHoldsTable;
 }

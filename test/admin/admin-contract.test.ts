@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type AdminOperations, findDaemon, RemoteAdmin } from '../../src/admin/index.js';
 import { ApprovalBook } from '../../src/approvals/index.js';
 import { AuditLog, argsHash } from '../../src/audit/index.js';
+import { BudgetLedger, ruleKey, ruleLabel } from '../../src/budgets/index.js';
 import { loadCatalog } from '../../src/catalog/index.js';
 import { openLocalAdmin } from '../../src/cli/admin-session.js';
 import { type ErrorCode, isKeygateError } from '../../src/errors/index.js';
@@ -33,6 +34,11 @@ agents:
     proxy: { openai: ["GET /models"] }
     discovery: true
   listed-only:
+  billing-bot:
+    tools: [stripe_refund_create]
+    budgets:
+      - { tools: "stripe_refund_*", amount: 50000, currency: usd, per: day }
+      - { tools: stripe_refund_create, amount: 10000, per: call }
 `;
 
 /** A fresh home with the policy above and one pending approval, as each implementation starts. */
@@ -53,6 +59,25 @@ async function makeHome(): Promise<{ home: string; approvalId: string }> {
     policyVersion: 'seed',
     timeoutMs: 300_000,
   });
+  // 1,200 usd of the daily budget settled, 300 more held by a call not settled yet.
+  const rule = { tools: 'stripe_refund_*', amount: 50000, currency: 'usd', per: 'day' } as const;
+  const ledger = new BudgetLedger(store);
+  for (const [amount, settle] of [
+    [1200, true],
+    [300, false],
+  ] as const) {
+    const reserved = await ledger.reserve({
+      agent: 'billing-bot',
+      tool: 'stripe_refund_create',
+      amount,
+      currency: 'usd',
+      callKey: `seed-${amount}`,
+      budgets: [{ rule, index: 0, key: ruleKey(rule), label: ruleLabel(rule) }],
+      ttlMs: 3_600_000,
+      reuse: false,
+    });
+    if (reserved.ok && settle) await ledger.settle(reserved.hold);
+  }
   await audit.drain();
   await store.close();
   return { home, approvalId: approval.id };
@@ -204,6 +229,40 @@ function contract(name: string, open: () => Promise<Subject>, close: () => Promi
         1,
       );
       expect((await admin.listApprovals({ status: 'all', agent: 'someone-else' })).approvals).toEqual([]);
+    });
+
+    it('lists spend budgets with use and remainder, and refuses an unknown agent', async () => {
+      const { budgets } = await admin.listBudgets({ agent: 'billing-bot' });
+      expect(budgets).toEqual([
+        {
+          agent: 'billing-bot',
+          index: 0,
+          budget: 'stripe_refund_* 50000 usd per day',
+          tools: 'stripe_refund_*',
+          per: 'day',
+          currency: 'usd',
+          limit: 50000,
+          used: 1200,
+          reserved: 300,
+          remaining: 48500,
+          periodStart: expect.stringMatching(/T00:00:00\.000Z$/),
+          periodEnd: expect.stringMatching(/T00:00:00\.000Z$/),
+        },
+        {
+          agent: 'billing-bot',
+          index: 1,
+          budget: 'stripe_refund_create 10000 in each currency per call',
+          tools: 'stripe_refund_create',
+          per: 'call',
+          currency: '*',
+          limit: 10000,
+          used: 0,
+          reserved: 0,
+          remaining: 10000,
+        },
+      ]);
+      expect((await admin.listBudgets({})).budgets).toEqual(budgets);
+      expect(await codeOf(admin.listBudgets({ agent: 'nobody' }))).toBe('agent.not_found');
     });
 
     it('reports its status', async () => {

@@ -186,7 +186,8 @@ function auditContract(backend: Backend) {
       for (const column of ['agent', 'tool', 'decision'])
         await sql`drop index ${sql.raw(`audit_events_${column}_seq`)}`.execute(earlier.store.db);
       await sql`alter table audit_events drop column credential`.execute(earlier.store.db);
-      await sql`delete from kysely_migration where name in ('0004_audit_append_function', '0005_dashboard', '0008_audit_credential')`.execute(
+      await sql`drop table budget_holds`.execute(earlier.store.db);
+      await sql`delete from kysely_migration where name in ('0004_audit_append_function', '0005_dashboard', '0006_budgets', '0008_audit_credential')`.execute(
         earlier.store.db,
       );
       await earlier.store.close();

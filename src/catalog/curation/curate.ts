@@ -227,6 +227,7 @@ function curateOperation(
     // The profile is copied into each operation: the curated spec alone says how to build the tool.
     ...(curated.lean && leanResults ? { results: cloneJson(leanResults as Json) } : {}),
     ...(curated.redirect_hosts ? { redirect_hosts: [...curated.redirect_hosts] } : {}),
+    ...(curated.amount ? { amount: cloneJson(curated.amount as Json) } : {}),
   };
   // Only a read may leave the service's host, and then without its credential (http-client.ts).
   if (curated.redirect_hosts && found.method !== 'get') {

@@ -58,6 +58,36 @@ const describedSchema = z
   })
   .strict();
 
+const fieldName = z.string().regex(/^[a-z_][a-z0-9_]{0,63}$/, 'a field name');
+const amountSchema = z.union([
+  z.object({ unknown: z.string().min(1).max(300) }).strict(),
+  z
+    .object({
+      from: fieldName.optional(),
+      currency: fieldName.optional(),
+      lookup: z
+        .array(
+          z
+            .object({
+              when: fieldName,
+              tool: z.string().regex(TOOL_NAME),
+              id: fieldName,
+              amount: fieldName,
+              minus: fieldName.optional(),
+              currency: fieldName,
+            })
+            .strict(),
+        )
+        .optional(),
+      settle: fieldName.optional(),
+    })
+    .strict()
+    .refine(
+      (a) => (a.from !== undefined && a.currency !== undefined) || (a.lookup?.length ?? 0) > 0,
+      'needs from and currency, or a lookup for what they leave out',
+    ),
+]);
+
 const operationSchema = z
   .object({
     /** Upstream operationId, or `METHOD /path`. */
@@ -93,6 +123,11 @@ const operationSchema = z
       .optional(),
     /** Written by keygate from the vendor's reference: `op` is then `METHOD /path`, absent upstream. */
     described: describedSchema.optional(),
+    /**
+     * Where the amount a spend budget counts comes from (see src/catalog/amount-binding.ts); every
+     * `payment` operation has one, `{ unknown: reason }` when it cannot be known before the call.
+     */
+    amount: amountSchema.optional(),
   })
   .strict();
 
@@ -212,6 +247,18 @@ export function parseCuration(text: string, source: string): CurationFile {
       problems.push(`${op.tool}: must start with ${curation.service}_`);
     if (op.lean && !curation.lean_results) problems.push(`${op.tool}: lean needs a lean_results profile`);
     problems.push(...describedProblems(op));
+    // A budget cannot count what it cannot read: a payment says where its amount comes from.
+    if (op.risk === 'payment' && !op.amount)
+      problems.push(
+        `${op.tool}: a payment operation needs amount: (where its amount comes from, or { unknown: why })`,
+      );
+    if (op.amount && op.risk !== 'payment') problems.push(`${op.tool}: amount: is for payment operations`);
+    const lookups = op.amount && 'lookup' in op.amount ? (op.amount.lookup ?? []) : [];
+    for (const lookup of lookups) {
+      const target = curation.operations.find((o) => o.tool === lookup.tool);
+      if (target?.risk !== 'read')
+        problems.push(`${op.tool}: amount lookup ${lookup.tool} is not a read tool of this curation`);
+    }
   }
   const headerNames = [
     ...Object.keys(curation.headers),
