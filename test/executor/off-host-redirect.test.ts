@@ -97,9 +97,7 @@ describe('the job-log redirect off the service host', () => {
     const result = await call('github_workflow_job_logs_get', { ...repo, job_id: 1234 });
 
     expect(result.isError).toBeFalsy();
-    expect(plainText(result)).toBe(
-      '2026-12-02T10:00:00Z ##[group]Run npm test\nError: 2 tests failed\n',
-    );
+    expect(plainText(result)).toBe('2026-12-02T10:00:00Z ##[group]Run npm test\nError: 2 tests failed\n');
     // The first hop carried the credential to GitHub (its fake refuses a request without it) …
     expect(harness.fakes.github.requests.map((r) => r.path)).toEqual([
       '/repos/acme/api/actions/jobs/1234/logs',
