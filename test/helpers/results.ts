@@ -22,3 +22,8 @@ export function unlabelled(text: string): string {
 export function plainText(result: { content?: unknown }): string {
   return unlabelled(dataText(result));
 }
+
+/** `value` with every marker's nonce replaced by `n`: two calls' results compare equal. */
+export function withoutNonces<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value).replace(/⟦(\/?)[0-9a-f]{6}⟧/g, '⟦$1n⟧')) as T;
+}
