@@ -11,6 +11,12 @@ const services = readdirSync(new URL('../specs/', import.meta.url))
   .map((file) => file.replace('.curation.yaml', ''));
 let failed = 0;
 for (const service of services) {
+  // Untrusted-content labels: without the block nothing is checked (every string would be third-party).
+  const curation = readFileSync(new URL(`../specs/${service}.curation.yaml`, import.meta.url), 'utf8');
+  if (!/^response_content:/m.test(curation)) {
+    console.error(`specs/${service}.curation.yaml: no response_content block classifies its answers`);
+    failed++;
+  }
   try {
     execFileSync(process.execPath, ['bin/keygate', 'spec', 'curate', service, '--check'], {
       stdio: 'inherit',

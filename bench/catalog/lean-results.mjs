@@ -11,6 +11,7 @@ import { round } from '../stats.mjs';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const { loadCatalog } = await import(`${root}dist/catalog/index.js`);
 const { projectResult } = await import(`${root}dist/executor/lean-result.js`);
+const { labelDocument, UntrustedMarkers } = await import(`${root}dist/executor/untrusted-content.js`);
 
 // The same folder `keygate spec curate` reads (KEYGATE_UPSTREAM_DIR, default ../shared/specs-upstream).
 const upstreamDir = process.env.KEYGATE_UPSTREAM_DIR || `${root}../shared/specs-upstream`;
@@ -66,9 +67,17 @@ for (const service of SERVICES) {
     // An operation with several examples counts once: the sum of its examples.
     let raw = 0;
     let lean = 0;
+    // Untrusted-content labels (issue 16): the lean answer with its third-party text delimited,
+    // plus the one-line notice a labelled result starts with.
+    let labelled = 0;
     for (const example of examples) {
       raw += JSON.stringify(example).length;
-      lean += JSON.stringify(projectResult(example, tool.leanResults.rules)).length;
+      const projected = projectResult(example, tool.leanResults.rules);
+      lean += JSON.stringify(projected).length;
+      const markers = new UntrustedMarkers();
+      const labels = labelDocument(projected, tool.responseContent, markers);
+      labelled +=
+        JSON.stringify(labels.document).length + (labels.paths.length > 0 ? markers.notice().length : 0);
     }
     operations.push({
       service,
@@ -78,6 +87,8 @@ for (const service of SERVICES) {
       raw,
       lean,
       ratio: round(lean / raw, 3),
+      labelled,
+      label_overhead: round(labelled / lean - 1, 3),
     });
   }
 }
@@ -110,6 +121,25 @@ const summary = (rows) => ({
   median_lean_chars: at(
     rows.map((row) => row.lean),
     0.5,
+  ),
+  median_labelled_chars: at(
+    rows.map((row) => row.labelled),
+    0.5,
+  ),
+  median_label_overhead: at(
+    rows.map((row) => row.label_overhead),
+    0.5,
+  ),
+  p90_label_overhead: at(
+    rows.map((row) => row.label_overhead),
+    0.9,
+  ),
+  median_labelled_to_raw: round(
+    at(
+      rows.map((row) => row.labelled / row.raw),
+      0.5,
+    ),
+    3,
   ),
 });
 const summaries = {};
@@ -155,6 +185,26 @@ for (const service of SERVICES) {
     );
   }
 }
+console.log('');
+console.log(
+  '| service | set | operations | median labelled chars | median label overhead | p90 label overhead | median labelled/raw |',
+);
+console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
+for (const service of SERVICES) {
+  const rows = operations.filter((row) => row.service === service);
+  for (const [name, set] of [
+    ['lists', rows.filter((row) => row.list)],
+    ['all projected reads', rows],
+  ]) {
+    if (set.length === 0) continue;
+    const row = summary(set);
+    console.log(
+      `| ${service} | ${name} | ${row.operations} | ${row.median_labelled_chars} | +${pct(row.median_label_overhead)} | +${pct(row.p90_label_overhead)} | ${pct(row.median_labelled_to_raw)} |`,
+    );
+  }
+}
 for (const row of operations)
-  console.log(`${row.tool}: ${row.raw} → ${row.lean} (${round(row.ratio * 100, 1)}%)`);
+  console.log(
+    `${row.tool}: ${row.raw} → ${row.lean} (${round(row.ratio * 100, 1)}%), labelled ${row.labelled} (+${round(row.label_overhead * 100, 1)}%)`,
+  );
 if (skipped.length > 0) console.log(`without a documented example: ${skipped.join(', ')}`);

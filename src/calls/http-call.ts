@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { argsHash, REDACTED_VALUE } from '../audit/index.js';
 import type { ToolDefinition } from '../catalog/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
-import { type CallResult, type ForwardedResponse, outgoingHeaders } from '../executor/index.js';
+import { type CallResult, type ForwardedResponse, outgoingHeaders, wholeText } from '../executor/index.js';
 import { jsonStringParts, type ScanPart, withDecoded } from '../guard/index.js';
 import { checkProxyPath } from '../proxy/index.js';
 import type { CallKind, HttpCall, HttpCallRequest } from './call.js';
@@ -310,24 +310,29 @@ async function asText(response: ForwardedResponse): Promise<CallResult> {
   }
   const { bytes } = await response.finished;
   let text = Buffer.concat(chunks).toString('utf8');
+  let note = '';
   if (truncated || text.length > MAX_HTTP_TEXT) {
     truncated = true;
-    text = `${text.slice(0, MAX_HTTP_TEXT)}\n\n[keygate: response truncated at ${MAX_HTTP_TEXT} characters]`;
+    text = text.slice(0, MAX_HTTP_TEXT);
+    note = `\n\n[keygate: response truncated at ${MAX_HTTP_TEXT} characters]`;
   }
   if (response.status >= 400) {
     throw new KeygateError(
       'upstream.error',
-      `the upstream answered HTTP ${response.status}: ${text.slice(0, 500)}`,
+      `the upstream answered HTTP ${response.status}: ${`${text}${note}`.slice(0, 500)}`,
       {
         details: { status: response.status },
       },
     );
   }
   const type = response.headers['content-type'];
+  // A proxied body is third-party text as a whole: keygate knows nothing of its fields.
+  const body = wholeText(text);
   return {
     status: response.status,
-    text: `HTTP ${response.status}${type ? ` (${type})` : ''}\n\n${text}`,
+    text: `HTTP ${response.status}${type ? ` (${type})` : ''}\n\n${body.text}${note}`,
     bytes,
     truncated,
+    ...(body.untrusted ? { untrusted: body.untrusted } : {}),
   };
 }

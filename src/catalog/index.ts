@@ -25,6 +25,13 @@ export {
   SPECS_DIR,
 } from './catalog.js';
 export { type CompactContext, compactSchema, describedSchemaOf, fitSchema } from './compact-schema.js';
+export {
+  ContentClassifier,
+  type ContentRules,
+  type FieldClass,
+  mergeContentRules,
+  NO_CONTENT_RULES,
+} from './content-rules.js';
 export { jsonNestsDeeperThan, MAX_JSON_DEPTH } from './json-depth.js';
 export { modelSchema } from './model-schema.js';
 export type { Json, JsonObject } from './openapi-walk.js';

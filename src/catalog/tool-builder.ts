@@ -2,6 +2,7 @@
 import { KeygateError } from '../errors/index.js';
 import { amountBindingArguments, amountBindingOf } from './amount-binding.js';
 import { compactSchema, fitSchema } from './compact-schema.js';
+import { type ContentRules, FIELD_PATTERN, mergeContentRules } from './content-rules.js';
 import { modelSchema } from './model-schema.js';
 import { deref, HTTP_METHODS, isObject, type Json, type JsonObject } from './openapi-walk.js';
 import { flattenSchema } from './schema-flattener.js';
@@ -50,12 +51,14 @@ export function serviceProfile(doc: JsonObject): ServiceProfile {
 /** Every tool of a curated document, in document order. */
 export function buildTools(doc: JsonObject): ToolDefinition[] {
   const service = serviceProfile(doc).name;
+  const meta = doc['x-keygate'];
+  const content = isObject(meta) ? contentRulesOf(meta.response_content, 'x-keygate') : undefined;
   const tools: ToolDefinition[] = [];
   for (const [path, item] of Object.entries(isObject(doc.paths) ? doc.paths : {})) {
     if (!isObject(item)) continue;
     for (const method of HTTP_METHODS) {
       const operation = item[method];
-      if (isObject(operation)) tools.push(buildTool(doc, service, method, path, operation));
+      if (isObject(operation)) tools.push(buildTool(doc, service, method, path, operation, content));
     }
   }
   return tools;
@@ -67,6 +70,7 @@ function buildTool(
   method: string,
   path: string,
   op: JsonObject,
+  serviceContent: ContentRules | undefined,
 ): ToolDefinition {
   const meta = op['x-keygate'];
   if (!isObject(meta) || typeof meta.tool !== 'string' || !RISKS.includes(meta.risk as Risk)) {
@@ -96,6 +100,10 @@ function buildTool(
   const root = body ? addBody(doc, args, body, bodyRequired, encoding) : undefined;
   const leanResults = leanResultsOf(meta.results, meta.tool);
   const redirectHosts = redirectHostsOf(meta.redirect_hosts, meta.tool, method);
+  const ownContent = contentRulesOf(meta.response_content, meta.tool);
+  const responseContent = serviceContent
+    ? mergeContentRules(serviceContent, ownContent)
+    : ownContent && mergeContentRules({ thirdParty: [], service: [] }, ownContent);
   if (leanResults) args.addOption(FULL_RESULT_ARGUMENT, FULL_RESULT_SCHEMA);
   const argumentSchema = args.schema();
   const amount = amountBindingOf(meta.amount, meta.tool);
@@ -144,6 +152,7 @@ function buildTool(
     ...(leanResults ? { leanResults } : {}),
     ...(redirectHosts ? { redirectHosts } : {}),
     ...(amount ? { amount } : {}),
+    ...(responseContent ? { responseContent } : {}),
   };
 }
 
@@ -160,6 +169,26 @@ function amountArgumentsExist(
       'catalog.spec_invalid',
       `${tool}: x-keygate.amount reads arguments the tool does not have: ${missing.join(', ')}`,
     );
+}
+
+/**
+ * A `response_content` block (`{third_party, service}` lists of field names), checked again at
+ * load: a spec is a file anyone can edit, and a wrong list must not pass as an empty one.
+ */
+function contentRulesOf(raw: unknown, where: string): ContentRules | undefined {
+  if (raw === undefined) return undefined;
+  const list = (value: unknown) =>
+    Array.isArray(value) && value.every((item) => typeof item === 'string' && FIELD_PATTERN.test(item))
+      ? (value as string[])
+      : undefined;
+  const thirdParty = isObject(raw) ? list(raw.third_party ?? []) : undefined;
+  const service = isObject(raw) ? list(raw.service ?? []) : undefined;
+  if (!thirdParty || !service)
+    throw new KeygateError(
+      'catalog.spec_invalid',
+      `${where}: response_content needs third_party and service lists of field names`,
+    );
+  return { thirdParty, service };
 }
 
 /** `make()`'s value, made the first time it is asked for. */

@@ -125,6 +125,8 @@ export interface ArgumentUnion {
   readonly shared: readonly string[];
 }
 
+import type { ContentRules } from './content-rules.js';
+
 /** One MCP tool: the curated operation, its flat input schema and how arguments map back. */
 export interface ToolDefinition {
   readonly name: string;
@@ -176,4 +178,10 @@ export interface ToolDefinition {
    * budgets; every `payment` tool has one (`check:specs` and the curation check say so).
    */
   readonly amount?: AmountBinding;
+  /**
+   * Which fields of its answers are third-party text and which the service's own (the curated
+   * spec's `x-keygate.response_content`, the operation's over the service's). Absent: every
+   * string of an answer is third-party text.
+   */
+  readonly responseContent?: ContentRules;
 }

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { type Catalog, FULL_RESULT_ARGUMENT, type ToolDefinition } from '../catalog/index.js';
 import { KeygateError } from '../errors/index.js';
 import type { GuardOptions } from '../proxy/index.js';
+import { type AnswerText, answerText, type UntrustedLabels, wholeText } from './answer-text.js';
 import {
   type CredentialProvider,
   type CredentialScope,
@@ -21,7 +22,7 @@ import {
   type UpstreamResponse,
 } from './http-client.js';
 import type { ForwardedResponse } from './http-forwarder.js';
-import { leanText, pagingArgument } from './lean-result.js';
+import { pagingArgument } from './lean-result.js';
 import { buildRequest } from './request-builder.js';
 import type { Scrubber } from './scrubber.js';
 
@@ -66,6 +67,8 @@ export interface CallResult {
   /** Bytes of the upstream body (as far as known). */
   readonly bytes: number;
   readonly truncated: boolean;
+  /** Where its third-party text is (the tool result's `_meta` and notice say so), if it has any. */
+  readonly untrusted?: UntrustedLabels;
   /**
    * A proxied answer that streams (raw-HTTP proxy mode): `text` is empty, the body is read from
    * here, already scrubbed chunk by chunk, and `finished` says when it has passed.
@@ -138,7 +141,7 @@ export class Executor {
     } catch (error) {
       throw scrubError(error, scrubber);
     }
-    const text = this.boundedText(response, scrubber, tool, args);
+    const { text, untrusted } = this.boundedText(response, scrubber, tool, args);
     if (response.status >= 400) {
       // Parsing decodes escapes the text scrub may not know: scrub what was decoded as well, whole,
       // and only then cut it short (a cut first would leave a secret's start that no scrub finds).
@@ -156,6 +159,7 @@ export class Executor {
       text,
       bytes: response.totalBytes ?? response.body.length,
       truncated: response.truncated,
+      ...(untrusted ? { untrusted } : {}),
     };
   }
 
@@ -189,17 +193,25 @@ export class Executor {
     scrubber: Scrubber,
     tool: ToolDefinition,
     args: Readonly<Record<string, unknown>>,
-  ): string {
+  ): AnswerText {
     if (response.tail) return this.tailText(response, response.tail, scrubber);
-    // The projection comes first and the scrub after it, on the text actually returned: parsing
-    // decodes JSON escapes, so a secret the upstream sent escaped is plain text only from here on.
-    let text = scrubber.scrub(leanAnswer(response, tool, args) ?? response.body.toString('utf8'));
+    // The projection and the labels come first and the scrub after them, on the text actually
+    // returned: parsing decodes JSON escapes, so a secret the upstream sent escaped is plain text
+    // only from here on.
+    const shaped = shapedAnswer(response, tool, args);
+    const markers = shaped.untrusted?.markers;
+    let text = scrubber.scrub(shaped.text);
     // A secret cut by the byte limit survives scrubbing as a prefix: drop the tail it may be in.
     // Cutting before scrubbing could cut a whole secret in two, so the scrub comes first.
     if (response.truncated) text = scrubber.withoutPartialTail(text);
-    if (!response.truncated && text.length <= this.maxResultChars) return text;
+    if (!response.truncated && text.length <= this.maxResultChars) return { ...shaped, text };
     const total = response.totalBytes === undefined ? 'more' : `${response.totalBytes}`;
-    return `${text.slice(0, this.maxResultChars)}\n\n[keygate: response truncated: showing the first ${this.maxResultChars} characters of ${total} bytes. ${pagingHint(tool)}]`;
+    // A span the cut leaves open is closed before keygate's note, which is not third-party text.
+    const cut = text.slice(0, this.maxResultChars);
+    return {
+      ...shaped,
+      text: `${markers ? markers.closeCut(cut) : cut}\n\n[keygate: response truncated: showing the first ${this.maxResultChars} characters of ${total} bytes. ${pagingHint(tool)}]`,
+    };
   }
 
   /**
@@ -207,42 +219,58 @@ export class Executor {
    * saying what was left out. Scrubbed whole first, then cut, then stripped of whatever at each cut
    * edge could be part of a secret (a scrub cannot recognise half of one).
    */
-  private tailText(response: UpstreamResponse, tail: TailRead, scrubber: Scrubber): string {
+  private tailText(response: UpstreamResponse, tail: TailRead, scrubber: Scrubber): AnswerText {
+    // A log is third-party text as a whole (it prints what a commit or a pull request wrote).
+    const log = this.tailLog(response, tail, scrubber);
+    const labelled = wholeText(log.text);
+    return { ...labelled, text: log.note ? `${log.note}\n${labelled.text}` : labelled.text };
+  }
+
+  /** The log's text, bounded, and the note saying what was left out (if anything was). */
+  private tailLog(
+    response: UpstreamResponse,
+    tail: TailRead,
+    scrubber: Scrubber,
+  ): { text: string; note?: string } {
     let text = scrubber.scrub(response.body.toString('utf8'));
     const cutStart = tail.skippedBytes > 0 || text.length > this.maxResultChars;
     if (!tail.complete) text = scrubber.withoutPartialTail(text);
     if (text.length > this.maxResultChars) text = text.slice(-this.maxResultChars);
     if (cutStart) text = scrubber.withoutPartialHead(text);
-    if (!cutStart && tail.complete) return text;
+    if (!cutStart && tail.complete) return { text };
     const read = tail.skippedBytes + response.body.length;
     const note = tail.complete
       ? `[keygate: log trimmed: showing its last ${text.length} characters of ${read} bytes; the start is left out.]`
       : `[keygate: log too long: showing the last ${text.length} characters of the first ${read} bytes${response.totalBytes === undefined ? '' : ` of ${response.totalBytes}`}; its end is not shown.]`;
-    return `${note}\n${text}`;
+    return { text, note };
   }
 }
 
 /**
- * The projected text of a whole 2xx JSON answer of a tool with lean results, unless the call asked
- * for `full: true`. Anything else (an error, a body cut by the byte limit, not JSON) is left as sent.
+ * The text of an answer as the model reads it. An error is left as sent (its message is read from
+ * it). A whole 2xx JSON answer is projected when its tool has lean results (unless the call asked
+ * for `full: true`) and its third-party text labelled; a body cut by the byte limit or not JSON is
+ * third-party text as a whole.
  */
-function leanAnswer(
+function shapedAnswer(
   response: UpstreamResponse,
   tool: ToolDefinition,
   args: Readonly<Record<string, unknown>>,
-): string | undefined {
-  const lean = tool.leanResults;
-  if (!lean || args[FULL_RESULT_ARGUMENT] === true || response.truncated) return undefined;
-  if (response.status < 200 || response.status >= 300 || !/\bjson\b/i.test(response.contentType))
-    return undefined;
+): AnswerText {
+  const body = response.body.toString('utf8');
+  if (response.status >= 400) return { text: body };
+  if (response.truncated) return wholeText(body);
+  const json = /\bjson\b/i.test(response.contentType);
+  const lean = response.status < 300 && args[FULL_RESULT_ARGUMENT] !== true ? tool.leanResults : undefined;
   // The next page is announced only to a tool that can ask for it.
-  const next = lean.paging && pagingArgument(lean.paging);
+  const next = lean?.paging && pagingArgument(lean.paging);
   const pages = next !== undefined && tool.bindings.some((binding) => binding.arg === next);
-  return leanText(
-    response.body.toString('utf8'),
-    pages ? lean : { rules: lean.rules },
-    pages ? response.headers.link : undefined,
-  );
+  return answerText(body, {
+    json,
+    ...(lean ? { lean: pages ? lean : { rules: lean.rules } } : {}),
+    ...(pages && response.headers.link ? { link: response.headers.link } : {}),
+    ...(tool.responseContent ? { rules: tool.responseContent } : {}),
+  });
 }
 
 /** Tells the model how to ask for less, from the paging arguments the tool offers. */

@@ -1,4 +1,6 @@
 /** Public surface of the executor: tool call → HTTP request → bounded, scrubbed result. */
+
+export { type AnswerText, answerText, type UntrustedLabels, wholeText } from './answer-text.js';
 export {
   bearerCredential,
   type Credential,
@@ -34,3 +36,10 @@ export type { OutgoingRequest } from './outgoing-request.js';
 export { buildRequest } from './request-builder.js';
 export { REDACTED, Scrubber } from './scrubber.js';
 export { StreamScrubber } from './stream-scrubber.js';
+export {
+  labelDocument,
+  stripHidden,
+  UNTRUSTED_META_KEY,
+  UntrustedMarkers,
+  WHOLE_ANSWER,
+} from './untrusted-content.js';

@@ -2,7 +2,7 @@
 import type { CallToolResult, InputRequiredResult } from '@modelcontextprotocol/server';
 import type { CallOutcome } from '../calls/index.js';
 import { isKeygateError } from '../errors/index.js';
-import { type CallResult, Scrubber } from '../executor/index.js';
+import { type CallResult, Scrubber, UNTRUSTED_META_KEY } from '../executor/index.js';
 import { inputRequiredResult } from './approval-questions.js';
 
 /** A finished call, or a question for the client (an approval) before it can finish. */
@@ -22,9 +22,21 @@ export function toolResultOf(outcome: CallOutcome): ToolResult | undefined {
   }
 }
 
-/** A successful upstream answer as a tool result, scrubbed last with the call's scrubber. */
+/**
+ * A successful upstream answer as a tool result, scrubbed last with the call's scrubber. An answer
+ * holding third-party text starts with one block saying what its markers mean (the answer's own
+ * block stays JSON where it is JSON), and its `_meta` lists where that text is.
+ */
 export function toolSuccessResult(result: CallResult, scrubber: Scrubber): CallToolResult {
-  return scrubber.scrubValue({ content: [{ type: 'text', text: result.text }] });
+  const { untrusted } = result;
+  if (!untrusted) return scrubber.scrubValue({ content: [{ type: 'text', text: result.text }] });
+  return scrubber.scrubValue({
+    content: [
+      { type: 'text', text: untrusted.markers.notice() },
+      { type: 'text', text: result.text },
+    ],
+    _meta: { [UNTRUSTED_META_KEY]: [...untrusted.paths] },
+  });
 }
 
 /**

@@ -43,6 +43,11 @@ function header(req: IncomingMessage, name: string): string | undefined {
 
 /** The prefix of every agent token (`src/agents/tokens.ts`): how a token is known in a query. */
 const AGENT_TOKEN_PREFIX = 'kg_';
+/**
+ * Says on every proxied answer that its body is third-party content (issue 16): a raw proxied
+ * body streams through unchanged, so it cannot carry delimiters as a tool result does.
+ */
+export const UNTRUSTED_HEADER = 'x-keygate-untrusted';
 
 /** The agent's token from the slots SDKs put an API key in (see `ProxyToken`). */
 export function tokenOf(req: IncomingMessage, rest: string): ProxyToken | undefined {
@@ -151,7 +156,8 @@ async function answer(outcome: CallOutcome, res: ServerResponse, service: string
       const stream = outcome.result.stream;
       if (!stream) throw new KeygateError('internal', 'a proxied request answered without a stream');
       try {
-        res.writeHead(stream.status, stream.headers);
+        // The body passes as it is: the header is the only label keygate can give it.
+        res.writeHead(stream.status, { ...stream.headers, [UNTRUSTED_HEADER]: 'body' });
       } catch {
         // Node refuses a status or header value the upstream sent (undici is laxer): the body,
         // unread, would hold the upstream's socket until a timeout, so it is stopped first.

@@ -17,6 +17,7 @@ import { curate } from '../../src/catalog/curation/index.js';
 import type { JsonObject } from '../../src/catalog/openapi-walk.js';
 import { listedHost } from '../../src/executor/http-client.js';
 import { assertNoSecrets, CANARY, connectClient, type Harness, startHarness } from '../helpers/harness.js';
+import { plainText } from '../helpers/results.js';
 
 const fixtures = new URL('../fixtures/tls/', import.meta.url);
 const cert = readFileSync(new URL('actions-logs-test.crt', fixtures));
@@ -96,9 +97,7 @@ describe('the job-log redirect off the service host', () => {
     const result = await call('github_workflow_job_logs_get', { ...repo, job_id: 1234 });
 
     expect(result.isError).toBeFalsy();
-    expect(result.content[0]!.text).toBe(
-      '2026-12-02T10:00:00Z ##[group]Run npm test\nError: 2 tests failed\n',
-    );
+    expect(plainText(result)).toBe('2026-12-02T10:00:00Z ##[group]Run npm test\nError: 2 tests failed\n');
     // The first hop carried the credential to GitHub (its fake refuses a request without it) …
     expect(harness.fakes.github.requests.map((r) => r.path)).toEqual([
       '/repos/acme/api/actions/jobs/1234/logs',
@@ -123,7 +122,7 @@ describe('the job-log redirect off the service host', () => {
     redirectTo(`https://${LOG_HOST}:{port}/logs/job-1234?${SIGNATURE}`);
     const result = await call('github_workflow_job_logs_get', { ...repo, job_id: 1234 });
 
-    const out = result.content[0]!.text;
+    const out = plainText(result);
     expect(log.length).toBeGreaterThan(500_000);
     expect(out).toMatch(
       new RegExp(
@@ -146,7 +145,7 @@ describe('the job-log redirect off the service host', () => {
     redirectTo(`https://${LOG_HOST}:{port}/logs/job-1234?${SIGNATURE}`);
     const result = await call('github_workflow_job_logs_get', { ...repo, job_id: 1234 });
 
-    const out = result.content[0]!.text;
+    const out = plainText(result);
     expect(result.isError).toBeFalsy();
     expect(out).toMatch(
       /^\[keygate: log too long: showing the last \d+ characters of the first \d+ bytes; its end is not shown\.\]\n/,

@@ -219,8 +219,10 @@ describe('@octokit/rest through /proxy/github-raw', () => {
     new Octokit({ baseUrl: `${url}/proxy/github-raw`, auth: token, request: { retries: 0 } });
 
   it('gets a repository', async () => {
-    const { data } = await octokit().repos.get({ owner: 'octo', repo: 'hello' });
+    const { data, headers } = await octokit().repos.get({ owner: 'octo', repo: 'hello' });
     expect(data.full_name).toBe('octo/hello');
+    // The body streams through as sent: a header is the only label it can carry.
+    expect((headers as Record<string, unknown>)['x-keygate-untrusted']).toBe('body');
     expect(api.received[0]!.headers.authorization).toBe(`Bearer ${GITHUB_KEY}`);
     expectNoAgentTokenUpstream();
   });
@@ -572,6 +574,14 @@ describe('keygate_http_request over MCP', () => {
         arguments: { service: 'openai', method: 'GET', path: '/models' },
       });
       expect(JSON.stringify(models.content)).toContain('gpt-test');
+      // A proxied body is third-party text as a whole: delimited, and marked whole in _meta.
+      const [notice, answer] = models.content as { text: string }[];
+      const nonce = /between ⟦([0-9a-f]{6})⟧ and ⟦\/\1⟧/.exec(notice!.text)?.[1];
+      expect(nonce).toBeDefined();
+      expect(answer!.text).toMatch(
+        new RegExp(`^HTTP 200 \\([^)]*\\)\\n\\n⟦${nonce}⟧\\{[^⟦⟧]*gpt-test[^⟦⟧]*\\}⟦/${nonce}⟧$`),
+      );
+      expect(models._meta?.['keygate/untrusted']).toEqual(['$']);
       const echo = await client.callTool({
         name: 'keygate_http_request',
         arguments: { service: 'openai', method: 'GET', path: '/echo' },

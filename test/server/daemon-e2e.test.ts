@@ -17,6 +17,7 @@ import {
   type DaemonProcess,
   startDaemonProcess,
 } from '../helpers/daemon-process.js';
+import { plainText } from '../helpers/results.js';
 
 const SECRET = {
   github: 'ghp_CANARYdaemon000000000000000000000000a1',
@@ -144,7 +145,9 @@ describe('keygate serve end to end', () => {
     const triage = await connect(tokens['triage-bot']!);
     fakes.github.reply = () => ({ status: 200, body: '{"number":7,"title":"Bug"}' });
     const result = await call(triage, 'github_issue_get', { owner: 'acme', repo: 'api', issue_number: 7 });
-    expect(result.content[0]!.text).toBe('{"number":7,"title":"Bug"}');
+    // The title is third-party text: delimited, and named in _meta (test/mcp/untrusted-labels.test.ts).
+    expect(plainText(result)).toBe('{"number":7,"title":"Bug"}');
+    expect((result as { _meta?: Record<string, unknown> })._meta?.['keygate/untrusted']).toEqual(['title']);
     expect(fakes.github.requests[0]!.headers.authorization).toBe(`Bearer ${SECRET.github}`);
     const audit = await runInProcess([
       'audit',
@@ -407,7 +410,7 @@ describe('keygate serve end to end', () => {
     await client.close().catch(() => undefined);
     fakes.github.reset();
     expect(result.isError).toBeFalsy();
-    expect(result.content[0]!.text).toContain('answered slowly');
+    expect(plainText(result)).toContain('answered slowly');
     expect(code).toBe(0);
     await expect(stat(join(home, 'daemon.json'))).rejects.toThrow();
     const files = await readdir(join(home, 'data'), { recursive: true, withFileTypes: true });

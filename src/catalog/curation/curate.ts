@@ -23,6 +23,7 @@ import {
   describedTarget,
 } from './curation-file.js';
 import { shortenDescription } from './describe.js';
+import { answerSchema, checkResponseContent, type OperationAnswer } from './response-content.js';
 
 const SCHEMA_PREFIX = '#/components/schemas/';
 /** Schema keys that help humans read docs but cost an agent context and change nothing on the wire. */
@@ -57,6 +58,8 @@ export function curate(curation: CurationFile, upstream: JsonObject): JsonObject
 
   const index = indexOperations(source);
   const paths: JsonObject = {};
+  const answers: OperationAnswer[] = [];
+  const built: { curated: CuratedOperation; operation: JsonObject }[] = [];
   for (const curated of curation.operations) {
     const found = curated.described
       ? describedOperation(curated, curated.described, index)
@@ -73,12 +76,28 @@ export function curate(curation: CurationFile, upstream: JsonObject): JsonObject
       throw new KeygateError('catalog.curation_invalid', `${curated.op}: curated twice (${curated.tool})`);
     }
     const operation = curateOperation(source, found, curated, curation);
+    // A described operation documents no answer: its fields are classified by the service's names
+    // alone, and at run time a string under a name no rule knows is third-party text.
+    answers.push({
+      tool: curated.tool,
+      schema: curated.described ? undefined : answerSchema(source, found.operation),
+    });
+    built.push({ curated, operation });
     if (curated.described) {
       // Marked where a reader of the curated spec sees it: keygate wrote this, not the vendor.
       operation['x-keygate-described'] = true;
       operation['x-keygate-source'] = curated.described.source;
     }
     pathItem[found.method] = operation;
+  }
+
+  // Without a response_content block nothing is classified: at run time every string is third-party.
+  const content = curation.response_content
+    ? checkResponseContent(source, curation.response_content, answers)
+    : undefined;
+  for (const { curated, operation } of built) {
+    const own = content?.operations.get(curated.tool);
+    if (own) (operation['x-keygate'] as JsonObject).response_content = own;
   }
 
   const kept = reachableSchemas(source, paths);
@@ -100,6 +119,7 @@ export function curate(curation: CurationFile, upstream: JsonObject): JsonObject
       service: curation.service,
       headers: curation.headers,
       idempotency_key: curation.idempotency_key,
+      ...(content ? { response_content: content.service } : {}),
     },
     paths,
     components: { schemas: keptSchemas },

@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { KeygateError } from '../../errors/index.js';
 import { LEAN_PAGING, LEAN_RULES, REDIRECT_HOST_PATTERN, RISKS } from '../types.js';
+import { responseContentSchema } from './response-content.js';
 
 const TOOL_NAME = /^[a-z0-9_]{1,48}$/;
 /** Headers the server manages: never taken from the model, never fixed by a curation file. */
@@ -158,6 +159,11 @@ const curationSchema = z
      */
     argument_descriptions: z.record(z.string(), z.string()).default({}),
     operations: z.array(operationSchema).min(1),
+    /**
+     * Untrusted-content labels: which answer fields are third-party text and which the service's
+     * own, by field name, with per-tool overrides (response-content.ts checks it covers them all).
+     */
+    response_content: responseContentSchema.optional(),
   })
   .strict();
 
