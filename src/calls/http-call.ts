@@ -10,6 +10,7 @@ import { argsHash, REDACTED_VALUE } from '../audit/index.js';
 import type { ToolDefinition } from '../catalog/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
 import { type CallResult, type ForwardedResponse, outgoingHeaders } from '../executor/index.js';
+import { matchingRoutePath } from '../policy/index.js';
 import { checkProxyPath } from '../proxy/index.js';
 import type { CallKind, HttpCall, HttpCallRequest } from './call.js';
 
@@ -249,6 +250,7 @@ export const httpCalls: CallKind<HttpCallRequest, HttpCall> = {
         service: call.service.name,
         tool: proxyToolName(call.service.name),
         privateOk: call.service.privateOk,
+        route: matchingRoutePath(call.service.allow, call.method, call.path),
         ...(context.agent ? { agent: context.agent } : {}),
         ...(context.onScrubber ? { onScrubber: context.onScrubber } : {}),
         ...(call.signal ? { signal: call.signal } : {}),

@@ -11,8 +11,10 @@ import type { AuditLog } from '../audit/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
 import { Scrubber } from '../executor/index.js';
 import type { CallerIdentity, RateVerdict } from '../policy/index.js';
+import { approvalInSpan, decideInSpan } from '../telemetry/index.js';
 import type { Call, CallKind, CallOutcome, CallRequest, PipelineDeps } from './call.js';
 import type { ArgumentsIdentity } from './call-identity.js';
+import { observeCall, riskOf } from './call-telemetry.js';
 import { httpCalls } from './http-call.js';
 import { toolCalls } from './tool-call.js';
 
@@ -36,12 +38,14 @@ export function runCall(
   request: CallRequest,
   exchange: CallExchange = PLAIN_EXCHANGE,
 ): Promise<CallOutcome> {
-  switch (request.kind) {
-    case 'tool':
-      return run(toolCalls, deps, caller, request, exchange);
-    case 'http':
-      return run(httpCalls, deps, caller, request, exchange);
-  }
+  return observeCall(deps, caller, request, () => {
+    switch (request.kind) {
+      case 'tool':
+        return run(toolCalls, deps, caller, request, exchange);
+      case 'http':
+        return run(httpCalls, deps, caller, request, exchange);
+    }
+  });
 }
 
 async function run<R extends CallRequest, C extends Call>(
@@ -77,24 +81,22 @@ async function run<R extends CallRequest, C extends Call>(
     const { call } = found;
     if (found.route) base = { ...base, route: found.route };
     const identity = kind.identify(call);
-    const decision = kind.decide(policy, caller, call);
+    const decision = decideInSpan(riskOf(call), () => kind.decide(policy, caller, call));
     if (!decision.allowed)
       return await refuse(deps, base, new KeygateError('policy.denied', decision.reason), 'denied', identity);
 
     const rate = await deps.rateLimiter.hit(kind.rateLimits(policy, caller, call));
     if (!rate.allowed) return await refuse(deps, base, rateLimitedError(rate), 'rate_limited', identity);
     if (decision.approval !== 'never') {
-      const outcome = await deps.approvals.pass(
-        {
-          ...base,
-          ...kind.approvalSubject(call),
-          ...identity,
-          mode: decision.approval,
-          timeoutMs: policy.approvalTimeoutMs,
-          waitMs: policy.approvalWaitMs,
-        },
-        exchange,
-      );
+      const gated = {
+        ...base,
+        ...kind.approvalSubject(call),
+        ...identity,
+        mode: decision.approval,
+        timeoutMs: policy.approvalTimeoutMs,
+        waitMs: policy.approvalWaitMs,
+      };
+      const outcome = await approvalInSpan(() => deps.approvals.pass(gated, exchange));
       if (outcome.kind === 'ask') return outcome;
       if (outcome.kind === 'stop') return failed(outcome.error);
       // The stored arguments run, under the approval's id (Stripe's Idempotency-Key derives from it).

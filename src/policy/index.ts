@@ -27,7 +27,7 @@ export {
   policyVersion,
 } from './policy-loader.js';
 export type { AgentPolicy, ApprovalMode, Constraint, PolicyFile } from './policy-schema.js';
-export { anyRouteMatches, routeProblem } from './proxy-route.js';
+export { anyRouteMatches, matchingRoutePath, routeProblem } from './proxy-route.js';
 export { RateLimiter, type RateVerdict } from './rate-limiter.js';
 export { STARTER_POLICY } from './starter-policy.js';
 export { allowedBy, globMatches } from './tool-pattern.js';
