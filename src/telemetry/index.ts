@@ -15,6 +15,7 @@ export {
 export { instruments, SCOPE, tracer } from './instruments.js';
 export { injectTraceHeaders, parentFrom, TRACE_HEADERS } from './propagation.js';
 export {
+  loadSdk,
   OTLP_ENDPOINT_VARIABLES,
   type SdkLoader,
   type SdkModules,
