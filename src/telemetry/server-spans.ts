@@ -34,20 +34,22 @@ export async function inMcpServerSpan<T>(
   failure: (result: T) => string | undefined,
 ): Promise<T> {
   const started = performance.now();
+  const tool = info.tool === undefined ? undefined : toolName(info.tool);
   const base = {
     [ATTR.MCP_METHOD_NAME]: info.method,
-    ...(info.tool ? { [ATTR.GEN_AI_TOOL_NAME]: info.tool } : {}),
     ...(info.protocolVersion ? { [ATTR.MCP_PROTOCOL_VERSION]: info.protocolVersion } : {}),
   };
   let type: string | undefined;
+  let threw = false;
   try {
     return await inSpan(
-      info.tool ? `${info.method} ${info.tool}` : info.method,
+      tool ? `${info.method} ${tool}` : info.method,
       {
         kind: SpanKind.SERVER,
         parent: parentFrom(info.meta),
         attributes: {
           ...base,
+          ...(tool ? { [ATTR.GEN_AI_TOOL_NAME]: tool } : {}),
           ...(info.method === 'tools/call' ? { [ATTR.GEN_AI_OPERATION_NAME]: 'execute_tool' } : {}),
           [ATTR.JSONRPC_REQUEST_ID]: String(info.requestId),
           ...(info.sessionId ? { [ATTR.MCP_SESSION_ID]: info.sessionId } : {}),
@@ -61,14 +63,22 @@ export async function inMcpServerSpan<T>(
       },
     );
   } catch (error) {
+    threw = true;
     type ??= '_OTHER';
     throw error;
   } finally {
     instruments().operationDuration.record((performance.now() - started) / 1000, {
       ...base,
+      // A protocol fault (a tool name keygate does not offer) would make a series per guess.
+      ...(tool && !threw ? { [ATTR.GEN_AI_TOOL_NAME]: tool } : {}),
       ...(type ? { [ATTR.ERROR_TYPE]: type } : {}),
     });
   }
+}
+
+/** A tool name as the client sent it, if it looks like one (names are at most 48 characters), else `_invalid`. */
+function toolName(name: string): string {
+  return /^[A-Za-z0-9_.:-]{1,64}$/.test(name) ? name : '_invalid';
 }
 
 /** What is known of a proxied request when it arrives: its method and its trace headers. */
