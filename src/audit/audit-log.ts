@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { type Selectable, sql } from 'kysely';
 import { KeygateError } from '../errors/index.js';
 import type { AuditEventsTable, Store } from '../store/index.js';
+import { ATTR, inSpan, SPAN } from '../telemetry/index.js';
 import { canonicalJson, sha256Hex } from './canonical.js';
 
 /** What happened, as the pipeline reports it. */
@@ -125,9 +126,11 @@ export class AuditLog {
 
   /** Appends one row; resolves with its id once committed, rejects with `audit.unavailable`. */
   record(event: AuditEvent): Promise<string> {
-    const committed = this.enqueue(event);
-    this.schedule();
-    return committed;
+    return auditSpan(event, () => {
+      const committed = this.enqueue(event);
+      this.schedule();
+      return committed;
+    });
   }
 
   /**
@@ -136,6 +139,10 @@ export class AuditLog {
    * fixed now, in the order rows were recorded.
    */
   recordLater(event: AuditEvent): Promise<string> {
+    return auditSpan(event, () => this.enqueueLater(event));
+  }
+
+  private enqueueLater(event: AuditEvent): Promise<string> {
     const committed = this.enqueue(event);
     if (!this.flushing && !this.laterTimer) {
       this.laterTimer = setTimeout(() => {
@@ -399,4 +406,12 @@ function recordOf(row: Selectable<AuditEventsTable>): AuditRecord {
     prevHash: row.prev_hash,
     hash: row.hash,
   };
+}
+
+/**
+ * Appends `event` in a span of its own (a call's intent row and its outcome row each get one),
+ * named by what the row records; the span ends when the row is committed.
+ */
+function auditSpan(event: AuditEvent, append: () => Promise<string>): Promise<string> {
+  return inSpan(SPAN.AUDIT, { attributes: { [ATTR.AUDIT_DECISION]: event.decision } }, append);
 }

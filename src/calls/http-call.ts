@@ -11,6 +11,7 @@ import type { ToolDefinition } from '../catalog/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
 import { type CallResult, type ForwardedResponse, outgoingHeaders, wholeText } from '../executor/index.js';
 import { jsonStringParts, type ScanPart, withDecoded } from '../guard/index.js';
+import { matchingRoutePath } from '../policy/index.js';
 import { checkProxyPath } from '../proxy/index.js';
 import type { CallKind, HttpCall, HttpCallRequest } from './call.js';
 
@@ -251,6 +252,7 @@ export const httpCalls: CallKind<HttpCallRequest, HttpCall> = {
         service: call.service.name,
         tool: proxyToolName(call.service.name),
         privateOk: call.service.privateOk,
+        route: matchingRoutePath(call.service.allow, call.method, call.path),
         ...(context.agent ? { agent: context.agent } : {}),
         ...(context.onScrubber ? { onScrubber: context.onScrubber } : {}),
         ...(context.onCredentialUse ? { onCredentialUse: context.onCredentialUse } : {}),

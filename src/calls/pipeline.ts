@@ -13,8 +13,10 @@ import { isKeygateError, KeygateError } from '../errors/index.js';
 import { type CredentialUse, Scrubber } from '../executor/index.js';
 import { checkOutbound, type ScanHit } from '../guard/index.js';
 import type { CallerIdentity, PolicyEngine, RateVerdict } from '../policy/index.js';
+import { approvalInSpan, decideInSpan } from '../telemetry/index.js';
 import type { Call, CallKind, CallOutcome, CallRequest, PipelineDeps } from './call.js';
 import type { ArgumentsIdentity } from './call-identity.js';
+import { observeCall, riskOf } from './call-telemetry.js';
 import { httpCalls } from './http-call.js';
 import { toolCalls } from './tool-call.js';
 
@@ -41,12 +43,14 @@ export function runCall(
   request: CallRequest,
   exchange: CallExchange = PLAIN_EXCHANGE,
 ): Promise<CallOutcome> {
-  switch (request.kind) {
-    case 'tool':
-      return run(toolCalls, deps, caller, request, exchange);
-    case 'http':
-      return run(httpCalls, deps, caller, request, exchange);
-  }
+  return observeCall(deps, caller, request, () => {
+    switch (request.kind) {
+      case 'tool':
+        return run(toolCalls, deps, caller, request, exchange);
+      case 'http':
+        return run(httpCalls, deps, caller, request, exchange);
+    }
+  });
 }
 
 async function run<R extends CallRequest, C extends Call>(
@@ -83,7 +87,7 @@ async function run<R extends CallRequest, C extends Call>(
     const { call } = found;
     if (found.route) base = { ...base, route: found.route };
     const identity = kind.identify(call);
-    const decision = kind.decide(policy, caller, call);
+    const decision = decideInSpan(riskOf(call), () => kind.decide(policy, caller, call));
     if (!decision.allowed)
       return await refuse(deps, base, new KeygateError('policy.denied', decision.reason), 'denied', identity);
 
@@ -113,18 +117,16 @@ async function run<R extends CallRequest, C extends Call>(
     if (!budget.ok) return await refuse(deps, base, budget.error, 'denied', identity);
     spend = budget.spend;
     if (approval !== 'never') {
-      const outcome = await deps.approvals.pass(
-        {
-          ...base,
-          ...kind.approvalSubject(call),
-          ...(scan.kind === 'approve' ? scannedIdentity(identity, scan.hit) : identity),
-          mode: approval,
-          timeoutMs: policy.approvalTimeoutMs,
-          waitMs: policy.approvalWaitMs,
-          ...(scan.kind === 'approve' ? { notice: scan.notice } : {}),
-        },
-        exchange,
-      );
+      const gated = {
+        ...base,
+        ...kind.approvalSubject(call),
+        ...(scan.kind === 'approve' ? scannedIdentity(identity, scan.hit) : identity),
+        mode: approval,
+        timeoutMs: policy.approvalTimeoutMs,
+        waitMs: policy.approvalWaitMs,
+        ...(scan.kind === 'approve' ? { notice: scan.notice } : {}),
+      };
+      const outcome = await approvalInSpan(() => deps.approvals.pass(gated, exchange));
       if (outcome.kind === 'ask') return outcome;
       if (outcome.kind === 'stop') {
         await spend.stopped(outcome.error);

@@ -1,7 +1,15 @@
 /** `keygate serve [--port N] [--host H] [--init]`: run the daemon until SIGTERM or SIGINT. */
-import { DEFAULT_PORT, envValue, homePaths, keygateCommand, resolveHome } from '../config/index.js';
+import {
+  currentEnvironment,
+  DEFAULT_PORT,
+  envValue,
+  homePaths,
+  keygateCommand,
+  resolveHome,
+} from '../config/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
 import { startDaemon } from '../server/index.js';
+import { startTelemetry, type Telemetry } from '../telemetry/index.js';
 import type { CommandOutput } from './output.js';
 import { masterKeySources, requireInitializedHome, storeLocation } from './vault-session.js';
 
@@ -41,6 +49,9 @@ export async function serveCommand(options: ServeOptions): Promise<CommandOutput
     await requireInitializedHome(homePaths(home));
   }
   const command = keygateCommand(home);
+  // OpenTelemetry's SDK is loaded only when an OTLP endpoint is set; it reads its OTEL_* itself.
+  const telemetry = await startTelemetry(currentEnvironment());
+  if (telemetry.enabled) log('exporting OpenTelemetry spans and metrics over OTLP');
   // The command reads the environment; the daemon is given values.
   const daemon = await startDaemon({
     home,
@@ -50,6 +61,9 @@ export async function serveCommand(options: ServeOptions): Promise<CommandOutput
     command,
     ...storeLocation(),
     ...masterKeySources(),
+  }).catch(async (error: unknown) => {
+    await stopTelemetry(telemetry, log);
+    throw error;
   });
   log(
     `listening on ${daemon.url}${daemon.socket ? ` and ${daemon.socket}` : ''} (home ${homePaths(home).root})`,
@@ -61,7 +75,11 @@ export async function serveCommand(options: ServeOptions): Promise<CommandOutput
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log(`${signal}: finishing in-flight calls`);
-      void daemon.close().then(resolve);
+      // The last calls' spans and metrics are exported before the process exits.
+      void daemon
+        .close()
+        .then(() => stopTelemetry(telemetry, log))
+        .then(resolve);
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
@@ -69,4 +87,10 @@ export async function serveCommand(options: ServeOptions): Promise<CommandOutput
   });
   log('stopped');
   return { exitCode: 0 };
+}
+
+/** Flushes and stops the SDK; an unreachable collector is reported, never a reason to fail the stop. */
+async function stopTelemetry(telemetry: Telemetry, log: (line: string) => void): Promise<void> {
+  if (!telemetry.enabled) return;
+  await telemetry.shutdown().catch(() => log('could not flush OpenTelemetry data to the collector'));
 }

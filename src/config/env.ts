@@ -22,6 +22,12 @@ export const ENVIRONMENT = {
   KEYGATE_DB_SCHEMA: 'PostgreSQL schema for the store (default public)',
   KEYGATE_UPSTREAM_DIR:
     'folder of upstream OpenAPI descriptions for `spec curate` (default ../shared/specs-upstream)',
+  OTEL_EXPORTER_OTLP_ENDPOINT:
+    'OTLP/HTTP endpoint (http://collector:4318): `keygate serve` then exports spans and metrics; unset, the OpenTelemetry SDK is not even loaded',
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'OTLP/HTTP endpoint for spans only (full URL, …/v1/traces)',
+  OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'OTLP/HTTP endpoint for metrics only (full URL, …/v1/metrics)',
+  OTEL_SERVICE_NAME:
+    'service.name of the exported telemetry (default keygate); the other OTEL_* variables work as the SDK documents',
   NO_COLOR: 'disable colour in terminal output',
   XDG_CACHE_HOME:
     "where keygate keeps Node's cache of compiled code, in keygate/compile-cache (default ~/.cache; Node 22.1+; NODE_DISABLE_COMPILE_CACHE=1 turns it off)",

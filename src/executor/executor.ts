@@ -133,11 +133,10 @@ export class Executor {
     context.onScrubber?.(scrubber);
     let response: UpstreamResponse;
     try {
-      response = await this.http.send(
-        request,
-        (next) => credential.inject(next),
-        tool.redirectHosts ? { redirectHosts: tool.redirectHosts } : {},
-      );
+      response = await this.http.send(request, (next) => credential.inject(next), {
+        operation: { service: tool.service, template: tool.operation.path },
+        ...(tool.redirectHosts ? { redirectHosts: tool.redirectHosts } : {}),
+      });
     } catch (error) {
       throw scrubError(error, scrubber);
     }

@@ -3,8 +3,9 @@
  * one narrow exception (an operation's `redirectHosts`, followed without any credential).
  */
 import { type Dispatcher, request } from 'undici';
-import { KeygateError } from '../errors/index.js';
+import { isKeygateError, KeygateError } from '../errors/index.js';
 import { type GuardOptions, guardedDispatcher } from '../proxy/index.js';
+import { UpstreamSpan } from '../telemetry/index.js';
 import type { OutgoingRequest } from './outgoing-request.js';
 
 export interface HttpLimits {
@@ -40,6 +41,8 @@ export interface SendOptions {
    * log whose end is kept (`UpstreamResponse.tail`).
    */
   readonly redirectHosts?: readonly string[];
+  /** What the exchange's span and latency metric name it by: the service and the operation's path template. */
+  readonly operation?: { readonly service: string; readonly template: string };
 }
 
 /** A body read off-host, of which the end was kept. */
@@ -99,6 +102,29 @@ export class HttpClient {
     req: OutgoingRequest,
     reauthorize: (next: OutgoingRequest) => void,
     options: SendOptions = {},
+  ): Promise<UpstreamResponse> {
+    // One CLIENT span for the whole exchange, redirects included; its traceparent replaces any.
+    const upstream = new UpstreamSpan({
+      service: options.operation?.service ?? req.url.hostname,
+      method: req.method,
+      url: req.url,
+      template: options.operation?.template,
+    });
+    upstream.inject(req.headers);
+    try {
+      const response = await this.exchangeAll(req, reauthorize, options);
+      upstream.end(response.status);
+      return response;
+    } catch (error) {
+      upstream.end(isKeygateError(error) ? (error.details.status as number | undefined) : undefined, error);
+      throw error;
+    }
+  }
+
+  private async exchangeAll(
+    req: OutgoingRequest,
+    reauthorize: (next: OutgoingRequest) => void,
+    options: SendOptions,
   ): Promise<UpstreamResponse> {
     const signal = AbortSignal.timeout(this.limits.totalTimeoutMs);
     let current = req;

@@ -19,6 +19,7 @@ import type { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { type Dispatcher, request } from 'undici';
 import { KeygateError } from '../errors/index.js';
+import { UpstreamSpan } from '../telemetry/index.js';
 import { type CredentialProvider, type CredentialUse, injectCredential } from './credential.js';
 import { type ExchangeSignals, type ForwardedBody, scrubbedBody } from './forwarded-body.js';
 import type { OutgoingRequest } from './outgoing-request.js';
@@ -191,6 +192,8 @@ export interface ForwardContext {
   readonly onCredentialUse?: (use: CredentialUse) => void;
   /** Aborts when the client went away: the upstream request (headers or body) is cancelled. */
   readonly signal?: AbortSignal;
+  /** The route the request matched, as the service's `allow` writes its path (`/models/*`): what its span is named by. */
+  readonly route?: string;
 }
 
 /** Sends proxied requests with the service's credential through the caller's dispatcher. */
@@ -221,6 +224,14 @@ export class HttpForwarder {
       url: upstreamUrl(forward),
       headers: outgoingHeaders(forward.headers, forward.dropValues),
     };
+    // The span ends when the body has passed; the client's own trace headers are replaced by its.
+    const upstream = new UpstreamSpan({
+      service: context.service,
+      method: outgoing.method,
+      url: outgoing.url,
+      template: context.route,
+    });
+    upstream.inject(outgoing.headers);
     const scrubber = injectCredential(credential, outgoing);
     context.onScrubber?.(scrubber);
     const timeout = AbortSignal.timeout(this.limits.totalTimeoutMs);
@@ -239,11 +250,19 @@ export class HttpForwarder {
         bodyTimeout: this.limits.idleTimeoutMs,
       });
     } catch (cause) {
-      throw networkError(cause, outgoing.url, signals, scrubber);
+      const error = networkError(cause, outgoing.url, signals, scrubber);
+      upstream.end(undefined, error);
+      throw error;
     }
     const headers = responseHeaders(response.headers, scrubber, outgoing.url, forward);
     const encoding = String(response.headers['content-encoding'] ?? 'identity').toLowerCase();
-    const decoded = decode(response.body, encoding);
+    let decoded: Readable;
+    try {
+      decoded = decode(response.body, encoding);
+    } catch (error) {
+      upstream.end(response.statusCode, error);
+      throw error;
+    }
     if (encoding !== 'identity' && decoded !== response.body) delete headers['content-encoding'];
     const events = String(response.headers['content-type'] ?? '').startsWith('text/event-stream');
     const stream = scrubbedBody(
@@ -251,6 +270,12 @@ export class HttpForwarder {
       new StreamScrubber(scrubber, events),
       this.limits.maxResponseBytes,
       signals,
+    );
+    void stream.finished.then(({ reason }) =>
+      upstream.end(
+        response.statusCode,
+        reason ? new KeygateError(reason, 'the proxied body stopped') : undefined,
+      ),
     );
     return { status: response.statusCode, headers, ...stream };
   }

@@ -1,8 +1,10 @@
 /** An MCP server exposing tools: what tools/list shows and what tools/call does are passed in. */
 import {
+  type CallToolRequestParams,
   CLIENT_CAPABILITIES_META_KEY,
   type ClientCapabilities,
   isInputRequiredResult,
+  PROTOCOL_VERSION_META_KEY,
   ProtocolError,
   ProtocolErrorCode,
   Server,
@@ -11,6 +13,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type { CallExchange, ClientAbilities } from '../approvals/index.js';
 import { listedAnnotations, type ToolDefinition } from '../catalog/index.js';
+import { inMcpServerSpan } from '../telemetry/index.js';
 import { answersOf } from './approval-questions.js';
 import type { ToolResult } from './tool-result.js';
 
@@ -45,31 +48,69 @@ export function createMcpServer(handlers: ToolHandlers, info: ServerInfo = {}): 
     { capabilities: { tools: {} } },
   );
   server.setRequestHandler('tools/list', async () => ({ tools: handlers.list().map(mcpTool) }));
-  server.setRequestHandler('tools/call', async (request, ctx) => {
-    const { name, arguments: args } = request.params;
-    const progressToken = request.params._meta?.progressToken;
-    const exchange: CallExchange = {
-      client: abilitiesOf(clientCapabilitiesOf(server, ctx)),
-      ...requestStateOf(ctx),
-      ...(ctx.mcpReq.inputResponses ? { answers: answersOf(ctx.mcpReq.inputResponses) } : {}),
-      signal: ctx.mcpReq.signal,
-      ...(progressToken === undefined
-        ? {}
-        : {
-            progress: (message: string, progress: number) =>
-              ctx.mcpReq.notify({
-                method: 'notifications/progress',
-                params: { progressToken, progress, message },
-              }),
-          }),
-    };
-    const result = await handlers.call(name, args ?? {}, exchange);
-    // An unknown tool is a protocol fault; every other outcome is a tool result or a question.
-    if (!result) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`);
-    if (isInputRequiredResult(result)) return result;
-    return server.projectCallToolResult(result, undefined);
-  });
+  server.setRequestHandler('tools/call', (request, ctx) =>
+    // The span's parent is the trace context in the request's _meta; the tool's name and the
+    // request's ids are recorded, never its arguments.
+    inMcpServerSpan(
+      {
+        method: 'tools/call',
+        tool: request.params.name,
+        requestId: ctx.mcpReq.id,
+        sessionId: ctx.sessionId,
+        protocolVersion: protocolVersionOf(server, ctx),
+        meta: request.params._meta,
+      },
+      () => callTool(server, handlers, request.params, ctx),
+      toolErrorType,
+    ),
+  );
   return server;
+}
+
+/** Runs one tools/call: its exchange with the client, then the handler's result as MCP shows it. */
+async function callTool(
+  server: Server,
+  handlers: ToolHandlers,
+  params: CallToolRequestParams,
+  ctx: ServerContext,
+) {
+  const { name, arguments: args } = params;
+  const progressToken = params._meta?.progressToken;
+  const exchange: CallExchange = {
+    client: abilitiesOf(clientCapabilitiesOf(server, ctx)),
+    ...requestStateOf(ctx),
+    ...(ctx.mcpReq.inputResponses ? { answers: answersOf(ctx.mcpReq.inputResponses) } : {}),
+    signal: ctx.mcpReq.signal,
+    ...(progressToken === undefined
+      ? {}
+      : {
+          progress: (message: string, progress: number) =>
+            ctx.mcpReq.notify({
+              method: 'notifications/progress',
+              params: { progressToken, progress, message },
+            }),
+        }),
+  };
+  const result = await handlers.call(name, args ?? {}, exchange);
+  // An unknown tool is a protocol fault; every other outcome is a tool result or a question.
+  if (!result) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`);
+  if (isInputRequiredResult(result)) return result;
+  return server.projectCallToolResult(result, undefined);
+}
+
+/** A tool result's `error.type`: the code of an `isError` result, else none. */
+function toolErrorType(result: object): string | undefined {
+  const { isError, structuredContent } = result as { isError?: unknown; structuredContent?: unknown };
+  if (isError !== true) return undefined;
+  const code = (structuredContent as { error?: { code?: unknown } } | undefined)?.error?.code;
+  return typeof code === 'string' ? code : 'tool_error';
+}
+
+/** The protocol revision a request was sent under: its envelope's (2026-07-28), else the session's. */
+function protocolVersionOf(server: Server, ctx: ServerContext): string | undefined {
+  const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
+  const version = envelope?.[PROTOCOL_VERSION_META_KEY];
+  return typeof version === 'string' ? version : server.getNegotiatedProtocolVersion();
 }
 
 /** What the client declared it can be asked (a bare `elicitation: {}` means form). */

@@ -37,7 +37,7 @@ export type {
   SecretScanMode,
 } from './policy-schema.js';
 export { BUDGET_PERIODS } from './policy-schema.js';
-export { anyRouteMatches, routeProblem } from './proxy-route.js';
+export { anyRouteMatches, matchingRoutePath, routeProblem } from './proxy-route.js';
 export { RateLimiter, type RateVerdict } from './rate-limiter.js';
 export { STARTER_POLICY } from './starter-policy.js';
 export { allowedBy, globMatches } from './tool-pattern.js';

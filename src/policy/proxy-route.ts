@@ -105,6 +105,19 @@ export function requestPathProblem(path: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The path glob of the first route of `routes` (well-formed) that matches the request: a name
+ * for the request that holds no value of its own path (`/models/*`, not `/models/gpt-4`).
+ */
+export function matchingRoutePath(
+  routes: readonly string[],
+  method: string,
+  path: string,
+): string | undefined {
+  const route = routes.find((candidate) => routeMatches(parseRoute(candidate), method, path));
+  return route?.slice(route.indexOf(' ') + 1);
+}
+
 /** Whether some route of `routes` (well-formed) matches the request. */
 export function anyRouteMatches(routes: readonly string[], method: string, path: string): boolean {
   return routes.some((route) => routeMatches(parseRoute(route), method, path));

@@ -7,12 +7,19 @@
  * that approves it (the identical retry then runs once).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Span } from '@opentelemetry/api';
 import type { AgentRegistry } from '../agents/index.js';
 import { type CallOutcome, type HttpCallRequest, type PipelineDeps, runCall } from '../calls/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
 import type { Scrubber } from '../executor/index.js';
-import type { CallerIdentity, PolicyEngine } from '../policy/index.js';
+import {
+  type CallerIdentity,
+  matchingRoutePath,
+  type PolicyEngine,
+  type ProxyServiceConfig,
+} from '../policy/index.js';
 import { checkProxyPath } from '../proxy/index.js';
+import { ATTR, inProxyServerSpan, nameProxyRoute, setResponseStatus } from '../telemetry/index.js';
 import { sendError } from './http-errors.js';
 import { readBody } from './request-guard.js';
 
@@ -78,11 +85,23 @@ export function tokenOf(req: IncomingMessage, rest: string): ProxyToken | undefi
   return undefined;
 }
 
-/** Answers one request under `/proxy/`. */
-export async function handleProxy(
+/**
+ * Answers one request under `/proxy/`, in its SERVER span (a child of the client's
+ * `traceparent`), named by the route it matched once that is known.
+ */
+export function handleProxy(req: IncomingMessage, res: ServerResponse, deps: ProxyRouteDeps): Promise<void> {
+  const method = (req.method ?? 'GET').toUpperCase();
+  return inProxyServerSpan({ method, headers: req.headers }, async (span) => {
+    await serveProxy(req, res, deps, span);
+    setResponseStatus(span, res.statusCode);
+  });
+}
+
+async function serveProxy(
   req: IncomingMessage,
   res: ServerResponse,
   deps: ProxyRouteDeps,
+  span: Span,
 ): Promise<void> {
   const target = splitProxyTarget(req.url ?? '');
   if (!target) throw new KeygateError('not_found', 'proxied requests go to /proxy/<service>/<path>');
@@ -113,6 +132,7 @@ export async function handleProxy(
   if (abort.signal.aborted) return; // nobody is left to answer, and nothing was decided yet
 
   const method = (req.method ?? 'GET').toUpperCase();
+  nameSpan(span, proxied, method, rest);
   const request: HttpCallRequest = {
     kind: 'http',
     service,
@@ -140,6 +160,19 @@ export async function handleProxy(
     }
   const outcome = await runCall(calls, checked.identity, body ? { ...request, body } : request, exchange);
   await answer(outcome, res, service);
+}
+
+/** Names the request's span by its service and the `allow` route it matches (none: it stays the method). */
+function nameSpan(span: Span, service: ProxyServiceConfig, method: string, rest: string): void {
+  span.setAttribute(ATTR.SERVICE, service.name);
+  let path: string;
+  try {
+    path = checkProxyPath(rest).path;
+  } catch {
+    return;
+  }
+  const route = matchingRoutePath(service.allow, method, path);
+  if (route) nameProxyRoute(span, method, route);
 }
 
 /** Turns the pipeline's outcome into the HTTP response. */
