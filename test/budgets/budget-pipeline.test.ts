@@ -322,50 +322,52 @@ describe.each(BACKENDS)('spend budgets through the pipeline on $name', (backend)
   });
 });
 
-describe.skipIf(!POSTGRES_URL)('spend budgets held across two gateways sharing PostgreSQL', () => {
-  it.skipIf(!POSTGRES_URL)('lets exactly 10 of 100 refunds split across two daemons through', async () => {
-    const catalog = await loadCatalog();
-    const fake = await startFakeUpstream('stripe', CANARY.stripe);
-    fake.reply = stripeMoney(bigCharge());
-    const t = await POSTGRES_BACKEND.fresh();
-    const other = await t.reopen();
-    const key = MasterKey.generate();
-    await Vault.initialize(t.store, key);
-    const gateways: Gateway[] = [];
-    try {
-      for (const store of [t.store, other])
-        gateways.push(
-          await buildGateway({
-            store,
-            vault: await Vault.unlock(store, key),
-            catalog,
-            policy: await writePolicy(t, policy(DAY_10K)),
-            log: () => {},
-            host: '127.0.0.1',
-            publicUrl: () => 'http://127.0.0.1:1',
-            credentials: CANARY_CREDENTIALS,
-            baseUrls: { stripe: fake.url },
-          }),
+describe.skipIf(!POSTGRES_URL)(
+  `spend budgets held across two gateways sharing PostgreSQL (skipped: ${POSTGRES_SKIP_REASON})`,
+  () => {
+    it('lets exactly 10 of 100 refunds split across two daemons through', async () => {
+      const catalog = await loadCatalog();
+      const fake = await startFakeUpstream('stripe', CANARY.stripe);
+      fake.reply = stripeMoney(bigCharge());
+      const t = await POSTGRES_BACKEND.fresh();
+      const other = await t.reopen();
+      const key = MasterKey.generate();
+      await Vault.initialize(t.store, key);
+      const gateways: Gateway[] = [];
+      try {
+        for (const store of [t.store, other])
+          gateways.push(
+            await buildGateway({
+              store,
+              vault: await Vault.unlock(store, key),
+              catalog,
+              policy: await writePolicy(t, policy(DAY_10K)),
+              log: () => {},
+              host: '127.0.0.1',
+              publicUrl: () => 'http://127.0.0.1:1',
+              credentials: CANARY_CREDENTIALS,
+              baseUrls: { stripe: fake.url },
+            }),
+          );
+        const results = await Promise.all(
+          Array.from({ length: 100 }, (_, i) =>
+            runToolCall(gateways[i % 2]!.calls, caller, 'stripe_refund_create', {
+              charge: 'ch_1',
+              amount: 1000,
+            }),
+          ),
         );
-      const results = await Promise.all(
-        Array.from({ length: 100 }, (_, i) =>
-          runToolCall(gateways[i % 2]!.calls, caller, 'stripe_refund_create', {
-            charge: 'ch_1',
-            amount: 1000,
-          }),
-        ),
-      );
-      expect(refunds(fake)).toHaveLength(10);
-      expect(results.filter((r) => !r?.isError)).toHaveLength(10);
-      expect(await usage(gateways[0]!.calls)).toEqual([[10000, 0]]);
-    } finally {
-      for (const gateway of gateways) await gateway.close();
-      await t.dispose();
-      await fake.close();
-    }
-  });
-  it.skipIf(POSTGRES_URL)(POSTGRES_SKIP_REASON, () => {});
-});
+        expect(refunds(fake)).toHaveLength(10);
+        expect(results.filter((r) => !r?.isError)).toHaveLength(10);
+        expect(await usage(gateways[0]!.calls)).toEqual([[10000, 0]]);
+      } finally {
+        for (const gateway of gateways) await gateway.close();
+        await t.dispose();
+        await fake.close();
+      }
+    });
+  },
+);
 
 async function writePolicy(t: TestStore, yaml: string): Promise<string> {
   const { writeFile } = await import('node:fs/promises');

@@ -1,4 +1,5 @@
 /** The executor taking its credential from the vault: the fake receives it, the agent never does. */
+
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { Executor } from '../../src/executor/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { MasterKey, Vault } from '../../src/vault/index.js';
 import { type FakeUpstream, startFakeUpstream } from '../fakes/fake-upstream.js';
+import { withoutNonces } from '../helpers/results.js';
 
 const TOKEN = 'ghp_CANARYprovider00000000000000000000009';
 
@@ -49,7 +51,8 @@ describe('vault as the credential provider', () => {
     const catalog = await loadCatalog(['github']);
     const result = await executor.call(catalog.get('github_repo_get'), { owner: 'acme', repo: 'api' });
     expect(fake.requests[0]!.headers.authorization).toBe(`Bearer ${TOKEN}`);
-    expect(result.text).toBe('{"echo":"Bearer [REDACTED]"}');
+    // The echo is an answer field no curation names: labelled third-party text (fail closed).
+    expect(withoutNonces(result.text)).toBe('{"echo":"⟦n⟧Bearer [REDACTED]⟦/n⟧"}');
   });
 
   it('builds a credential once per secret version, and uses a replaced value at once', async () => {
