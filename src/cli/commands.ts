@@ -57,7 +57,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     words: ['secret', 'set'],
     usage:
-      'keygate secret set NAME [--kind bearer|basic|header|query] [--from-stdin] [--service S] [--username U] [--header H] [--param P] [--home DIR] [--json]',
+      'keygate secret set NAME [--kind bearer|basic|header|query|oauth2] [--from-stdin] [--service S] [--username U] [--header H] [--param P] [--token-url URL --client-id ID [--grant refresh_token|client_credentials] [--scope "A B"] [--client-auth basic|post]] [--home DIR] [--json]',
     summary: 'store or replace a secret; the value comes from a hidden prompt or stdin, never argv',
     options: {
       kind: { type: 'string' },
@@ -66,6 +66,11 @@ export const COMMANDS: readonly CommandSpec[] = [
       username: { type: 'string' },
       header: { type: 'string' },
       param: { type: 'string' },
+      'token-url': { type: 'string' },
+      'client-id': { type: 'string' },
+      grant: { type: 'string' },
+      scope: { type: 'string' },
+      'client-auth': { type: 'string' },
       home,
       json,
     },
@@ -77,7 +82,16 @@ export const COMMANDS: readonly CommandSpec[] = [
         kind: text(values.kind),
         service: text(values.service),
         fromStdin: values['from-stdin'] === true,
-        params: { username: text(values.username), header: text(values.header), param: text(values.param) },
+        params: {
+          username: text(values.username),
+          header: text(values.header),
+          param: text(values.param),
+          'token-url': text(values['token-url']),
+          'client-id': text(values['client-id']),
+          grant: text(values.grant),
+          scope: text(values.scope),
+          'client-auth': text(values['client-auth']),
+        },
       }),
   },
   {

@@ -4,6 +4,7 @@ export {
   type Credential,
   type CredentialContext,
   type CredentialProvider,
+  type CredentialUse,
   injectCredential,
   redactedCredential,
   staticCredentialProvider,

@@ -21,6 +21,7 @@ import {
   wrapAad,
 } from './envelope.js';
 import type { MasterKey } from './master-key.js';
+import { OAuth2Broker, type OAuth2Options, type OAuth2Status } from './oauth2-broker.js';
 import { secretKind, validateSecret } from './secret-kinds.js';
 
 /** What anyone may see about a secret: never its value. */
@@ -35,6 +36,14 @@ export interface SecretMetadata {
   readonly createdAt: string;
   readonly rotatedAt: string | null;
   readonly lastUsedAt: string | null;
+  /** An oauth2 secret's access token: when obtained, when it expires, whether it needs re-authorisation. */
+  readonly oauth2?: OAuth2Status;
+}
+
+/** Options of an unlocked vault. */
+export interface VaultOptions {
+  /** How oauth2 access tokens are obtained (tests: a clock). */
+  readonly oauth2?: OAuth2Options;
 }
 
 export interface SetSecretInput {
@@ -64,12 +73,24 @@ export class Vault {
    */
   private readonly credentials = new Map<string, { cacheKey: string; credential: Credential }>();
   private readonly lastUsedWritten = new Map<string, number>();
+  private readonly oauth2: OAuth2Broker;
 
   private constructor(
     private readonly store: Store,
     private masterKey: MasterKey,
     private fingerprintKey: Buffer,
-  ) {}
+    options: VaultOptions = {},
+  ) {
+    this.oauth2 = new OAuth2Broker(
+      store,
+      {
+        dataKey: (identity, stored) => this.dataKey(identity, stored),
+        fingerprint: (value) => this.fingerprint(value),
+        encrypted: encryptedOf,
+      },
+      options.oauth2,
+    );
+  }
 
   /**
    * A key for another purpose, derived from the master key: every daemon sharing this vault
@@ -113,7 +134,7 @@ export class Vault {
   }
 
   /** Opens the vault with `masterKey`: a wrong key is told apart from corrupt data. */
-  static async unlock(store: Store, masterKey: MasterKey): Promise<Vault> {
+  static async unlock(store: Store, masterKey: MasterKey, options: VaultOptions = {}): Promise<Vault> {
     const meta = await store.db.selectFrom('vault_meta').selectAll().executeTakeFirst();
     if (!meta)
       throw new KeygateError('vault.not_initialized', `no vault in ${store.location}; run keygate init`);
@@ -129,7 +150,7 @@ export class Vault {
       fingerprintKeyAad(meta.key_id),
       'the fingerprint key',
     );
-    return new Vault(store, masterKey, fingerprintKey);
+    return new Vault(store, masterKey, fingerprintKey, options);
   }
 
   /** Stores a secret, or replaces its value (a new version under a new data key). */
@@ -180,6 +201,7 @@ export class Vault {
       }
     });
     this.rows.delete(input.name);
+    this.oauth2.forget();
     return this.describe(input.name);
   }
 
@@ -194,12 +216,14 @@ export class Vault {
   /** Metadata of every secret, by name. */
   async list(): Promise<SecretMetadata[]> {
     const rows = await this.store.db.selectFrom('secrets').selectAll().orderBy('name').execute();
-    return rows.map(metadataOf);
+    const statuses = await this.oauth2.statuses(rows);
+    return rows.map((row) => metadataOf(row, statuses.get(row.id)));
   }
 
   /** Metadata of one secret. */
   async describe(name: string): Promise<SecretMetadata> {
-    return metadataOf(await this.readRow(name));
+    const row = await this.readRow(name);
+    return metadataOf(row, (await this.oauth2.statuses([row])).get(row.id));
   }
 
   /**
@@ -257,13 +281,11 @@ export class Vault {
     const identity = { id: row.id, name: row.name, version: row.version };
     const cacheKey = `${row.id}:${row.version}:${row.key_id}`;
     this.touch(row);
+    // A minted kind's credential is derived per use (and refreshed), not built once per version.
+    if (secretKind(row.kind).minted) return this.oauth2.credential(row);
     const built = this.credentials.get(row.id);
     if (built?.cacheKey === cacheKey) return built.credential;
-    let dataKey = this.dataKeys.get(cacheKey);
-    if (!dataKey) {
-      dataKey = unwrapDataKey(this.masterKey.bytes(), identity, encryptedOf(row));
-      this.dataKeys.set(cacheKey, dataKey);
-    }
+    const dataKey = this.dataKey(identity, encryptedOf(row));
     const value = decryptValue(dataKey, identity, encryptedOf(row)).toString('utf8');
     const credential = secretKind(row.kind).credential(name, row.params, value);
     this.credentials.set(row.id, { cacheKey, credential });
@@ -286,6 +308,24 @@ export class Vault {
     this.dataKeys.clear();
     this.credentials.clear();
     this.rows.clear();
+    this.oauth2.forget();
+  }
+
+  /** Forgets every cache and closes the token endpoints' connections. */
+  async close(): Promise<void> {
+    this.forgetCaches();
+    await this.oauth2.close();
+  }
+
+  /** The unwrapped data key of a secret version, cached (a version's key never changes). */
+  private dataKey(identity: SecretIdentity, stored: EncryptedSecret): Buffer {
+    const cacheKey = `${identity.id}:${identity.version}:${stored.keyId}`;
+    let dataKey = this.dataKeys.get(cacheKey);
+    if (!dataKey) {
+      dataKey = unwrapDataKey(this.masterKey.bytes(), identity, stored);
+      this.dataKeys.set(cacheKey, dataKey);
+    }
+    return dataKey;
   }
 
   private fingerprint(value: string): string {
@@ -352,7 +392,7 @@ function iso(value: Date | string | null): string | null {
   return value === null ? null : new Date(value).toISOString();
 }
 
-function metadataOf(row: SecretRow): SecretMetadata {
+function metadataOf(row: SecretRow, oauth2?: OAuth2Status): SecretMetadata {
   return {
     name: row.name,
     kind: row.kind,
@@ -364,5 +404,6 @@ function metadataOf(row: SecretRow): SecretMetadata {
     createdAt: iso(row.created_at)!,
     rotatedAt: iso(row.rotated_at),
     lastUsedAt: iso(row.last_used_at),
+    ...(oauth2 ? { oauth2 } : {}),
   };
 }
