@@ -145,6 +145,19 @@ describe('oauth2 access tokens on PGlite', () => {
     expect((await vault.describe('crm')).version).toBe(1);
   });
 
+  it('keeps the sealed access token and the rotated refresh token usable after a master key rotation', async () => {
+    const token = await bearer(vault);
+    const newKey = MasterKey.generate();
+    await vault.rotate(newKey);
+    key = newKey;
+    const reopened = await open(store);
+    expect(await bearer(reopened)).toBe(token);
+    clock += HOUR;
+    expect(await bearer(reopened)).toBe(fake.issued[1]);
+    expect(fake.tokenRequests.map((r) => r.status)).toEqual([200, 200]);
+    await reopened.close();
+  });
+
   it('marks a revoked refresh token, says so, and asks no more until the secret is set again', async () => {
     await bearer(vault);
     fake.revoke();
