@@ -211,6 +211,22 @@ describe('oauth2 access tokens on PGlite', () => {
     expect((await vault.describe('crm')).oauth2?.needsReauth).toBe(false);
   });
 
+  it.each([
+    ['cloud metadata', 'https://169.254.169.254/token', /cloud metadata/],
+    ['link-local', 'https://[fe80::1]/token', /link-local/i],
+  ])('never sends the client secret to a %s token URL', async (_what, tokenUrl, reason) => {
+    await vault.set({
+      name: 'metadata',
+      kind: 'oauth2',
+      params: { 'token-url': tokenUrl, 'client-id': CLIENT_ID, grant: 'client_credentials' },
+      value: JSON.stringify({ client_secret: clientSecret }),
+    });
+    await expect(vault.credential('metadata')).rejects.toMatchObject({
+      code: 'vault.token_refresh_failed',
+      message: expect.stringMatching(reason),
+    });
+  });
+
   it('reports a wrong client secret as needing re-authorisation', async () => {
     await vault.set({
       name: 'crm',
