@@ -162,9 +162,10 @@ describe('oauth2 access tokens on PGlite', () => {
     await bearer(vault);
     fake.revoke();
     clock += HOUR;
-    const refused = await vault
-      .credential('crm')
-      .catch((error: unknown) => error as Error & { code: string });
+    const refused = (await vault.credential('crm').then(
+      () => new Error('no refusal'),
+      (error: unknown) => error,
+    )) as Error & { code: string };
     expect(refused).toMatchObject({ code: 'vault.needs_reauth' });
     expect(refused.message).toMatch(/^secret crm needs re-authorisation \(invalid_grant/);
     expect(refused.message).toContain('keygate secret set crm --kind oauth2');
