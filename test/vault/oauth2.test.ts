@@ -89,6 +89,11 @@ describe('oauth2 access tokens on PGlite', () => {
     const tokens = await Promise.all(Array.from({ length: 100 }, () => bearer(vault)));
     expect(fake.tokenRequests).toEqual([{ grant: 'refresh_token', scope: null, status: 200 }]);
     expect(new Set(tokens)).toEqual(new Set([fake.issued[0]]));
+    // And again at expiry: one refresh, with the rotated refresh token (no invalid_grant).
+    clock += HOUR;
+    const refreshed = await Promise.all(Array.from({ length: 100 }, () => bearer(vault)));
+    expect(fake.tokenRequests.map((r) => r.status)).toEqual([200, 200]);
+    expect(new Set(refreshed)).toEqual(new Set([fake.issued[1]]));
   });
 
   it('refreshes 5 minutes before expiry, not earlier', async () => {
