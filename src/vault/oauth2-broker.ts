@@ -199,8 +199,24 @@ export class OAuth2Broker {
       .selectAll()
       .where('secret_id', '=', secretId)
       .executeTakeFirst();
+    // A copy: the vault zeroes its cached keys when it forgets them (a rotation, a stop), which
+    // must not turn a refresh in flight into sealing under a zeroed key.
+    const dataKey = Buffer.from(this.vault.dataKey(identity, this.vault.encrypted(secret)));
+    try {
+      return await this.refreshedWith(record, secret, identity, stored, dataKey);
+    } finally {
+      dataKey.fill(0);
+    }
+  }
+
+  private async refreshedWith(
+    record: (write: (trx: Transaction<Database>) => Promise<void>) => Promise<void>,
+    secret: SecretRow,
+    identity: SecretIdentity,
+    stored: StateRow | undefined,
+    dataKey: Buffer,
+  ): Promise<Outcome> {
     const state = stored?.secret_version === secret.version ? stored : undefined;
-    const dataKey = this.vault.dataKey(identity, this.vault.encrypted(secret));
     const now = this.now();
     if (state?.needs_reauth) return { reauth: state.reason ?? 'the token endpoint refused the grant' };
     if (state?.access_token && state.refresh_at && now < new Date(state.refresh_at).getTime())
