@@ -57,9 +57,9 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     words: ['secret', 'set'],
     usage:
-      'keygate secret set NAME [--kind bearer|basic|header|query|github-app] [--from-stdin] [--service S] [--username U] [--header H] [--param P] [--app-id N --installation-id N] [--home DIR] [--json]',
+      'keygate secret set NAME [--kind bearer|basic|header|query|github-app|oauth2] [--from-stdin] [--service S] [--username U] [--header H] [--param P] [--app-id N --installation-id N] [--token-url URL --client-id ID [--grant refresh_token|client_credentials] [--scope "A B"] [--client-auth basic|post]] [--home DIR] [--json]',
     summary:
-      'store or replace a secret; the value (for github-app: the app private key PEM) comes from a hidden prompt or stdin, never argv',
+      'store or replace a secret; the value (for github-app: the app private key PEM; for oauth2: its parts as JSON) comes from a hidden prompt or stdin, never argv',
     options: {
       kind: { type: 'string' },
       'from-stdin': { type: 'boolean' },
@@ -69,6 +69,11 @@ export const COMMANDS: readonly CommandSpec[] = [
       param: { type: 'string' },
       'app-id': { type: 'string' },
       'installation-id': { type: 'string' },
+      'token-url': { type: 'string' },
+      'client-id': { type: 'string' },
+      grant: { type: 'string' },
+      scope: { type: 'string' },
+      'client-auth': { type: 'string' },
       home,
       json,
     },
@@ -86,6 +91,11 @@ export const COMMANDS: readonly CommandSpec[] = [
           param: text(values.param),
           'app-id': text(values['app-id']),
           'installation-id': text(values['installation-id']),
+          'token-url': text(values['token-url']),
+          'client-id': text(values['client-id']),
+          grant: text(values.grant),
+          scope: text(values.scope),
+          'client-auth': text(values['client-auth']),
         },
       }),
   },

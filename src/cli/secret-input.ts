@@ -87,6 +87,25 @@ export async function readSecretValue(
 }
 
 /**
+ * The value of a secret with several parts, as the JSON object of them the vault stores: read
+ * whole from stdin (when asked for or piped), or asked part by part at hidden prompts.
+ */
+export async function readSecretParts(
+  fromStdin: boolean,
+  name: string,
+  parts: readonly string[],
+): Promise<string> {
+  if (fromStdin || !standardInput().isTTY) return readSecretValue(true, '');
+  const value: Record<string, string> = {};
+  for (const part of parts) {
+    const answer = await promptHidden(`${part} for ${name} (hidden): `);
+    if (answer.length === 0) throw new KeygateError('vault.invalid_secret', `${part} is empty`);
+    value[part] = answer;
+  }
+  return JSON.stringify(value);
+}
+
+/**
  * Asks twice on a terminal (typos in a passphrase lock you out), checking the length after the
  * first entry so nobody types a refused passphrase twice; reads stdin once otherwise.
  */

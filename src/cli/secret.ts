@@ -3,7 +3,7 @@ import { keygateCommand } from '../config/index.js';
 import { checkSecretShape, type SecretMetadata } from '../vault/index.js';
 import { withAdmin } from './admin-session.js';
 import { type CommandOutput, formatTable } from './output.js';
-import { readSecretValue } from './secret-input.js';
+import { readSecretParts, readSecretValue } from './secret-input.js';
 
 export interface SecretSetOptions {
   readonly home?: string;
@@ -20,10 +20,16 @@ export async function secretSetCommand(options: SecretSetOptions): Promise<Comma
     Object.entries(options.params).filter((entry): entry is [string, string] => entry[1] !== undefined),
   );
   // Check the name, kind and parameters before opening anything or asking for the value.
-  const { multiline } = checkSecretShape(options.name, kind, params);
-  const question = multiline
+  const secretKind = checkSecretShape(options.name, kind, params);
+  const parts = secretKind.parts?.(params);
+  const question = secretKind.multiline
     ? `Paste the private key for ${options.name} (${kind}, hidden; ends at its -----END line): `
     : `Value for ${options.name} (${kind}, hidden): `;
+  // A value of several parts is a JSON object of them on stdin, or one hidden prompt per part.
+  const read = parts
+    ? () => readSecretParts(options.fromStdin === true, options.name, parts)
+    : () =>
+        readSecretValue(options.fromStdin === true, question, { multiline: secretKind.multiline === true });
   const input = {
     name: options.name,
     kind,
@@ -31,10 +37,7 @@ export async function secretSetCommand(options: SecretSetOptions): Promise<Comma
     ...(options.service ? { service: options.service } : {}),
   };
   const meta = await withAdmin(options.home, 'keygate secret set', (admin) =>
-    admin.setSecret({
-      ...input,
-      value: () => readSecretValue(options.fromStdin === true, question, { multiline: multiline === true }),
-    }),
+    admin.setSecret({ ...input, value: read }),
   );
   const verb = meta.version === 1 ? 'stored' : `replaced (version ${meta.version})`;
   return { json: meta, text: `${verb} secret ${meta.name} (${meta.kind}, ${meta.fingerprint})` };
@@ -43,6 +46,11 @@ export async function secretSetCommand(options: SecretSetOptions): Promise<Comma
 export async function secretListCommand(options: { home?: string }): Promise<CommandOutput> {
   const { secrets } = await withAdmin(options.home, 'keygate secret list', (admin) => admin.listSecrets());
   const when = (value: string | null, none: string) => value?.slice(0, 19).replace('T', ' ') ?? none;
+  const token = (s: SecretMetadata) => {
+    if (!s.oauth2) return '-';
+    if (s.oauth2.needsReauth) return 'NEEDS RE-AUTHORISATION';
+    return s.oauth2.expiresAt ? `expires ${when(s.oauth2.expiresAt, '-')}` : 'none yet';
+  };
   const row = (s: SecretMetadata) => [
     s.name,
     s.kind,
@@ -55,6 +63,7 @@ export async function secretListCommand(options: { home?: string }): Promise<Com
     when(s.createdAt, '-'),
     when(s.rotatedAt, '-'),
     when(s.lastUsedAt, 'never'),
+    token(s),
   ];
   const header = [
     'NAME',
@@ -66,6 +75,7 @@ export async function secretListCommand(options: { home?: string }): Promise<Com
     'CREATED',
     'ROTATED',
     'LAST USED',
+    'TOKEN',
   ];
   return {
     json: { secrets },

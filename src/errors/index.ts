@@ -73,6 +73,10 @@ export const ERROR_CODES = {
   'vault.invalid_secret': 'the secret is not acceptable',
   /** A minted credential (a GitHub App installation token) could not be obtained from the upstream. */
   'vault.mint_failed': 'the upstream did not mint a credential',
+  /** An oauth2 secret's refresh token or client was refused (`invalid_grant`…): no request is made until it is set again. */
+  'vault.needs_reauth': 'the secret needs re-authorisation',
+  /** An oauth2 token request failed (unreachable, timed out, an error answer): the call was not made. */
+  'vault.token_refresh_failed': 'an access token could not be obtained',
   /** The audit log could not be written, so the call was not made (fail closed). */
   'audit.unavailable': 'the audit log could not be written',
   /** Policy does not allow this call; the message says why in terms the agent can act on. */

@@ -3,22 +3,25 @@ import { inspect } from 'node:util';
 import type { OutgoingRequest } from './outgoing-request.js';
 import { Scrubber } from './scrubber.js';
 
+/**
+ * Which kind of credential a call used and the narrowed scope it carried (never a value): what
+ * the outcome audit row records.
+ */
+export interface CredentialUse {
+  readonly kind: string;
+  readonly scope?: Readonly<Record<string, unknown>>;
+}
+
 /** A credential ready to be put on one request. Its value never leaves through any other path. */
 export interface Credential {
   /** A label safe to print: kind and secret name, never the value. */
   readonly label: string;
+  /** The kind and narrowed scope of a minted or derived credential, for the audit row. */
+  readonly use?: CredentialUse;
   /** Adds the credential to a request that is about to leave (header or query parameter). */
   inject(request: OutgoingRequest): void;
   /** Every secret string this credential can put on the wire, so responses can be scrubbed of it. */
   secretValues(): readonly string[];
-  /** Which kind of credential, narrowed to what (never a value): recorded in the call's audit row. */
-  readonly use?: CredentialUse;
-}
-
-/** What an audit row records of the credential a call used: its kind and narrowed scope, never a value. */
-export interface CredentialUse {
-  readonly kind: string;
-  readonly scope?: Readonly<Record<string, unknown>>;
 }
 
 /**

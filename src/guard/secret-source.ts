@@ -48,8 +48,7 @@ export function vaultSecrets(vault: Vault, now: () => number = Date.now): Secret
       const secrets: ScanSecret[] = [];
       for (const { name } of list) {
         // Not a use of the secret: its last-used time stays as it was.
-        const credential = await vault.credential(name, { use: false });
-        secrets.push({ name, values: credential.secretValues() });
+        secrets.push({ name, values: await vault.storedValues(name) });
       }
       return hidden(secrets);
     },

@@ -28,6 +28,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   'approval.refused': 403,
   'executor.bad_request': 400,
   'executor.no_credential': 502,
+  'vault.needs_reauth': 502,
+  'vault.token_refresh_failed': 502,
   'executor.network': 502,
   'executor.redirect_refused': 502,
   'executor.timeout': 504,

@@ -228,6 +228,25 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0007_oauth2_tokens': {
+    async up(db: Kysely<unknown>) {
+      // One row per oauth2 secret: the refresh bookkeeping every daemon sharing the store reads
+      // under the secret row's lock, so that concurrent calls at expiry make one token request.
+      await db.schema
+        .createTable('oauth2_tokens')
+        .addColumn('secret_id', 'text', (c) => c.primaryKey().references('secrets.id').onDelete('cascade'))
+        .addColumn('secret_version', 'integer', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('access_token', 'bytea')
+        .addColumn('granted_scope', 'text')
+        .addColumn('refreshed_at', 'timestamptz')
+        .addColumn('expires_at', 'timestamptz')
+        .addColumn('refresh_at', 'timestamptz')
+        .addColumn('needs_reauth', 'boolean', (c) => c.notNull().defaultTo(false))
+        .addColumn('reason', 'text')
+        .execute();
+    },
+  },
   '0008_audit_credential': {
     async up(db: Kysely<unknown>) {
       // Which kind of credential a call used and what it was narrowed to (a GitHub App token's

@@ -183,6 +183,31 @@ export interface BudgetHoldsTable {
   expires_at: Timestamp;
 }
 
+/**
+ * The refresh bookkeeping of one `oauth2` secret, shared by every daemon on the store: the
+ * access token last obtained (sealed under the secret's data key, so a daemon that waited for
+ * the refresh lock uses it instead of asking again), when it expires, and whether the refresh
+ * token was refused (`needs_reauth`: no request is made until the secret is set again).
+ */
+export interface OAuth2TokensTable {
+  secret_id: string;
+  /** The secret version this state belongs to: a `secret set` (new version) starts afresh. */
+  secret_version: number;
+  /** Bumped by every refresh; bound into the access token's ciphertext. */
+  version: number;
+  /** The access token, nonce ‖ ciphertext ‖ tag under the secret's data key (null: none yet). */
+  access_token: Buffer | null;
+  /** The scope the token endpoint granted (`scope` of its answer), when it said. */
+  granted_scope: string | null;
+  refreshed_at: Timestamp | null;
+  expires_at: Timestamp | null;
+  /** When the next call refreshes: 5 minutes before expiry, and at most 24 hours after the last. */
+  refresh_at: Timestamp | null;
+  needs_reauth: boolean;
+  /** Why the refresh token was refused (the endpoint's error code and description, scrubbed). */
+  reason: string | null;
+}
+
 export interface Database {
   secrets: SecretsTable;
   vault_meta: VaultMetaTable;
@@ -195,4 +220,5 @@ export interface Database {
   audit_head: AuditHeadTable;
   dashboard_sessions: DashboardSessionsTable;
   budget_holds: BudgetHoldsTable;
+  oauth2_tokens: OAuth2TokensTable;
 }

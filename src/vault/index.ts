@@ -18,6 +18,7 @@ export {
   MIN_PASSPHRASE_LENGTH,
   readMasterKeyFile,
 } from './master-key.js';
+export type { OAuth2Options, OAuth2Status } from './oauth2-broker.js';
 export { checkSecretShape, SECRET_KINDS, type SecretKind, secretKind } from './secret-kinds.js';
 export { discardStaleNextKey, type KeySource, type Unsealed, type UnsealOptions, unseal } from './unseal.js';
 export { type SecretMetadata, type SetSecretInput, Vault, type VaultOptions } from './vault.js';

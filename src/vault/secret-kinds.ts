@@ -2,7 +2,9 @@
  * Secret kinds: how each kind of credential is described and put on a request. The value is
  * the only secret part; everything else (a username, a header or parameter name) is a
  * non-secret parameter shown in metadata. A minted kind (github-app) makes a credential per call
- * through its `minter`, from the call's context, instead of one per secret version.
+ * through its `minter`, from the call's context, instead of one per secret version; a brokered
+ * kind (oauth2) gets its access token through the vault's OAuth2 broker. A kind whose secret has
+ * several parts (oauth2: client secret and refresh token) stores its value as a JSON object of them.
  */
 
 import { KeygateError } from '../errors/index.js';
@@ -13,6 +15,21 @@ export interface SecretKind {
   readonly name: string;
   /** Parameter names this kind needs (each set by a `secret set` flag of the same name). */
   readonly params: readonly string[];
+  /** Parameters that may be left out (each also a flag). */
+  readonly optionalParams?: readonly string[];
+  /**
+   * The names of the secret parts, for a kind whose value is a JSON object of them (given the
+   * parameters: oauth2's refresh token exists only for the refresh_token grant); none for a kind
+   * with a single value.
+   */
+  parts?(params: Readonly<Record<string, string>>): readonly string[];
+  /**
+   * True for a kind whose credential is derived per use (oauth2: an access token): the vault
+   * obtains it and `credential()` is given the derived value instead of the stored one.
+   */
+  readonly minted?: boolean;
+  /** Problems of this kind's parameters beyond presence (formats, allowed values). */
+  checkParams?(params: Readonly<Record<string, string>>): string[];
   /** Builds the credential for one request from the stored parameters and the value. */
   credential(label: string, params: Readonly<Record<string, string>>, value: string): Credential;
   /** Problems of the value beyond the common checks (its format); messages never quote it. */
@@ -25,6 +42,76 @@ export interface SecretKind {
 
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 const FORBIDDEN_HEADERS = ['host', 'content-length', 'content-type', 'transfer-encoding', 'connection'];
+
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
+const OAUTH2_GRANTS = ['refresh_token', 'client_credentials'];
+
+/** The problems of an OAuth 2.0 token URL: https, or http to this machine only (tests, a local IdP). */
+function tokenUrlProblems(url: string): string[] {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return ['--token-url is not a URL'];
+  }
+  const problems: string[] = [];
+  if (
+    !(
+      parsed.protocol === 'https:' ||
+      (parsed.protocol === 'http:' && LOOPBACK_HOSTS.includes(parsed.hostname))
+    )
+  )
+    problems.push(
+      '--token-url must be https (http only to 127.0.0.1, localhost or [::1]): the client secret travels to it',
+    );
+  if (parsed.username !== '' || parsed.password !== '')
+    problems.push('--token-url carries no user or password: the client secret is a secret part');
+  if (parsed.hash !== '' || url.includes('#')) problems.push('--token-url has no fragment');
+  return problems;
+}
+
+/**
+ * OAuth 2.0: an access token obtained from the token URL with the client's secret and a refresh
+ * token (or the client-credentials grant), sent as a bearer token. The vault's OAuth2Broker
+ * obtains and refreshes it; `credential()` is given the access token.
+ */
+const oauth2: SecretKind = {
+  name: 'oauth2',
+  params: ['token-url', 'client-id'],
+  optionalParams: ['grant', 'scope', 'client-auth'],
+  minted: true,
+  parts: (params) =>
+    params.grant === 'client_credentials' ? ['client_secret'] : ['client_secret', 'refresh_token'],
+  checkParams: (params) => {
+    const problems = params['token-url'] ? tokenUrlProblems(params['token-url']) : [];
+    if (params.grant !== undefined && !OAUTH2_GRANTS.includes(params.grant))
+      problems.push(`--grant is ${OAUTH2_GRANTS.join(' or ')}`);
+    if (params['client-auth'] !== undefined && !['basic', 'post'].includes(params['client-auth']))
+      problems.push('--client-auth is basic or post');
+    // RFC 6749 §3.3: space-separated tokens of printable ASCII but `"` and `\`.
+    if (
+      params.scope !== undefined &&
+      !/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/.test(params.scope)
+    )
+      problems.push('--scope is space-separated scope tokens of printable ASCII');
+    // Printable characters only: the id goes into a header (Basic) and into messages.
+    if (params['client-id'] !== undefined && !/^[\x20-\x7e]+$/.test(params['client-id']))
+      problems.push('--client-id is printable ASCII');
+    return problems;
+  },
+  credential: (label, params, accessToken) =>
+    redactedCredential({
+      label: `oauth2 ${label}`,
+      use: {
+        kind: 'oauth2',
+        scope: { grant: params.grant ?? 'refresh_token', ...(params.scope ? { scope: params.scope } : {}) },
+      },
+      inject: (request: OutgoingRequest) => {
+        request.headers.authorization = `Bearer ${accessToken}`;
+      },
+      secretValues: () => [accessToken],
+    }),
+};
 
 const bearer: SecretKind = {
   name: 'bearer',
@@ -101,7 +188,7 @@ const githubApp: SecretKind = {
 };
 
 export const SECRET_KINDS: ReadonlyMap<string, SecretKind> = new Map(
-  [bearer, basic, header, query, githubApp].map((kind) => [kind.name, kind]),
+  [bearer, basic, header, query, githubApp, oauth2].map((kind) => [kind.name, kind]),
 );
 
 /** The kind called `name`; throws `vault.invalid_secret` for an unknown one. */
@@ -133,14 +220,41 @@ export function validateSecret(
   value: string,
 ): void {
   const problems = shapeProblems(name, kind, params);
-  if (value.length === 0) problems.push('the value is empty');
-  if (value.length > 16_384) problems.push('the value is longer than 16 KiB');
-  // A line break in a header value would let the value add headers of its own.
-  if (kind.name !== 'query' && !kind.multiline && /[\r\n\0]/.test(value))
-    problems.push('the value contains a line break or NUL');
-  if (value.length > 0 && kind.valueProblems) problems.push(...kind.valueProblems(value));
+  if (kind.parts) problems.push(...partProblems(kind.parts(params), value));
+  else {
+    if (value.length === 0) problems.push('the value is empty');
+    if (value.length > 16_384) problems.push('the value is longer than 16 KiB');
+    // A line break in a header value would let the value add headers of its own.
+    if (kind.name !== 'query' && !kind.multiline && /[\r\n\0]/.test(value))
+      problems.push('the value contains a line break or NUL');
+    if (value.length > 0 && kind.valueProblems) problems.push(...kind.valueProblems(value));
+  }
   if (problems.length > 0)
     throw new KeygateError('vault.invalid_secret', `secret ${name}: ${problems.join('; ')}`);
+}
+
+/** The problems of a multi-part value: a JSON object of exactly `parts`, each a one-line string. */
+function partProblems(parts: readonly string[], value: string): string[] {
+  let object: unknown;
+  try {
+    object = JSON.parse(value);
+  } catch {
+    return [`the value is a JSON object of ${parts.join(', ')} (it is not JSON)`];
+  }
+  if (typeof object !== 'object' || object === null || Array.isArray(object))
+    return [`the value is a JSON object of ${parts.join(', ')} (got ${describe(object)})`];
+  const problems: string[] = [];
+  for (const [part, content] of Object.entries(object as Record<string, unknown>)) {
+    if (!parts.includes(part))
+      problems.push(`${part} is not a part of this secret (parts: ${parts.join(', ')})`);
+    else if (typeof content !== 'string')
+      problems.push(`${part} must be a string (got ${describe(content)})`);
+    else if (content.length === 0) problems.push(`${part} is empty`);
+    else if (content.length > 16_384) problems.push(`${part} is longer than 16 KiB`);
+    else if (/[\r\n\0]/.test(content)) problems.push(`${part} contains a line break or NUL`);
+  }
+  for (const part of parts) if (!Object.hasOwn(object, part)) problems.push(`${part} is missing`);
+  return problems;
 }
 
 function shapeProblems(name: string, kind: SecretKind, params: Record<string, string>): string[] {
@@ -164,8 +278,10 @@ function shapeProblems(name: string, kind: SecretKind, params: Record<string, st
     if (!Object.hasOwn(params, param) || !params[param])
       problems.push(`--${param} is required for kind ${kind.name}`);
   for (const param of Object.keys(params)) {
-    if (!kind.params.includes(param)) problems.push(`--${param} does not apply to kind ${kind.name}`);
+    if (!kind.params.includes(param) && !kind.optionalParams?.includes(param))
+      problems.push(`--${param} does not apply to kind ${kind.name}`);
   }
+  if (kind.checkParams) problems.push(...kind.checkParams(params));
   if (params.header !== undefined) {
     if (!HEADER_NAME.test(params.header)) problems.push(`${params.header} is not a valid header name`);
     if (FORBIDDEN_HEADERS.includes(params.header.toLowerCase()))

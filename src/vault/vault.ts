@@ -22,6 +22,7 @@ import {
 } from './envelope.js';
 import type { MintedCredential, Minter } from './github-app.js';
 import type { MasterKey } from './master-key.js';
+import { OAuth2Broker, type OAuth2Options, type OAuth2Status } from './oauth2-broker.js';
 import { secretKind, validateSecret } from './secret-kinds.js';
 
 /** What anyone may see about a secret: never its value. */
@@ -41,12 +42,16 @@ export interface SecretMetadata {
    * (a github-app secret: one per installation, repository set and permission set). Never a value.
    */
   readonly minted?: readonly MintedCredential[];
+  /** An oauth2 secret's access token: when obtained, when it expires, whether it needs re-authorisation. */
+  readonly oauth2?: OAuth2Status;
 }
 
 /** How a vault is run (tests: a clock to move minted tokens toward their expiry). */
 export interface VaultOptions {
   /** Milliseconds since the epoch; minted credentials expire by it. */
   readonly now?: () => number;
+  /** How oauth2 access tokens are obtained (tests: a clock). */
+  readonly oauth2?: OAuth2Options;
 }
 
 export interface SetSecretInput {
@@ -79,13 +84,24 @@ export class Vault {
   private readonly minters = new Map<string, { cacheKey: string; minter: Minter }>();
   private readonly lastUsedWritten = new Map<string, number>();
   #generation = 0;
+  private readonly oauth2: OAuth2Broker;
 
   private constructor(
     private readonly store: Store,
     private masterKey: MasterKey,
     private fingerprintKey: Buffer,
     private readonly options: VaultOptions = {},
-  ) {}
+  ) {
+    this.oauth2 = new OAuth2Broker(
+      store,
+      {
+        dataKey: (identity, stored) => this.dataKey(identity, stored),
+        fingerprint: (value) => this.fingerprint(value),
+        encrypted: encryptedOf,
+      },
+      options.oauth2,
+    );
+  }
 
   /**
    * A key for another purpose, derived from the master key: every daemon sharing this vault
@@ -205,6 +221,7 @@ export class Vault {
     });
     this.rows.delete(input.name);
     this.#generation++;
+    this.oauth2.forget();
     return this.describe(input.name);
   }
 
@@ -220,17 +237,19 @@ export class Vault {
   /** Metadata of every secret, by name. */
   async list(): Promise<SecretMetadata[]> {
     const rows = await this.store.db.selectFrom('secrets').selectAll().orderBy('name').execute();
-    return rows.map((row) => this.metadataWithMinted(row));
+    const statuses = await this.oauth2.statuses(rows);
+    return rows.map((row) => this.metadataWithMinted(row, statuses.get(row.id)));
   }
 
   /** Metadata of one secret. */
   async describe(name: string): Promise<SecretMetadata> {
-    return this.metadataWithMinted(await this.readRow(name));
+    const row = await this.readRow(name);
+    return this.metadataWithMinted(row, (await this.oauth2.statuses([row])).get(row.id));
   }
 
-  /** A row's metadata, with what its minter (of the row's version) has cached now. */
-  private metadataWithMinted(row: SecretRow): SecretMetadata {
-    const meta = metadataOf(row);
+  /** A row's metadata, with what its minter (of the row's version) or the oauth2 broker holds now. */
+  private metadataWithMinted(row: SecretRow, oauth2?: OAuth2Status): SecretMetadata {
+    const meta = metadataOf(row, oauth2);
     if (!secretKind(row.kind).minter) return meta;
     const held = this.minters.get(row.id);
     const current = held?.cacheKey === `${row.id}:${row.version}:${row.key_id}`;
@@ -286,32 +305,44 @@ export class Vault {
     return { secrets: count, keyId: newKey.id };
   }
 
-  /**
-   * The credential built from secret `name`, for one upstream request. `use: false` builds it
-   * without counting a use, from the row as stored now (the outbound scan reads every secret's
-   * values to look for them, once per change of the vault, which another daemon may have made).
-   */
-  async credential(name: string, options: { use?: boolean } = {}): Promise<Credential> {
-    const row = options.use === false ? await this.readRow(name) : await this.row(name);
+  /** The credential built from secret `name`, for one upstream request. */
+  async credential(name: string): Promise<Credential> {
+    const row = await this.row(name);
     const cacheKey = `${row.id}:${row.version}:${row.key_id}`;
-    if (options.use !== false) this.touch(row);
+    this.touch(row);
+    // A brokered kind's (oauth2) credential is derived per use and refreshed, not built once per version.
+    if (secretKind(row.kind).minted) return this.oauth2.credential(row);
     const built = this.credentials.get(row.id);
     if (built?.cacheKey === cacheKey) return built.credential;
-    const value = this.decrypt(row, cacheKey);
+    const value = this.decrypt(row);
     const credential = secretKind(row.kind).credential(name, row.params, value);
     this.credentials.set(row.id, { cacheKey, credential });
     return credential;
   }
 
+  /**
+   * Every value secret `name` holds, for the outbound scan to look for; not a use (its last-used
+   * time stays), read from the row as stored now (another daemon may have replaced it), and never
+   * a refresh or a mint: a kind of several parts gives each part, a minted kind its key.
+   */
+  async storedValues(name: string): Promise<readonly string[]> {
+    const row = await this.readRow(name);
+    const kind = secretKind(row.kind);
+    const value = this.decrypt(row);
+    if (kind.parts)
+      return Object.values(JSON.parse(value) as Record<string, unknown>).filter(
+        (part): part is string => typeof part === 'string' && part.length > 0,
+      );
+    if (kind.minter) return [value];
+    return kind.credential(name, row.params, value).secretValues();
+  }
+
   /** The value of `row`, through its cached data key. */
-  private decrypt(row: SecretRow, cacheKey: string): string {
+  private decrypt(row: SecretRow): string {
     const identity = { id: row.id, name: row.name, version: row.version };
-    let dataKey = this.dataKeys.get(cacheKey);
-    if (!dataKey) {
-      dataKey = unwrapDataKey(this.masterKey.bytes(), identity, encryptedOf(row));
-      this.dataKeys.set(cacheKey, dataKey);
-    }
-    return decryptValue(dataKey, identity, encryptedOf(row)).toString('utf8');
+    return decryptValue(this.dataKey(identity, encryptedOf(row)), identity, encryptedOf(row)).toString(
+      'utf8',
+    );
   }
 
   /**
@@ -326,7 +357,7 @@ export class Vault {
     const cacheKey = `${row.id}:${row.version}:${row.key_id}`;
     let held = this.minters.get(row.id);
     if (held?.cacheKey !== cacheKey) {
-      const value = this.decrypt(row, cacheKey);
+      const value = this.decrypt(row);
       held = { cacheKey, minter: kind.minter(name, row.params, value, this.options.now ?? Date.now) };
       this.minters.set(row.id, held);
     }
@@ -351,6 +382,24 @@ export class Vault {
     this.credentials.clear();
     this.minters.clear();
     this.rows.clear();
+    this.oauth2.forget();
+  }
+
+  /** Forgets every cache and closes the token endpoints' connections. */
+  async close(): Promise<void> {
+    this.forgetCaches();
+    await this.oauth2.close();
+  }
+
+  /** The unwrapped data key of a secret version, cached (a version's key never changes). */
+  private dataKey(identity: SecretIdentity, stored: EncryptedSecret): Buffer {
+    const cacheKey = `${identity.id}:${identity.version}:${stored.keyId}`;
+    let dataKey = this.dataKeys.get(cacheKey);
+    if (!dataKey) {
+      dataKey = unwrapDataKey(this.masterKey.bytes(), identity, stored);
+      this.dataKeys.set(cacheKey, dataKey);
+    }
+    return dataKey;
   }
 
   private fingerprint(value: string): string {
@@ -417,7 +466,7 @@ function iso(value: Date | string | null): string | null {
   return value === null ? null : new Date(value).toISOString();
 }
 
-function metadataOf(row: SecretRow): SecretMetadata {
+function metadataOf(row: SecretRow, oauth2?: OAuth2Status): SecretMetadata {
   return {
     name: row.name,
     kind: row.kind,
@@ -429,5 +478,6 @@ function metadataOf(row: SecretRow): SecretMetadata {
     createdAt: iso(row.created_at)!,
     rotatedAt: iso(row.rotated_at),
     lastUsedAt: iso(row.last_used_at),
+    ...(oauth2 ? { oauth2 } : {}),
   };
 }

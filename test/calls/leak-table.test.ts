@@ -61,6 +61,13 @@ const KINDS: readonly KindRow[] = [
     sent: (request, value) => new URLSearchParams(request.query).get('key') === value,
     wire: (value) => [value, new URLSearchParams({ key: value }).toString()],
   },
+  {
+    // The vault gives an oauth2 kind the access token it obtained: scrubbed like any value.
+    kind: 'oauth2',
+    params: { 'token-url': 'https://idp.example/token', 'client-id': 'leak' },
+    sent: (request, value) => request.headers.authorization === `Bearer ${value}`,
+    wire: (value) => [`Bearer ${value}`],
+  },
 ];
 
 const hex4 = (code: number) => code.toString(16).padStart(4, '0');
