@@ -114,7 +114,14 @@ async function run<R extends CallRequest, C extends Call>(
       argsHash: identity.argsHash,
       approval,
     });
-    if (!budget.ok) return await refuse(deps, base, budget.error, 'denied', identity);
+    if (!budget.ok)
+      return await refuse(
+        deps,
+        base,
+        budget.error,
+        'denied',
+        scan.kind === 'approve' ? scannedIdentity(identity, scan.hit) : identity,
+      );
     spend = budget.spend;
     if (approval !== 'never') {
       const gated = {

@@ -25,8 +25,13 @@ export interface Outbound {
 export function argumentParts(args: Readonly<Record<string, unknown>>): ScanPart[] {
   const parts: ScanPart[] = [];
   const walk = (value: unknown, path: string): void => {
-    if (typeof value === 'string') parts.push({ place: `argument ${path}`, text: value });
-    else if (Array.isArray(value))
+    if (typeof value === 'string') {
+      parts.push({ place: `argument ${path}`, text: value });
+      // A file's base64 content (Notion uploads) leaves decoded: its bytes are what is sent, and
+      // whitespace the encoder drops could otherwise split a secret the text scan looks for.
+      if (path === 'base64' || path.endsWith('.base64'))
+        parts.push({ place: `argument ${path} (decoded)`, text: decodedBase64(value) });
+    } else if (Array.isArray(value))
       for (const [index, item] of value.entries()) walk(item, `${path}[${index}]`);
     else if (typeof value === 'object' && value !== null)
       for (const [key, item] of Object.entries(value)) {
@@ -36,6 +41,11 @@ export function argumentParts(args: Readonly<Record<string, unknown>>): ScanPart
   };
   for (const [name, value] of Object.entries(args)) walk(value, name);
   return parts;
+}
+
+/** Base64 `text` decoded as the multipart encoder decodes it, one character per byte. */
+function decodedBase64(text: string): string {
+  return Buffer.from(text.replace(/\s+/g, ''), 'base64').toString('latin1');
 }
 
 /**

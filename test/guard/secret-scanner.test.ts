@@ -67,6 +67,26 @@ describe('the vault as the scan source', () => {
 describe('what a hit says', () => {
   const scanner = new SecretScanner(fixedSecrets([{ name: 'alpha', values: [A, 'short'] }]));
 
+  it('reads a file upload decoded: base64 split by whitespace (which the encoder drops) still hits', async () => {
+    const spaced = Buffer.from(`key: ${A}\n`)
+      .toString('base64')
+      .replace(/(.{4})/g, '$1 ');
+    const hit = await scanner.scan(
+      { destination: 'notion', parts: argumentParts({ file: { filename: 'a.txt', base64: spaced } }) },
+      undefined,
+    );
+    expect(hit?.place).toBe('argument file.base64 (decoded)');
+    const token = `ghp_${'A1b2C3d4'.repeat(4)}Zz99`;
+    const shaped = await scanner.scan(
+      {
+        destination: 'notion',
+        parts: argumentParts({ file: { base64: Buffer.from(token).toString('base64') } }),
+      },
+      undefined,
+    );
+    expect(shaped?.place).toBe('argument file.base64 (decoded)');
+  });
+
   it('never quotes the value, even when a key of the arguments is the secret', async () => {
     const hit = await scanner.scan(
       { destination: 'stripe', parts: argumentParts({ metadata: { [A]: 'x' } }) },
