@@ -76,9 +76,13 @@ export async function inMcpServerSpan<T>(
   }
 }
 
-/** A tool name as the client sent it, if it looks like one (names are at most 48 characters), else `_invalid`. */
+/**
+ * A tool name as the client sent it if it is shaped like keygate's (`^[a-z0-9_]{1,48}$`), else
+ * `_invalid`: the model picks the name, and a token-shaped one (mixed case, `-`, longer) is not
+ * copied into a span.
+ */
 function toolName(name: string): string {
-  return /^[A-Za-z0-9_.:-]{1,64}$/.test(name) ? name : '_invalid';
+  return /^[a-z0-9_]{1,48}$/.test(name) ? name : '_invalid';
 }
 
 /** What is known of a proxied request when it arrives: its method and its trace headers. */
