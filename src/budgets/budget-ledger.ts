@@ -68,7 +68,25 @@ export class BudgetLedger {
           .where('expires_at', '>', now)
           .groupBy('hold_id')
           .executeTakeFirst();
-        if (open) return { ok: true, hold: { id: open.hold_id, rows: Number(open.rows), reused: true } };
+        if (open) {
+          // Reused only while it still covers the call: an amount read again on re-entry (a
+          // payment intent updated meanwhile) that grew, or changed currency, reserves anew.
+          const covering = await trx
+            .selectFrom('budget_holds')
+            .select('hold_id')
+            .where('hold_id', '=', open.hold_id)
+            .where('currency', '=', request.currency)
+            .where('amount', '>=', String(request.amount))
+            .executeTakeFirst();
+          if (covering)
+            return { ok: true, hold: { id: open.hold_id, rows: Number(open.rows), reused: true } };
+          await trx
+            .updateTable('budget_holds')
+            .set({ state: 'released' })
+            .where('hold_id', '=', open.hold_id)
+            .where('state', '=', 'held')
+            .execute();
+        }
       }
       // The per-call limits need no store; the others are locked in one order, so two calls
       // counting against the same two budgets cannot wait on each other.

@@ -37,8 +37,8 @@ export interface SpendRequest {
 export interface Spend {
   /** The approval stopped the call: the hold goes back unless the approval is still pending. */
   stopped(error: KeygateError): Promise<void>;
-  /** The call is about to go upstream; false when its hold is gone (it must not go). */
-  claim(): Promise<boolean>;
+  /** The call is about to go upstream: why it must not go (its hold is gone, or too small now), else undefined. */
+  claim(): Promise<string | undefined>;
   /** The upstream answered with success: what moved is counted. */
   done(result: CallResult): Promise<void>;
   /** The call failed after being claimed: given back unless the upstream may have acted. */
@@ -54,7 +54,7 @@ export type SpendStart =
 /** A call no budget counts. */
 export const NO_SPEND: Spend = {
   stopped: async () => undefined,
-  claim: async () => true,
+  claim: async () => undefined,
   done: async () => undefined,
   failed: async () => undefined,
   abandoned: async () => undefined,
@@ -115,7 +115,21 @@ export async function startSpend(deps: BudgetDeps | undefined, request: SpendReq
           amount: amount.amount,
         },
       );
-    return { ok: true, spend: holdSpend(deps.ledger, reservation.hold, request.definition, ttlMs) };
+    // What a look-up read may have changed while the call waited for its approval (a payment
+    // intent's amount updated before it is confirmed): read again just before it goes.
+    // A call that asks no one goes at once: nothing waits between the read and the claim.
+    const recheck = async (): Promise<string | undefined> => {
+      if (request.approval === 'never') return undefined;
+      const now = await resolveAmount(deps.sources, request.agent, request.definition, request.args);
+      if (!now.known) return `the amount of this ${tool} call can no longer be read (${now.reason})`;
+      if (now.currency !== amount.currency || now.amount > amount.amount)
+        return `${tool} now moves ${now.amount} ${now.currency}, more than the ${amount.amount} ${amount.currency} its budget reserved: call again to reserve it anew`;
+      return undefined;
+    };
+    return {
+      ok: true,
+      spend: holdSpend(deps.ledger, reservation.hold, request.definition, ttlMs, recheck),
+    };
   } catch (cause) {
     return {
       ok: false,
@@ -130,13 +144,29 @@ export async function startSpend(deps: BudgetDeps | undefined, request: SpendReq
   }
 }
 
-function holdSpend(ledger: BudgetLedger, hold: Hold, definition: ToolDefinition, ttlMs: number): Spend {
+/** What the pipeline is told when a call's hold lapsed while it waited. */
+export const HOLD_LOST = 'the spend budget hold of this call expired while it waited: call again';
+
+function holdSpend(
+  ledger: BudgetLedger,
+  hold: Hold,
+  definition: ToolDefinition,
+  ttlMs: number,
+  recheck: () => Promise<string | undefined>,
+): Spend {
   const settleField = definition.amount?.kind === 'arguments' ? definition.amount.settle : 'amount';
   return {
     // A pending approval keeps its hold: the agent calls again once a human has decided.
     stopped: (error) =>
       error.code === 'approval.pending' ? Promise.resolve() : ledger.release(hold, 'held'),
-    claim: () => ledger.claim(hold, ttlMs),
+    claim: async () => {
+      const changed = await recheck();
+      if (changed) {
+        await ledger.release(hold, 'held');
+        return changed;
+      }
+      return (await ledger.claim(hold, ttlMs)) ? undefined : HOLD_LOST;
+    },
     done: (result) => ledger.settle(hold, settledAmount(result.text, settleField)),
     failed: (error) =>
       upstreamMayHaveActed(error) ? ledger.settle(hold) : ledger.release(hold, 'executing'),

@@ -24,7 +24,6 @@ import { toolCalls } from './tool-call.js';
 export const PLAIN_EXCHANGE: CallExchange = { client: { form: false, url: false } };
 
 /** Why a budgeted call whose hold expired or was given back while it waited does not go. */
-const HOLD_LOST = 'the spend budget hold of this call expired while it waited: call again';
 
 /** What every audit row of one call shares. */
 interface AuditBase {
@@ -205,11 +204,12 @@ async function execute<R extends CallRequest, C extends Call>(
 ): Promise<CallOutcome> {
   const { approvalId, spend } = decided;
   const recorded = { ...base, ...identity, ...(approvalId ? { approvalId } : {}) };
-  if (!(await spend.claim()))
+  const unclaimed = await spend.claim();
+  if (unclaimed)
     return await refuse(
       deps,
       base,
-      new KeygateError('policy.budget_unavailable', HOLD_LOST),
+      new KeygateError('policy.budget_unavailable', unclaimed),
       'denied',
       identity,
     );

@@ -305,6 +305,44 @@ describe.each(BACKENDS)('spend budgets through the pipeline on $name', (backend)
       expect(refunds(fake)).toHaveLength(0);
     });
 
+    it('reads a looked-up amount again before the approved call goes: grown meanwhile, it is not sent', async () => {
+      const deps = await start(
+        policy('- { tools: "stripe_refund_*", amount: 5000, currency: usd, per: day }', 'required', '20s'),
+      );
+      const charges = { ch_1: { amount: 5000, amount_refunded: 1000, currency: 'usd' } };
+      fake.reply = stripeMoney(charges);
+      // Waiting in the same request for the administrator: 4000 is held.
+      const call = runToolCall(deps, caller, 'stripe_refund_create', { charge: 'ch_1' });
+      const approval = await pendingApproval();
+      expect(await usage(deps)).toEqual([[0, 4000]]);
+      // What the refund would move grows while it waits (as a payment intent's amount can be updated).
+      charges.ch_1.amount = 9000;
+      await gateway.approvals.book.decide(approval.id, 'approved', 'admin');
+      expect((await call)?.structuredContent).toMatchObject({
+        error: { code: 'policy.budget_unavailable', message: expect.stringContaining('now moves 8000 usd') },
+      });
+      expect(refunds(fake)).toHaveLength(0);
+      expect(await usage(deps)).toEqual([[0, 0]]);
+    });
+
+    it('reserves anew on re-entry when the looked-up amount grew: the bigger amount must fit', async () => {
+      const deps = await start(
+        policy('- { tools: "stripe_refund_*", amount: 5000, currency: usd, per: day }', 'required'),
+      );
+      const charges = { ch_1: { amount: 5000, amount_refunded: 1000, currency: 'usd' } };
+      fake.reply = stripeMoney(charges);
+      const pending = await runToolCall(deps, caller, 'stripe_refund_create', { charge: 'ch_1' });
+      expect(pending?.structuredContent).toMatchObject({ error: { code: 'approval.pending' } });
+      expect(await usage(deps)).toEqual([[0, 4000]]);
+      charges.ch_1.amount = 9000;
+      const [approval] = await gateway.approvals.book.list({ agent: 'billing', status: 'pending' });
+      await gateway.approvals.book.decide(approval!.id, 'approved', 'admin');
+      const again = await runToolCall(deps, caller, 'stripe_refund_create', { charge: 'ch_1' });
+      expect(again?.structuredContent).toMatchObject({ error: { code: 'policy.over_budget', left: 5000 } });
+      expect(refunds(fake)).toHaveLength(0);
+      expect(await usage(deps)).toEqual([[0, 0]]);
+    });
+
     it('settles the approved call once, with the hold it reserved', async () => {
       const deps = await start(
         policy('- { tools: "stripe_refund_*", amount: 5000, currency: usd, per: day }', 'required'),
