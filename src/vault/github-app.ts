@@ -16,6 +16,7 @@ import {
   type OutgoingRequest,
   redactedCredential,
 } from '../executor/index.js';
+import { jsonObjectOf } from './json-object.js';
 
 /** Seconds the JWT's `iat` is set back, for a GitHub clock a little behind ours. */
 export const JWT_CLOCK_SKEW_S = 60;
@@ -171,7 +172,7 @@ export class GithubAppMinter implements Minter {
     } catch (cause) {
       throw this.failed(`no answer from ${url.host}`, cause);
     }
-    const answer = parseJson(text);
+    const answer = jsonObjectOf(text);
     if (status !== 201) {
       const message =
         typeof answer?.message === 'string'
@@ -246,17 +247,6 @@ async function boundedText(body: AsyncIterable<Buffer | Uint8Array>): Promise<st
     chunks.push(Buffer.from(chunk));
   }
   return Buffer.concat(chunks).toString('utf8');
-}
-
-function parseJson(text: string): Record<string, unknown> | undefined {
-  try {
-    const value = JSON.parse(text) as unknown;
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function base64url(text: string): string {

@@ -7,6 +7,7 @@
 import { type Dispatcher, request } from 'undici';
 import { KeygateError } from '../errors/index.js';
 import { Scrubber } from '../executor/index.js';
+import { jsonObjectOf } from './json-object.js';
 
 /** What a token request needs; `clientSecret` and `refreshToken` are secret parts. */
 export interface TokenRequest {
@@ -89,7 +90,7 @@ export async function requestToken(token: TokenRequest, dispatcher: Dispatcher):
     );
   }
   const text = await readBounded(response.body);
-  const body = parseJson(text);
+  const body = jsonObjectOf(text);
   if (response.statusCode >= 300 || typeof body?.error === 'string') {
     const error = typeof body?.error === 'string' ? safeText(body.error, scrubber, 64) : '';
     const description =
@@ -136,17 +137,6 @@ async function readBounded(body: Dispatcher.ResponseData['body']): Promise<strin
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
-}
-
-function parseJson(text: string): Record<string, unknown> | undefined {
-  try {
-    const value = JSON.parse(text) as unknown;
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Endpoint text fit for a message: scrubbed of the secrets sent, printable, bounded. */
