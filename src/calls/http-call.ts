@@ -49,6 +49,10 @@ const VOLATILE_HEADERS = new Set([
   'date',
   // The SDK's name and version (and runtime): an upgrade between two tries is the same call.
   'user-agent',
+  // The AWS SDKs: an id per call and the attempt number, and their user agent.
+  'amz-sdk-invocation-id',
+  'amz-sdk-request',
+  'x-amz-user-agent',
 ]);
 
 /** The name audit rows and rate limits give calls to `service`'s proxy. */
@@ -109,8 +113,9 @@ function bound(call: HttpCall): Record<string, unknown> {
 function boundHeaders(
   headers: HttpCallRequest['headers'],
   dropValues: readonly string[],
+  signed: boolean,
 ): Record<string, string> {
-  const sent = outgoingHeaders(headers, dropValues);
+  const sent = outgoingHeaders(headers, dropValues, signed);
   const out: Record<string, string> = {};
   for (const name of Object.keys(sent).sort()) if (!VOLATILE_HEADERS.has(name)) out[name] = sent[name]!;
   return out;
@@ -187,7 +192,7 @@ export const httpCalls: CallKind<HttpCallRequest, HttpCall> = {
       // The agent's own token never becomes part of what approvals store and audit rows keep.
       const query = withoutToken(checked.query, request.dropParams ?? [], request.dropValues ?? []);
       const body = request.body ?? new Uint8Array();
-      const headers = boundHeaders(request.headers, request.dropValues ?? []);
+      const headers = boundHeaders(request.headers, request.dropValues ?? [], service.aws !== undefined);
       const call: HttpCall = {
         kind: 'http',
         service,
@@ -252,6 +257,7 @@ export const httpCalls: CallKind<HttpCallRequest, HttpCall> = {
         service: call.service.name,
         tool: proxyToolName(call.service.name),
         privateOk: call.service.privateOk,
+        ...(call.service.aws ? { aws: call.service.aws } : {}),
         route: matchingRoutePath(call.service.allow, call.method, call.path),
         ...(context.agent ? { agent: context.agent } : {}),
         ...(context.onScrubber ? { onScrubber: context.onScrubber } : {}),
@@ -270,7 +276,9 @@ export const httpCalls: CallKind<HttpCallRequest, HttpCall> = {
  */
 function outboundParts(call: HttpCall): ScanPart[] {
   const parts: ScanPart[] = [...withDecoded('path', call.path), ...withDecoded('query', call.query)];
-  for (const [name, value] of Object.entries(outgoingHeaders(call.headers, call.dropValues)))
+  for (const [name, value] of Object.entries(
+    outgoingHeaders(call.headers, call.dropValues, call.service.aws !== undefined),
+  ))
     parts.push({ place: `header ${name}`, text: value });
   if (call.body.length > 0) {
     const text = Buffer.from(call.body).toString('utf8');

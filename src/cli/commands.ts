@@ -57,9 +57,9 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     words: ['secret', 'set'],
     usage:
-      'keygate secret set NAME [--kind bearer|basic|header|query|github-app|oauth2] [--from-stdin] [--service S] [--username U] [--header H] [--param P] [--app-id N --installation-id N] [--token-url URL --client-id ID [--grant refresh_token|client_credentials] [--scope "A B"] [--client-auth basic|post]] [--home DIR] [--json]',
+      'keygate secret set NAME [--kind bearer|basic|header|query|github-app|oauth2|aws-sigv4] [--from-stdin] [--service S] [--username U] [--header H] [--param P] [--app-id N --installation-id N] [--token-url URL --client-id ID [--grant refresh_token|client_credentials] [--scope "A B"] [--client-auth basic|post]] [--access-key-id ID] [--home DIR] [--json]',
     summary:
-      'store or replace a secret; the value (for github-app: the app private key PEM; for oauth2: its parts as JSON) comes from a hidden prompt or stdin, never argv',
+      'store or replace a secret; the value (for github-app: the app private key PEM; for oauth2 and aws-sigv4 (alias aws): its parts as JSON, or one hidden prompt each) comes from a hidden prompt or stdin, never argv',
     options: {
       kind: { type: 'string' },
       'from-stdin': { type: 'boolean' },
@@ -74,6 +74,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       grant: { type: 'string' },
       scope: { type: 'string' },
       'client-auth': { type: 'string' },
+      'access-key-id': { type: 'string' },
       home,
       json,
     },
@@ -96,6 +97,7 @@ export const COMMANDS: readonly CommandSpec[] = [
           grant: text(values.grant),
           scope: text(values.scope),
           'client-auth': text(values['client-auth']),
+          'access-key-id': text(values['access-key-id']),
         },
       }),
   },

@@ -88,17 +88,21 @@ export async function readSecretValue(
 
 /**
  * The value of a secret with several parts, as the JSON object of them the vault stores: read
- * whole from stdin (when asked for or piped), or asked part by part at hidden prompts.
+ * whole from stdin (when asked for or piped), or asked part by part at hidden prompts (an
+ * `optional` part left empty is left out).
  */
 export async function readSecretParts(
   fromStdin: boolean,
   name: string,
   parts: readonly string[],
+  optional: readonly string[] = [],
 ): Promise<string> {
   if (fromStdin || !standardInput().isTTY) return readSecretValue(true, '');
   const value: Record<string, string> = {};
   for (const part of parts) {
-    const answer = await promptHidden(`${part} for ${name} (hidden): `);
+    const skippable = optional.includes(part);
+    const answer = await promptHidden(`${part} for ${name} (hidden${skippable ? ', empty if none' : ''}): `);
+    if (answer.length === 0 && skippable) continue;
     if (answer.length === 0) throw new KeygateError('vault.invalid_secret', `${part} is empty`);
     value[part] = answer;
   }

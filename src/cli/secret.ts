@@ -27,7 +27,7 @@ export async function secretSetCommand(options: SecretSetOptions): Promise<Comma
     : `Value for ${options.name} (${kind}, hidden): `;
   // A value of several parts is a JSON object of them on stdin, or one hidden prompt per part.
   const read = parts
-    ? () => readSecretParts(options.fromStdin === true, options.name, parts)
+    ? () => readSecretParts(options.fromStdin === true, options.name, parts, secretKind.optionalParts ?? [])
     : () =>
         readSecretValue(options.fromStdin === true, question, { multiline: secretKind.multiline === true });
   const input = {

@@ -1,5 +1,7 @@
 /** How a credential reaches a request, without the rest of keygate ever handling its value. */
 import { inspect } from 'node:util';
+import { KeygateError } from '../errors/index.js';
+import type { AwsSigningTarget } from '../proxy/index.js';
 import type { OutgoingRequest } from './outgoing-request.js';
 import { Scrubber } from './scrubber.js';
 
@@ -20,6 +22,13 @@ export interface Credential {
   readonly use?: CredentialUse;
   /** Adds the credential to a request that is about to leave (header or query parameter). */
   inject(request: OutgoingRequest): void;
+  /**
+   * For a credential that signs the whole request instead (aws-sigv4): signs `request`, in place,
+   * for `target`, and returns what the signature put on the wire that is not a secret value
+   * (the Authorization header, the signature) so answers are scrubbed of it too. Such a
+   * credential's `inject` refuses: it signs proxied requests of a service with an `aws:` block.
+   */
+  sign?(request: OutgoingRequest, target: AwsSigningTarget): Promise<readonly string[]>;
   /** Every secret string this credential can put on the wire, so responses can be scrubbed of it. */
   secretValues(): readonly string[];
 }
@@ -94,6 +103,7 @@ const scrubbers = new WeakMap<Credential, { key: string; scrubber: Scrubber }>()
  * (`Bearer …`, `key=…`), whose encodings are looked for as well.
  */
 export function injectCredential(credential: Credential, request: OutgoingRequest): Scrubber {
+  if (credential.sign) credential.inject(request); // refuses, with the signing kind's own message
   const headers = { ...request.headers };
   const pairs = new Set(request.url.search.slice(1).split('&'));
   credential.inject(request);
@@ -109,4 +119,26 @@ export function injectCredential(credential: Credential, request: OutgoingReques
   const scrubber = new Scrubber(secrets, envelopes);
   scrubbers.set(credential, { key, scrubber });
   return scrubber;
+}
+
+/**
+ * Puts `credential` on a proxied request, as its service says: signed for the service's `aws:`
+ * target by a signing credential (the signature is last: every header is final), injected
+ * otherwise. A mismatch fails closed before anything is sent: a signing credential with no
+ * target, or a target whose credential cannot sign (the service expects AWS to see a signature).
+ */
+export async function applyCredential(
+  credential: Credential,
+  request: OutgoingRequest,
+  service: string,
+  target: AwsSigningTarget | undefined,
+): Promise<Scrubber> {
+  if (!target) return injectCredential(credential, request);
+  if (!credential.sign)
+    throw new KeygateError(
+      'executor.no_credential',
+      `proxy service ${service} signs with AWS SigV4 (aws:), but its credential is ${credential.label}: store it with --kind aws-sigv4`,
+    );
+  const added = await credential.sign(request, target);
+  return new Scrubber([...credential.secretValues(), ...added]);
 }

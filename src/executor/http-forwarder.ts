@@ -19,8 +19,9 @@ import type { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { type Dispatcher, request } from 'undici';
 import { KeygateError } from '../errors/index.js';
+import { AWS_SIGNATURE_HEADERS, type AwsSigningTarget } from '../proxy/index.js';
 import { UpstreamSpan } from '../telemetry/index.js';
-import { type CredentialProvider, type CredentialUse, injectCredential } from './credential.js';
+import { applyCredential, type CredentialProvider, type CredentialUse } from './credential.js';
 import { type ExchangeSignals, type ForwardedBody, scrubbedBody } from './forwarded-body.js';
 import type { OutgoingRequest } from './outgoing-request.js';
 import type { Scrubber } from './scrubber.js';
@@ -116,16 +117,21 @@ function isHopByHop(name: string, named: Set<string>): boolean {
   return HOP_BY_HOP.has(name) || named.has(name) || name.startsWith('proxy-');
 }
 
-/** The headers sent upstream: the agent's, without anything the module comment lists. */
+/**
+ * The headers sent upstream: the agent's, without anything the module comment lists, nor, to a
+ * service keygate signs for (`signed`), the client's own signature headers.
+ */
 export function outgoingHeaders(
   incoming: ForwardRequest['headers'],
   dropValues: readonly string[] = [],
+  signed = false,
 ): Record<string, string> {
   const named = connectionNamed(incoming.connection);
   const out: Record<string, string> = {};
   for (const [raw, value] of Object.entries(incoming)) {
     const name = raw.toLowerCase();
     if (value === undefined || DROPPED_REQUEST.has(name) || isHopByHop(name, named)) continue;
+    if (signed && AWS_SIGNATURE_HEADERS.includes(name)) continue;
     if (name.startsWith('x-forwarded-')) continue;
     const joined = Array.isArray(value) ? value.join(', ') : (value as string);
     if (dropValues.some((secret) => secret.length > 0 && joined.includes(secret))) continue;
@@ -186,6 +192,8 @@ export interface ForwardContext {
   readonly tool: string;
   readonly agent?: string;
   readonly privateOk: readonly string[];
+  /** The service's `aws:` block: the request is signed with AWS SigV4 for it, last. */
+  readonly aws?: AwsSigningTarget;
   /** Given, before anything is sent, the scrubber of the secrets the request carries. */
   readonly onScrubber?: (scrubber: Scrubber) => void;
   /** Given the kind and narrowed scope of the credential the request uses, for its audit row. */
@@ -213,7 +221,12 @@ export class HttpForwarder {
     });
     if (!credential)
       throw new KeygateError('executor.no_credential', `no credential is configured for ${context.service}`);
-    if (credential.use) context.onCredentialUse?.(credential.use);
+    // A signature's scope is the service's target, which the credential learns only when it signs.
+    const use =
+      context.aws && credential.use
+        ? { ...credential.use, scope: { ...credential.use.scope, ...context.aws } }
+        : credential.use;
+    if (use) context.onCredentialUse?.(use);
     if ((forward.body?.length ?? 0) > this.limits.maxRequestBytes)
       throw new KeygateError(
         'executor.bad_request',
@@ -222,7 +235,8 @@ export class HttpForwarder {
     const outgoing: OutgoingRequest = {
       method: forward.method,
       url: upstreamUrl(forward),
-      headers: outgoingHeaders(forward.headers, forward.dropValues),
+      headers: outgoingHeaders(forward.headers, forward.dropValues, context.aws !== undefined),
+      ...(forward.body && forward.body.length > 0 ? { body: Buffer.from(forward.body) } : {}),
     };
     // The span ends when the body has passed; the client's own trace headers are replaced by its.
     const upstream = new UpstreamSpan({
@@ -232,7 +246,7 @@ export class HttpForwarder {
       template: context.route,
     });
     upstream.inject(outgoing.headers);
-    const scrubber = injectCredential(credential, outgoing);
+    const scrubber = await applyCredential(credential, outgoing, context.service, context.aws);
     context.onScrubber?.(scrubber);
     const timeout = AbortSignal.timeout(this.limits.totalTimeoutMs);
     const signals = { timeout, ...(context.signal ? { client: context.signal } : {}) };
@@ -243,7 +257,7 @@ export class HttpForwarder {
       response = await request(outgoing.url, {
         method: outgoing.method as Dispatcher.HttpMethod,
         headers: outgoing.headers,
-        ...(forward.body && forward.body.length > 0 ? { body: Buffer.from(forward.body) } : {}),
+        ...(outgoing.body === undefined ? {} : { body: outgoing.body }),
         dispatcher: this.options.dispatcherFor(context.privateOk),
         signal,
         headersTimeout: this.limits.headersTimeoutMs,

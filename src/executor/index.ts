@@ -2,6 +2,7 @@
 
 export { type AnswerText, answerText, type UntrustedLabels, wholeText } from './answer-text.js';
 export {
+  applyCredential,
   bearerCredential,
   type Credential,
   type CredentialContext,

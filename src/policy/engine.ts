@@ -40,6 +40,8 @@ export interface ProxyServiceConfig {
   readonly approval: Readonly<Record<string, ApprovalMode>>;
   /** Exact `host[:port]` literals allowed to resolve to private addresses. */
   readonly privateOk: readonly string[];
+  /** Where requests are signed for with AWS SigV4 (`aws: { region, service }`), if they are. */
+  readonly aws?: { readonly region: string; readonly service: string };
 }
 
 /** The tool name a proxied request to `service` has in audit rows, rate limits and task tokens. */
@@ -245,6 +247,7 @@ export class PolicyEngine {
       allow: proxy.allow,
       approval: proxy.approval,
       privateOk: proxy.private_ok,
+      ...(proxy.aws ? { aws: proxy.aws } : {}),
     };
   }
 

@@ -52,8 +52,26 @@ const serviceName = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'a service name (
 export const DEFAULT_PROXY_APPROVAL = { GET: 'never', HEAD: 'never', '*': 'required' } as const;
 
 /**
+ * Where an AWS service's requests are signed for (SigV4): the region and the signing name
+ * (`s3`, `dynamodb`, `execute-api`, …). Set here, never taken from the client's Host.
+ */
+const awsTarget = z
+  .object({
+    region: z
+      .string()
+      .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'an AWS region, like us-east-1')
+      .max(32),
+    service: z
+      .string()
+      .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'an AWS signing name, like s3')
+      .max(64),
+  })
+  .strict();
+
+/**
  * A raw-HTTP proxy service. The secret's kind decides how the credential is injected (bearer,
- * basic, header, query), so the service names only the secret.
+ * basic, header, query), so the service names only the secret; a service with an `aws:` block
+ * has its requests signed (the secret is then an aws-sigv4 one).
  */
 const proxyService = z
   .object({
@@ -70,6 +88,7 @@ const proxyService = z
           .default({ ...DEFAULT_PROXY_APPROVAL }),
         // Exact host or host:port literals allowed to resolve to private addresses.
         private_ok: z.array(z.string().min(1).max(261)).default([]),
+        aws: awsTarget.optional(),
       })
       .strict(),
   })

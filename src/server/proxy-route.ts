@@ -64,6 +64,11 @@ export function tokenOf(req: IncomingMessage, rest: string): ProxyToken | undefi
   // `token` is GitHub's scheme (Octokit sends it), `Bearer` everyone else's.
   const bearer = /^(?:Bearer|token)\s+(\S+)\s*$/i.exec(authorization)?.[1];
   if (bearer) return { token: bearer };
+  // AWS SDKs sign with an access key id, which names its key in `Credential=<id>/<scope>`: an
+  // agent gives its SDK the keygate token as the access key id (the signature is never checked:
+  // keygate drops it and signs with the vault's key).
+  const awsKeyId = /^AWS4-HMAC-SHA256\s+Credential=([^/\s,]+)\//i.exec(authorization)?.[1];
+  if (awsKeyId) return { token: awsKeyId };
   const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization)?.[1];
   if (basic) {
     const pair = Buffer.from(basic, 'base64').toString('utf8');

@@ -5,10 +5,12 @@
  * through its `minter`, from the call's context, instead of one per secret version; a brokered
  * kind (oauth2) gets its access token through the vault's OAuth2 broker. A kind whose secret has
  * several parts (oauth2: client secret and refresh token) stores its value as a JSON object of them.
+ * A signing kind (aws-sigv4) signs each proxied request whole instead of adding a value to it.
  */
 
 import { KeygateError } from '../errors/index.js';
 import { type Credential, type OutgoingRequest, redactedCredential } from '../executor/index.js';
+import { signAwsRequest } from '../proxy/index.js';
 import { GithubAppMinter, type Minter, privateKeyProblems } from './github-app.js';
 
 export interface SecretKind {
@@ -23,6 +25,8 @@ export interface SecretKind {
    * with a single value.
    */
   parts?(params: Readonly<Record<string, string>>): readonly string[];
+  /** Parts that may be left out (aws-sigv4's session token, for long-lived keys). */
+  readonly optionalParts?: readonly string[];
   /**
    * True for a kind whose credential is derived per use (oauth2: an access token): the vault
    * obtains it and `credential()` is given the derived value instead of the stored one.
@@ -171,6 +175,52 @@ const query: SecretKind = {
     }),
 };
 
+/**
+ * AWS access keys (an access key id, its secret access key and, for temporary credentials, a
+ * session token): every request to a proxy service with an `aws:` block is signed with SigV4 for
+ * the region and service that block names. The secret key never goes on the wire, only
+ * signatures made with it.
+ */
+const awsSigv4: SecretKind = {
+  name: 'aws-sigv4',
+  params: ['access-key-id'],
+  parts: () => ['secret_access_key', 'session_token'],
+  optionalParts: ['session_token'],
+  // AWS's ids are 16-128 word characters (AKIA…, ASIA…); S3-compatible stores allow a little more,
+  // but never `/` or `,`, which would break the Authorization header's Credential field.
+  checkParams: (params) =>
+    params['access-key-id'] !== undefined && !/^[A-Za-z0-9_.+=@-]{3,128}$/.test(params['access-key-id'])
+      ? ['--access-key-id is 3-128 of A-Z a-z 0-9 _ . + = @ - (AWS shows it beside the secret key)']
+      : [],
+  credential: (label, params, value) => {
+    const parts = JSON.parse(value) as { secret_access_key: string; session_token?: string };
+    const keys = {
+      accessKeyId: String(params['access-key-id']),
+      secretAccessKey: parts.secret_access_key,
+      ...(parts.session_token ? { sessionToken: parts.session_token } : {}),
+    };
+    return redactedCredential({
+      label: `aws-sigv4 ${label}`,
+      use: {
+        kind: 'aws-sigv4',
+        scope: { access_key_id: keys.accessKeyId, temporary: keys.sessionToken !== undefined },
+      },
+      inject: () => {
+        throw new KeygateError(
+          'executor.no_credential',
+          `${label} is an aws-sigv4 secret: it signs the requests of a proxy service with an aws: { region, service } block, and no catalog tool`,
+        );
+      },
+      sign: async (request, target) => {
+        const signature = await signAwsRequest(request, keys, target);
+        return [String(request.headers.authorization), signature];
+      },
+      secretValues: () =>
+        keys.sessionToken ? [keys.secretAccessKey, keys.sessionToken] : [keys.secretAccessKey],
+    });
+  },
+};
+
 const githubApp: SecretKind = {
   name: 'github-app',
   params: ['app-id', 'installation-id'],
@@ -188,12 +238,15 @@ const githubApp: SecretKind = {
 };
 
 export const SECRET_KINDS: ReadonlyMap<string, SecretKind> = new Map(
-  [bearer, basic, header, query, githubApp, oauth2].map((kind) => [kind.name, kind]),
+  [bearer, basic, header, query, githubApp, oauth2, awsSigv4].map((kind) => [kind.name, kind]),
 );
+
+/** Other names a kind is known by (DESIGN.md's `--kind aws`); a secret stores the kind's own name. */
+const KIND_ALIASES: Readonly<Record<string, string>> = { aws: 'aws-sigv4' };
 
 /** The kind called `name`; throws `vault.invalid_secret` for an unknown one. */
 export function secretKind(name: string): SecretKind {
-  const kind = SECRET_KINDS.get(name);
+  const kind = SECRET_KINDS.get(Object.hasOwn(KIND_ALIASES, name) ? KIND_ALIASES[name]! : name);
   if (!kind) {
     throw new KeygateError(
       'vault.invalid_secret',
@@ -220,7 +273,7 @@ export function validateSecret(
   value: string,
 ): void {
   const problems = shapeProblems(name, kind, params);
-  if (kind.parts) problems.push(...partProblems(kind.parts(params), value));
+  if (kind.parts) problems.push(...partProblems(kind.parts(params), kind.optionalParts ?? [], value));
   else {
     if (value.length === 0) problems.push('the value is empty');
     if (value.length > 16_384) problems.push('the value is longer than 16 KiB');
@@ -233,8 +286,11 @@ export function validateSecret(
     throw new KeygateError('vault.invalid_secret', `secret ${name}: ${problems.join('; ')}`);
 }
 
-/** The problems of a multi-part value: a JSON object of exactly `parts`, each a one-line string. */
-function partProblems(parts: readonly string[], value: string): string[] {
+/**
+ * The problems of a multi-part value: a JSON object of `parts` (all but the `optional` ones
+ * required), each a one-line string.
+ */
+function partProblems(parts: readonly string[], optional: readonly string[], value: string): string[] {
   let object: unknown;
   try {
     object = JSON.parse(value);
@@ -253,7 +309,8 @@ function partProblems(parts: readonly string[], value: string): string[] {
     else if (content.length > 16_384) problems.push(`${part} is longer than 16 KiB`);
     else if (/[\r\n\0]/.test(content)) problems.push(`${part} contains a line break or NUL`);
   }
-  for (const part of parts) if (!Object.hasOwn(object, part)) problems.push(`${part} is missing`);
+  for (const part of parts)
+    if (!Object.hasOwn(object, part) && !optional.includes(part)) problems.push(`${part} is missing`);
   return problems;
 }
 
