@@ -45,13 +45,26 @@ const AUTHORIZATION =
   /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/;
 const SKEW_MS = 15 * 60 * 1000;
 
-/** Why `req` is not signed by `keys` for `region`/`service`, or undefined when it is. */
-function signatureProblem(
-  req: IncomingMessage,
+/** A request as a server receives it: its raw target and lower-case headers. */
+export interface ArrivedRequest {
+  readonly method?: string | undefined;
+  /** The raw path and query. */
+  readonly url?: string | undefined;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+}
+
+/**
+ * Why `req` is not signed by `keys` for `region`/`service`, or undefined when it is: AWS's checks,
+ * with the signature recomputed by aws4 (another implementation than keygate's signer). `now` is
+ * what the date is compared with.
+ */
+export function signatureProblem(
+  req: ArrivedRequest,
   body: Buffer,
   keys: FakeAwsKeys,
   region: string,
   service: string,
+  now = Date.now(),
 ): string | undefined {
   const auth = AUTHORIZATION.exec(String(req.headers.authorization ?? ''));
   if (!auth) return 'no AWS4-HMAC-SHA256 Authorization header';
@@ -63,7 +76,7 @@ function signatureProblem(
   const when = Date.parse(
     date.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'),
   );
-  if (!Number.isFinite(when) || Math.abs(when - Date.now()) > SKEW_MS) return `x-amz-date ${date} is off`;
+  if (!Number.isFinite(when) || Math.abs(when - now) > SKEW_MS) return `x-amz-date ${date} is off`;
   if (date.slice(0, 8) !== day) return 'the scope date is not the x-amz-date day';
   if ((keys.sessionToken ?? undefined) !== req.headers['x-amz-security-token'])
     return 'the session token is wrong or missing';
@@ -82,7 +95,7 @@ function signatureProblem(
     if (value === undefined) return `signed header ${name} is missing`;
     headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
-  const redo = aws4.sign(
+  const redo = new aws4.RequestSigner(
     {
       host: String(req.headers.host),
       method: req.method,
@@ -95,7 +108,10 @@ function signatureProblem(
     },
     keys,
   );
-  const expected = AUTHORIZATION.exec(String(redo.headers?.Authorization ?? ''));
+  // Unmodified headers leave aws4 to take the time from the clock: give it the request's.
+  redo.datetime = date;
+  redo.sign();
+  const expected = AUTHORIZATION.exec(String(redo.request.headers?.Authorization ?? ''));
   if (expected?.[5] !== signedList) return `signed headers ${signedList}, recomputed ${expected?.[5]}`;
   return expected?.[6] === signature ? undefined : 'the signature does not match';
 }
