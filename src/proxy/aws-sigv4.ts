@@ -89,12 +89,54 @@ export async function signAwsRequest(
 ): Promise<string> {
   const s3 = target.service === 's3';
   for (const name of AWS_SIGNATURE_HEADERS) delete request.headers[name];
-  const path = canonicalPath(request.url.pathname);
-  const query = canonicalQuery(request.url.search.slice(1));
+  const path = awsEncodedPath(request.url.pathname);
+  const query = awsEncodedQuery(request.url.search.slice(1));
   request.url.pathname = path;
   request.url.search = query.wire;
   request.headers.host = request.url.host;
   if (s3) request.headers['x-amz-content-sha256'] = UNSIGNED_PAYLOAD;
+  const added = await signWireRequest(
+    {
+      method: request.method,
+      path,
+      query: query.signed,
+      headers: request.headers,
+      ...(request.body === undefined ? {} : { body: request.body }),
+    },
+    keys,
+    target,
+    { ...options, normalizePath: !s3, encodePath: !s3 },
+  );
+  Object.assign(request.headers, added);
+  const signature = /Signature=([0-9a-f]{64})$/.exec(request.headers.authorization ?? '')?.[1];
+  if (!signature) throw new KeygateError('internal', 'the AWS signer made no signature');
+  return signature;
+}
+
+/** A request as it goes on the wire, for `signWireRequest`. */
+export interface WireRequest {
+  readonly method: string;
+  /** The path exactly as on the request line. */
+  readonly path: string;
+  /** The query's parameters, decoded (a repeated one as a list). */
+  readonly query: Readonly<Record<string, string | string[]>>;
+  /** Lower-case names, `host` among them. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: string | Uint8Array;
+}
+
+/**
+ * The signature headers (Authorization, X-Amz-Date, and X-Amz-Security-Token for temporary keys)
+ * of `wire`, as it stands: its canonical URI is its path, normalised (`normalizePath`: empty and
+ * dot segments resolved) and URI-encoded once more (`encodePath`) as every service but S3 wants;
+ * its payload hash is its X-Amz-Content-Sha256 header, else its body's SHA-256.
+ */
+export async function signWireRequest(
+  wire: WireRequest,
+  keys: AwsKeys,
+  target: AwsSigningTarget,
+  options: SigningOptions & { readonly normalizePath: boolean; readonly encodePath: boolean },
+): Promise<Record<string, string>> {
   const signs = options.signs ?? isSignedHeader;
   const signer = new SignatureV4({
     credentials: {
@@ -105,32 +147,49 @@ export async function signAwsRequest(
     region: target.region,
     service: target.service,
     sha256: Sha256,
-    uriEscapePath: !s3,
+    // The canonical URI is computed here, so the signer takes the path as it is given.
+    uriEscapePath: false,
     applyChecksum: false,
   });
   const signed = await signer.sign(
     {
-      method: request.method,
-      protocol: request.url.protocol,
-      hostname: request.url.hostname,
-      ...(request.url.port ? { port: Number(request.url.port) } : {}),
-      path,
-      query: query.signed,
-      headers: { ...request.headers },
-      ...(request.body === undefined ? {} : { body: request.body }),
+      method: wire.method,
+      protocol: 'https:',
+      hostname: String(wire.headers.host),
+      path: canonicalUri(wire.path, options),
+      query: { ...wire.query },
+      headers: { ...wire.headers },
+      ...(wire.body === undefined ? {} : { body: wire.body }),
     },
     {
       signingDate: options.now ?? new Date(),
-      unsignableHeaders: new Set(Object.keys(request.headers).filter((name) => !signs(name))),
+      unsignableHeaders: new Set(Object.keys(wire.headers).filter((name) => !signs(name))),
     },
   );
-  for (const name of AWS_SIGNATURE_HEADERS) {
+  const added: Record<string, string> = {};
+  for (const name of ['authorization', 'x-amz-date', 'x-amz-security-token']) {
     const value = signed.headers[name];
-    if (value !== undefined) request.headers[name] = value;
+    if (value !== undefined) added[name] = value;
   }
-  const signature = /Signature=([0-9a-f]{64})$/.exec(request.headers.authorization ?? '')?.[1];
-  if (!signature) throw new KeygateError('internal', 'the AWS signer made no signature');
-  return signature;
+  return added;
+}
+
+/**
+ * SigV4's canonical URI of a path as it is on the wire: empty, `.` and `..` segments resolved
+ * when `normalizePath` (the leading and a trailing slash kept), each segment URI-encoded when
+ * `encodePath` (so an escape on the wire is encoded again, `%20` → `%2520`, as AWS does).
+ */
+function canonicalUri(path: string, how: { normalizePath: boolean; encodePath: boolean }): string {
+  let segments = path.split('/').slice(1);
+  if (how.normalizePath) {
+    const kept: string[] = [];
+    for (const segment of segments) {
+      if (segment === '..') kept.pop();
+      else if (segment !== '' && segment !== '.') kept.push(segment);
+    }
+    segments = kept.length > 0 && path.endsWith('/') ? [...kept, ''] : kept;
+  }
+  return `/${segments.map((segment) => (how.encodePath ? awsUriEncode(segment) : segment)).join('/')}`;
 }
 
 /** AWS's URI encoding: every byte but RFC 3986's unreserved characters, as %XX in upper case. */
@@ -151,7 +210,7 @@ function decoded(text: string, where: string): string {
 }
 
 /** The path with each segment in AWS's encoding (a `/` inside a segment stays `%2F`). */
-function canonicalPath(pathname: string): string {
+function awsEncodedPath(pathname: string): string {
   return pathname
     .split('/')
     .map((segment) => awsUriEncode(decoded(segment, 'path')))
@@ -162,7 +221,10 @@ function canonicalPath(pathname: string): string {
  * The query as sent (the client's order, each part in AWS's encoding, presigned parameters
  * dropped) and as signed (name → values; a bare `name` is an empty value).
  */
-function canonicalQuery(search: string): { wire: string; signed: Record<string, string | string[]> } {
+export function awsEncodedQuery(search: string): {
+  wire: string;
+  signed: Record<string, string | string[]>;
+} {
   const wire: string[] = [];
   const signed: Record<string, string | string[]> = {};
   for (const pair of search.split('&')) {

@@ -10,11 +10,14 @@ export {
   AWS_SIGNATURE_HEADERS,
   type AwsKeys,
   type AwsSigningTarget,
+  awsEncodedQuery,
   awsUriEncode,
   isSignedHeader,
   type SignableRequest,
   type SigningOptions,
   signAwsRequest,
+  signWireRequest,
+  type WireRequest,
 } from './aws-sigv4.js';
 export { checkProxyPath, type ProxyPath } from './proxy-path.js';
 export { type GuardOptions, guardedDispatcher, type ResolvedAddress } from './ssrf-guard.js';
