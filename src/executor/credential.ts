@@ -24,13 +24,20 @@ export interface Credential {
   inject(request: OutgoingRequest): void;
   /**
    * For a credential that signs the whole request instead (aws-sigv4): signs `request`, in place,
-   * for `target`, and returns what the signature put on the wire that is not a secret value
-   * (the Authorization header, the signature) so answers are scrubbed of it too. Such a
+   * for `target`, and returns what the signature put on the wire, for the scrubber. Such a
    * credential's `inject` refuses: it signs proxied requests of a service with an `aws:` block.
    */
-  sign?(request: OutgoingRequest, target: AwsSigningTarget): Promise<readonly string[]>;
+  sign?(request: OutgoingRequest, target: AwsSigningTarget): Promise<SignedValues>;
   /** Every secret string this credential can put on the wire, so responses can be scrubbed of it. */
   secretValues(): readonly string[];
+}
+
+/** What a signature put on a request: scrubbed from answers like the credential's own values. */
+export interface SignedValues {
+  /** Values secret in themselves (the signature: with it, the request can be replayed). */
+  readonly secrets: readonly string[];
+  /** Header values that carry them (the Authorization value), whose base64 is looked for too. */
+  readonly envelopes: readonly string[];
 }
 
 /**
@@ -139,6 +146,6 @@ export async function applyCredential(
       'executor.no_credential',
       `proxy service ${service} signs with AWS SigV4 (aws:), but its credential is ${credential.label}: store it with --kind aws-sigv4`,
     );
-  const added = await credential.sign(request, target);
-  return new Scrubber([...credential.secretValues(), ...added]);
+  const signed = await credential.sign(request, target);
+  return new Scrubber([...credential.secretValues(), ...signed.secrets], signed.envelopes);
 }

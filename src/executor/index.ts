@@ -11,6 +11,7 @@ export {
   type CredentialUse,
   injectCredential,
   redactedCredential,
+  type SignedValues,
   staticCredentialProvider,
 } from './credential.js';
 export {

@@ -213,7 +213,7 @@ const awsSigv4: SecretKind = {
       },
       sign: async (request, target) => {
         const signature = await signAwsRequest(request, keys, target);
-        return [String(request.headers.authorization), signature];
+        return { secrets: [signature], envelopes: [String(request.headers.authorization)] };
       },
       secretValues: () =>
         keys.sessionToken ? [keys.secretAccessKey, keys.sessionToken] : [keys.secretAccessKey],
