@@ -45,14 +45,25 @@ export async function mcpConfigCommand(options: {
     home,
     taskToken: keygateCommand(options.home)(`agent token ${agent} --ttl 8h`),
   });
-  // An SDK reaches a proxy service through its base URL, with the agent's token as its key.
+  // An SDK reaches a proxy service through its base URL, with the agent's token as its key (an
+  // AWS SDK: as its access key id; keygate signs with the real keys).
+  const services = await proxyServicesOf(homePaths(home), agent);
   const proxy = Object.fromEntries(
-    (await proxyServicesOf(homePaths(home), agent)).map((service) => [
+    services.map(({ service, aws }) => [
       service,
-      { baseUrl: `${daemon.url}/proxy/${service}`, apiKey: '<the kg_ token of this agent>' },
+      aws
+        ? {
+            baseUrl: `${daemon.url}/proxy/${service}`,
+            accessKeyId: '<the kg_ token of this agent>',
+            region: aws.region,
+          }
+        : { baseUrl: `${daemon.url}/proxy/${service}`, apiKey: '<the kg_ token of this agent>' },
     ]),
   );
-  const proxyLines = Object.entries(proxy).map(([service, { baseUrl }]) => {
+  const proxyLines = services.map(({ service, aws }) => {
+    const baseUrl = `${daemon.url}/proxy/${service}`;
+    if (aws)
+      return `#   ${service} (AWS SDK): endpoint ${baseUrl}${aws.service === 's3' ? ' with forcePathStyle' : ''}, region ${aws.region}, accessKeyId kg_…, any secretAccessKey`;
     const prefix = service.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
     return `#   ${prefix}_BASE_URL=${baseUrl} ${prefix}_API_KEY=kg_…`;
   });

@@ -44,18 +44,32 @@ export async function requirePolicyAgent(paths: HomePaths, agent: string): Promi
   );
 }
 
+/** A proxy service an agent has routes on, and the AWS target it is signed for, if any. */
+export interface AgentProxyService {
+  readonly service: string;
+  readonly aws?: { readonly region: string; readonly service: string };
+}
+
 /**
  * The proxy services agent `agent` has routes on (`agents.<agent>.proxy`), as `keygate.yaml`
  * says; empty when it has none or the file does not parse (the policy checks say why).
  */
-export async function proxyServicesOf(paths: HomePaths, agent: string): Promise<string[]> {
+export async function proxyServicesOf(paths: HomePaths, agent: string): Promise<AgentProxyService[]> {
   try {
     const doc = parse(await readFile(paths.policy, 'utf8')) as {
       agents?: Record<string, { proxy?: Record<string, unknown> } | null>;
+      services?: Record<string, { proxy?: { aws?: { region?: unknown; service?: unknown } } } | null>;
     } | null;
     const entry = doc?.agents && Object.hasOwn(doc.agents, agent) ? doc.agents[agent] : undefined;
     const proxy = entry?.proxy;
-    return proxy && typeof proxy === 'object' ? Object.keys(proxy) : [];
+    if (!proxy || typeof proxy !== 'object') return [];
+    return Object.keys(proxy).map((service) => {
+      const aws =
+        doc?.services && Object.hasOwn(doc.services, service) ? doc.services[service]?.proxy?.aws : undefined;
+      return typeof aws?.region === 'string' && typeof aws.service === 'string'
+        ? { service, aws: { region: aws.region, service: aws.service } }
+        : { service };
+    });
   } catch {
     return [];
   }

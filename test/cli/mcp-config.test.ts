@@ -44,8 +44,10 @@ async function config(flags: McpConfigFlags, env: Record<string, string> = {}): 
 async function policyHome(): Promise<string> {
   const home = await mkdtemp(join(tmpdir(), 'keygate-mcp-config-'));
   const agents = ['bot', 'triage-bot', 'billing-bot'].map((name) => `  ${name}:\n    tools: []\n`).join('');
-  const proxied = '  coder:\n    proxy:\n      openai: ["GET /models"]\n';
-  await writeFile(join(home, 'keygate.yaml'), `agents:\n${agents}${proxied}`);
+  const proxied = '  coder:\n    proxy:\n      openai: ["GET /models"]\n      s3: ["GET /**"]\n';
+  const services =
+    'services:\n  s3:\n    proxy:\n      base_url: https://s3.eu-west-1.amazonaws.com\n      credential: aws\n      allow: ["GET /**"]\n      aws: { region: eu-west-1, service: s3 }\n';
+  await writeFile(join(home, 'keygate.yaml'), `${services}agents:\n${agents}${proxied}`);
   return home;
 }
 
@@ -63,9 +65,17 @@ describe('keygate mcp-config', () => {
     );
     expect(code).toBe(0);
     expect(stdout).toContain('OPENAI_BASE_URL=http://127.0.0.1:9123/proxy/openai OPENAI_API_KEY=kg_…');
+    expect(stdout).toContain(
+      's3 (AWS SDK): endpoint http://127.0.0.1:9123/proxy/s3 with forcePathStyle, region eu-west-1, accessKeyId kg_…',
+    );
     const json = await mcpConfig({ client: 'claude-code', agent: 'coder', home }, { KEYGATE_PORT: '9123' });
     expect(JSON.parse(json.stdout).proxy).toEqual({
       openai: { baseUrl: 'http://127.0.0.1:9123/proxy/openai', apiKey: '<the kg_ token of this agent>' },
+      s3: {
+        baseUrl: 'http://127.0.0.1:9123/proxy/s3',
+        accessKeyId: '<the kg_ token of this agent>',
+        region: 'eu-west-1',
+      },
     });
     const plain = await mcpConfig(
       { client: 'claude-code', agent: 'bot', home },
