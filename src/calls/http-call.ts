@@ -13,6 +13,7 @@ import { type CallResult, type ForwardedResponse, outgoingHeaders, wholeText } f
 import { jsonStringParts, type ScanPart, withDecoded } from '../guard/index.js';
 import { matchingRoutePath } from '../policy/index.js';
 import { checkProxyPath } from '../proxy/index.js';
+import { awsRefusal, checkAwsInput } from './aws-calls.js';
 import type { CallKind, HttpCall, HttpCallRequest } from './call.js';
 
 /** Methods a proxied request may use (CONNECT and TRACE never: they are not API calls). */
@@ -132,9 +133,28 @@ function headersShown(headers: Readonly<Record<string, string>>): Record<string,
   return Object.fromEntries(
     Object.entries(headers).map(([name, value]) => [
       name,
-      SENSITIVE_PARAM.test(name) ? REDACTED_VALUE : value,
+      // An id names a key (`x-amz-server-side-encryption-aws-kms-key-id`): the approver must see it.
+      SENSITIVE_PARAM.test(name) && !name.endsWith('key-id') ? REDACTED_VALUE : value,
     ]),
   );
+}
+
+/**
+ * Refuses a body in a content coding (gzip, aws-chunked, …): the body is what an approver is
+ * shown, what its hash binds and what audit describes, so keygate must read it as it is. The
+ * proxy route refuses it before reading; this covers `keygate_http_request`'s `headers`.
+ */
+function refuseEncodedBody(headers: HttpCallRequest['headers']): void {
+  const value = headers['content-encoding'];
+  const codings = (Array.isArray(value) ? value.join(',') : ((value as string | undefined) ?? ''))
+    .split(',')
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== '' && coding !== 'identity');
+  if (codings.length > 0)
+    throw new KeygateError(
+      'request.unsupported_encoding',
+      `a request body in Content-Encoding ${codings.join(', ')} is refused: keygate must read what it asks a human to approve and what it audits; send it uncompressed`,
+    );
 }
 
 /** `query` without the parameters that carried the agent's token (by name or by value). */
@@ -192,6 +212,8 @@ export const httpCalls: CallKind<HttpCallRequest, HttpCall> = {
       // The agent's own token never becomes part of what approvals store and audit rows keep.
       const query = withoutToken(checked.query, request.dropParams ?? [], request.dropValues ?? []);
       const body = request.body ?? new Uint8Array();
+      refuseEncodedBody(request.headers);
+      if (service.aws) checkAwsInput(query, request.headers);
       const headers = boundHeaders(request.headers, request.dropValues ?? [], service.aws !== undefined);
       const call: HttpCall = {
         kind: 'http',
@@ -228,7 +250,10 @@ export const httpCalls: CallKind<HttpCallRequest, HttpCall> = {
       body_bytes: call.body.length,
     },
   }),
-  decide: (policy, caller, call) => policy.decideProxy(caller, call.service.name, call.method, call.path),
+  decide: (policy, caller, call) => {
+    const decision = policy.decideProxy(caller, call.service.name, call.method, call.path);
+    return decision.allowed ? (awsRefusal(policy, caller, call) ?? decision) : decision;
+  },
   outbound: (call) => ({ destination: call.service.name, parts: outboundParts(call) }),
   rateLimits: (policy, caller, call) => policy.rateLimitsFor(caller.agent, proxyToolName(call.service.name)),
   approvalSubject: (call) => ({

@@ -221,12 +221,6 @@ export class HttpForwarder {
     });
     if (!credential)
       throw new KeygateError('executor.no_credential', `no credential is configured for ${context.service}`);
-    // A signature's scope is the service's target, which the credential learns only when it signs.
-    const use =
-      context.aws && credential.use
-        ? { ...credential.use, scope: { ...credential.use.scope, ...context.aws } }
-        : credential.use;
-    if (use) context.onCredentialUse?.(use);
     if ((forward.body?.length ?? 0) > this.limits.maxRequestBytes)
       throw new KeygateError(
         'executor.bad_request',
@@ -246,8 +240,20 @@ export class HttpForwarder {
       template: context.route,
     });
     upstream.inject(outgoing.headers);
-    const scrubber = await applyCredential(credential, outgoing, context.service, context.aws);
+    let scrubber: Scrubber;
+    try {
+      scrubber = await applyCredential(credential, outgoing, context.service, context.aws);
+    } catch (error) {
+      upstream.end(undefined, error);
+      throw error;
+    }
     context.onScrubber?.(scrubber);
+    // A signature's scope is the service's target, which the credential learns only when it signs.
+    const use =
+      context.aws && credential.use
+        ? { ...credential.use, scope: { ...credential.use.scope, ...context.aws } }
+        : credential.use;
+    if (use) context.onCredentialUse?.(use);
     const timeout = AbortSignal.timeout(this.limits.totalTimeoutMs);
     const signals = { timeout, ...(context.signal ? { client: context.signal } : {}) };
     // undici's signal covers the whole exchange, streamed body included.

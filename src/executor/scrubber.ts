@@ -7,9 +7,9 @@
  * (with or without the semicolon, any number of leading zeros) and named references for every
  * ASCII punctuation character — stands for the character it encodes, in any mix, so `%252F`,
  * `&amp;#47;`, `&#37;2F` and `%26%2347%3B` all end up as `/`. Each secret is also looked for in
- * hex (any mix of case) and base64 (standard or URL-safe, padded or not, at any byte offset
- * inside a longer encoded string such as `Bearer <token>` or `user:<password>`, and across the
- * line breaks of wrapped base64). Matches in any layer map back to the original characters.
+ * hex (any mix of case, and as bytes separated by spaces, as S3's errors dump a request) and
+ * base64 (standard or URL-safe, padded or not, at any byte offset inside a longer encoded string
+ * such as `Bearer <token>` or `user:<password>`, and across the line breaks of wrapped base64). Matches in any layer map back to the original characters.
  */
 import { inspect } from 'node:util';
 
@@ -152,6 +152,8 @@ export class Scrubber {
     for (const value of values) {
       const bytes = Buffer.from(value);
       hex.add(bytes.toString('hex'));
+      // Bytes in hex separated by spaces: how S3 dumps a canonical request in its errors.
+      hex.add(bytes.toString('hex').replace(/(..)(?=.)/g, '$1 '));
       for (const form of [value, bytes.toString('latin1')]) {
         plain.add(form);
         // A secret that looks like escapes itself (`a&lt1`) is found next to real escapes too.

@@ -8,6 +8,8 @@ import type { LoadedPolicy } from './policy-loader.js';
 import {
   type AgentPolicy,
   type ApprovalMode,
+  DEFAULT_AWS_PROXY_APPROVAL,
+  DEFAULT_PROXY_APPROVAL,
   type PolicyFile,
   SECRET_SCAN_DEFAULT,
   type SecretScanMode,
@@ -245,7 +247,7 @@ export class PolicyEngine {
       baseUrl: proxy.base_url,
       credential: proxy.credential,
       allow: proxy.allow,
-      approval: proxy.approval,
+      approval: proxy.approval ?? { ...(proxy.aws ? DEFAULT_AWS_PROXY_APPROVAL : DEFAULT_PROXY_APPROVAL) },
       privateOk: proxy.private_ok,
       ...(proxy.aws ? { aws: proxy.aws } : {}),
     };

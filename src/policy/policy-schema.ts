@@ -50,6 +50,11 @@ const route = z.string().min(1);
 const serviceName = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'a service name (a-z 0-9 -)');
 /** What a proxy service's approval map is when the file gives none: a non-GET is a write. */
 export const DEFAULT_PROXY_APPROVAL = { GET: 'never', HEAD: 'never', '*': 'required' } as const;
+/**
+ * The same for a service signed for AWS: every method, GET too, since AWS's query protocol (STS,
+ * IAM, EC2, SQS…) takes actions like TerminateInstances over `GET /?Action=…`.
+ */
+export const DEFAULT_AWS_PROXY_APPROVAL = { '*': 'required' } as const;
 
 /**
  * Where an AWS service's requests are signed for (SigV4): the region and the signing name
@@ -85,7 +90,8 @@ const proxyService = z
             z.string().regex(/^(\*|[A-Z][A-Z0-9_-]{0,19})$/, 'an HTTP method in upper case, or *'),
             approvalMode,
           )
-          .default({ ...DEFAULT_PROXY_APPROVAL }),
+          // Absent: DEFAULT_PROXY_APPROVAL, or DEFAULT_AWS_PROXY_APPROVAL with `aws:` (engine.ts).
+          .optional(),
         // Exact host or host:port literals allowed to resolve to private addresses.
         private_ok: z.array(z.string().min(1).max(261)).default([]),
         aws: awsTarget.optional(),

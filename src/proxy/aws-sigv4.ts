@@ -200,10 +200,14 @@ export function awsUriEncode(text: string): string {
   );
 }
 
-/** Decodes one path segment or query component; a malformed escape is the client's error. */
-function decoded(text: string, where: string): string {
+/**
+ * Decodes one path segment or query component; a malformed escape is the client's error. In a
+ * query `+` is a space, as form encoding (and keygate's own `keygate_http_request`) writes it and
+ * the approver reads it; AWS SDKs write a plus as `%2B`.
+ */
+function decoded(text: string, where: 'path' | 'query'): string {
   try {
-    return decodeURIComponent(text);
+    return decodeURIComponent(where === 'query' ? text.replaceAll('+', ' ') : text);
   } catch {
     throw new KeygateError('executor.bad_request', `the ${where} has a malformed percent-escape`);
   }

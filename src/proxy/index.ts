@@ -6,6 +6,7 @@
  */
 
 export { addressRefusal } from './address-classes.js';
+export { type AwsRequest, awsCredentialAction, s3CopySource } from './aws-actions.js';
 export {
   AWS_SIGNATURE_HEADERS,
   type AwsKeys,

@@ -215,8 +215,12 @@ const awsSigv4: SecretKind = {
         const signature = await signAwsRequest(request, keys, target);
         return { secrets: [signature], envelopes: [String(request.headers.authorization)] };
       },
-      secretValues: () =>
-        keys.sessionToken ? [keys.secretAccessKey, keys.sessionToken] : [keys.secretAccessKey],
+      // The key id too: not a secret to AWS, but it names the account, and no answer needs it.
+      secretValues: () => [
+        keys.secretAccessKey,
+        keys.accessKeyId,
+        ...(keys.sessionToken ? [keys.sessionToken] : []),
+      ],
     });
   },
 };

@@ -32,9 +32,9 @@ beforeAll(async () => {
 });
 
 describe('examples', () => {
-  it('has four policies, each valid against the catalog', async () => {
+  it('has five policies, each valid against the catalog', async () => {
     const files = (await readdir(join(examples, 'policies'))).filter((f) => f.endsWith('.yaml'));
-    expect(files).toHaveLength(4);
+    expect(files).toHaveLength(5);
     const catalog = await loadCatalog();
     for (const file of files) {
       const result = parsePolicy(await readFile(join(examples, 'policies', file), 'utf8'), catalog);

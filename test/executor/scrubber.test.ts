@@ -53,6 +53,19 @@ describe('scrubber', () => {
     expect(leaks(JSON.stringify(scrubber.scrubValue(value)))).toBe(false);
   });
 
+  it('finds a secret dumped as hex bytes separated by spaces, as S3 shows a canonical request', () => {
+    const dump = (text: string) =>
+      Buffer.from(text)
+        .toString('hex')
+        .replace(/(..)(?=.)/g, '$1 ');
+    const error = `<CanonicalRequestBytes>${dump(`x-amz-security-token:${SECRET}\n`)}</CanonicalRequestBytes>`;
+    const clean = scrubber.scrub(error);
+    expect(clean).toContain(REDACTED);
+    expect(clean).not.toContain(dump(SECRET).slice(0, 40));
+    expect(clean).not.toContain(dump(SECRET).toUpperCase().slice(0, 40));
+    expect(scrubber.scrub(error.toUpperCase())).not.toContain(dump(SECRET).toUpperCase().slice(0, 40));
+  });
+
   describe('the forms a security review found leaking', () => {
     // Every character the encoders disagree on: `/ + = ~` and `_`.
     const secret = 'ghp_Ab1/Cd2+Ef3=Gh4~xyz';

@@ -159,6 +159,38 @@ describe('schema', () => {
     });
   });
 
+  it('reads an aws: block, and then asks for every method by default: AWS takes actions over GET', () => {
+    const engine = engineOf(`services:
+  sqs:
+    proxy:
+      base_url: https://sqs.eu-west-1.amazonaws.com
+      credential: aws
+      allow: ["GET /", "POST /"]
+      aws: { region: eu-west-1, service: sqs }
+`);
+    expect(engine.proxyService('sqs')).toMatchObject({
+      approval: { '*': 'required' },
+      aws: { region: 'eu-west-1', service: 'sqs' },
+    });
+  });
+
+  it.each([
+    ['{ region: eu-west-1 }', 'service'],
+    ['{ region: EU-WEST-1, service: s3 }', 'an AWS region, like us-east-1'],
+    ['{ region: eu-west-1, service: "s3/x" }', 'an AWS signing name, like s3'],
+    ['{ region: eu-west-1, service: s3, host: evil.example }', 'unknown key host'],
+  ])('refuses aws: %s', (block, message) => {
+    const found = problems(`services:
+  s3:
+    proxy:
+      base_url: https://s3.amazonaws.com
+      credential: aws
+      allow: ["GET /**"]
+      aws: ${block}
+`);
+    expect(found.join('\n')).toContain(message);
+  });
+
   it('accepts service names with a hyphen (github-raw)', () => {
     const engine = engineOf(`services:
   github-raw:

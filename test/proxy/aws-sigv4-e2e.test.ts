@@ -85,6 +85,14 @@ services:
       approval: { POST: never }
       private_ok: ${ok}
       aws: { region: ${REGION}, service: dynamodb }
+  sts:
+    proxy:
+      base_url: ${fake.origin}
+      credential: aws-temp
+      allow: ["GET /", "POST /"]
+      approval: { GET: never, POST: never }
+      private_ok: ${ok}
+      aws: { region: ${REGION}, service: sts }
   s3-unsigned:
     proxy:
       base_url: ${fake.origin}
@@ -104,8 +112,9 @@ agents:
   bot:
     tools: [notion_user_me_get]
     proxy:
-      s3: ["GET /**", "PUT /**"]
+      s3: ["GET /team-bucket/**", "PUT /team-bucket/**"]
       dynamodb: ["POST /"]
+      sts: ["GET /", "POST /"]
       s3-unsigned: ["GET /**"]
       s3-bearer: ["GET /**"]
 `,
@@ -235,8 +244,9 @@ describe('an aws-sigv4 secret behind the gateway', () => {
     const text = await response.body.text();
     expect(response.statusCode).toBe(200);
     expect(text).toMatch(
-      /^you signed with AWS4-HMAC-SHA256 Credential=\S+ SignedHeaders=\S+ Signature=\[REDACTED\] and token \[REDACTED\]$/,
+      /^you signed with AWS4-HMAC-SHA256 Credential=\[REDACTED\]\/\S+ SignedHeaders=\S+ Signature=\[REDACTED\] and token \[REDACTED\]$/,
     );
+    expect(text).not.toContain(ACCESS_KEY_ID);
     expectNoSecret(text);
   });
 
@@ -272,6 +282,106 @@ describe('an aws-sigv4 secret behind the gateway', () => {
     expect(JSON.stringify(tool)).toContain('aws-sigv4 secret');
     expect(fake.received.length).toBe(before);
     expectNoSecret(unsignedText + bearerText + JSON.stringify(tool));
+  });
+
+  it('never proxies an action that mints AWS credentials, in the query, a form body or X-Amz-Target', async () => {
+    const before = fake.received.length;
+    const asAgent = { 'x-keygate-token': agentToken };
+    const query = await request(`${url}/proxy/sts/?Action=GetSessionToken&Version=2011-06-15`, {
+      headers: asAgent,
+    });
+    const form = await request(`${url}/proxy/sts/`, {
+      method: 'POST',
+      headers: { ...asAgent, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+      body: 'Version=2011-06-15&Action=AssumeRole&RoleArn=arn%3Aaws%3Aiam%3A%3A1%3Arole%2Fadmin',
+    });
+    const target = await request(`${url}/proxy/dynamodb/`, {
+      method: 'POST',
+      headers: {
+        ...asAgent,
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': 'AWSCognitoIdentityService.GetCredentialsForIdentity',
+      },
+      body: '{"IdentityId":"eu-west-1:1"}',
+    });
+    for (const [response, action] of [
+      [query, 'GetSessionToken'],
+      [form, 'AssumeRole'],
+      [target, 'GetCredentialsForIdentity'],
+    ] as const) {
+      expect(response.statusCode).toBe(403);
+      const text = await response.body.text();
+      expect(text).toContain('policy.denied');
+      expect(text).toContain(`${action} mints AWS credentials`);
+    }
+    expect(fake.received.length).toBe(before);
+  });
+
+  it('lets an S3 copy read only a source the agent may GET itself', async () => {
+    const put = (source: string) =>
+      request(`${url}/proxy/s3/team-bucket/copied.txt`, {
+        method: 'PUT',
+        headers: { 'x-keygate-token': agentToken, 'x-amz-copy-source': source },
+      });
+    const before = fake.received.length;
+    const foreign = await put('/other-bucket/payroll.csv');
+    expect(foreign.statusCode).toBe(403);
+    expect(await foreign.body.text()).toContain(
+      'x-amz-copy-source names /other-bucket/payroll.csv, which bot may not GET through s3',
+    );
+    const arn = await put('arn:aws:s3:eu-west-1:1:accesspoint/ap/object/x');
+    expect(await arn.body.text()).toContain('x-amz-copy-source is not a bucket and key keygate can check');
+    expect(fake.received.length).toBe(before);
+    const own = await put(`team-bucket/${encodeURIComponent(KEY)}?versionId=1`);
+    await own.body.text();
+    expect(own.statusCode).toBe(200);
+    expect(fake.received.at(-1)).toMatchObject({ method: 'PUT', target: '/team-bucket/copied.txt' });
+    expect(fake.received.at(-1)?.refused).toBeUndefined();
+  });
+
+  it('refuses what it could not sign as sent before any approval: non-ASCII signed headers, bad escapes, encoded bodies', async () => {
+    const before = fake.received.length;
+    const call = async (args: Record<string, unknown>) =>
+      JSON.stringify(
+        await mcp.callTool({ name: 'keygate_http_request', arguments: { service: 's3', ...args } }),
+      );
+    expect(
+      await call({
+        method: 'PUT',
+        path: '/team-bucket/m.txt',
+        headers: { 'x-amz-meta-city': 'Zürich' },
+        body: 'x',
+      }),
+    ).toContain('header x-amz-meta-city has a character outside printable ASCII');
+    expect(await call({ method: 'GET', path: '/team-bucket/m.txt?a=%zz' })).toContain(
+      'malformed percent-escape',
+    );
+    expect(
+      await call({
+        method: 'PUT',
+        path: '/team-bucket/m.txt',
+        headers: { 'content-encoding': 'aws-chunked' },
+        body: 'x',
+      }),
+    ).toContain('request.unsupported_encoding');
+    expect(fake.received.length).toBe(before);
+  });
+
+  it('sends a space in keygate_http_request’s query as %20, as the approver read it', async () => {
+    const result = await mcp.callTool({
+      name: 'keygate_http_request',
+      arguments: {
+        service: 's3',
+        method: 'GET',
+        path: '/team-bucket/echo-signature',
+        query: { prefix: 'my reports/a+b' },
+      },
+    });
+    expect(result.isError).toBeFalsy();
+    expect(fake.received.at(-1)).toMatchObject({
+      target: '/team-bucket/echo-signature?prefix=my%20reports%2Fa%2Bb',
+    });
+    expect(fake.received.at(-1)?.refused).toBeUndefined();
   });
 
   it('records the credential kind and target in audit rows, and no secret in them, the log or secret list', async () => {
