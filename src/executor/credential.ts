@@ -147,5 +147,17 @@ export async function applyCredential(
       `proxy service ${service} signs with AWS SigV4 (aws:), but its credential is ${credential.label}: store it with --kind aws-sigv4`,
     );
   const signed = await credential.sign(request, target);
-  return new Scrubber([...credential.secretValues(), ...signed.secrets], signed.envelopes);
+  // The credential's own values are prepared once; each request adds only its signature.
+  return fixedScrubber(credential).with(signed.secrets, signed.envelopes);
+}
+
+/** The scrubber of a signing credential's own values (the keys), made once per credential. */
+function fixedScrubber(credential: Credential): Scrubber {
+  const secrets = credential.secretValues();
+  const key = JSON.stringify(secrets);
+  const cached = scrubbers.get(credential);
+  if (cached?.key === key) return cached.scrubber;
+  const scrubber = new Scrubber(secrets);
+  scrubbers.set(credential, { key, scrubber });
+  return scrubber;
 }

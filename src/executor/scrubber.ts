@@ -118,24 +118,76 @@ const HTML_NAMED: ReadonlyMap<string, string> = new Map(
   }),
 );
 
+/** The forms of a set of secrets a scrubber looks for (see the module comment). */
+interface Forms {
+  /** Forms looked for as they are: the secrets, their UTF-8 bytes, what their escapes decode to. */
+  readonly plain: readonly string[];
+  /** Lower-case hex forms, looked for in a case-folded copy of each layer. */
+  readonly hex: readonly string[];
+  /** Base64 forms, looked for in each layer and in it with the line breaks of base64 removed. */
+  readonly base64: readonly string[];
+  /** The plain and base64 forms as decoded layers compare them (see `normalise`). */
+  readonly decoded: readonly string[];
+  /** Every code unit of every form, and ASCII: what a form cut short can be made of. */
+  readonly units: ReadonlySet<number>;
+  /** Longest text a form can span, written with escapes of usual length (see MAX_CHAR_FORM). */
+  readonly longest: number;
+  /** Whether there is nothing to look for. */
+  readonly none: boolean;
+}
+
+function formsOf(secrets: readonly string[], envelopes: readonly string[]): Forms {
+  const values = [...new Set(secrets.filter((secret) => secret.length > 0))];
+  const wrapped = [...new Set([...values, ...envelopes.filter((envelope) => envelope.length > 0)])];
+  const plain = new Set<string>();
+  const hex = new Set<string>();
+  const base64 = new Set<string>();
+  for (const value of wrapped) for (const form of base64Forms(value)) base64.add(form);
+  for (const value of values) {
+    const bytes = Buffer.from(value);
+    hex.add(bytes.toString('hex'));
+    // Bytes in hex separated by spaces: how S3 dumps a canonical request in its errors.
+    hex.add(bytes.toString('hex').replace(/(..)(?=.)/g, '$1 '));
+    for (const form of [value, bytes.toString('latin1')]) {
+      plain.add(form);
+      // A secret that looks like escapes itself (`a&lt1`) is found next to real escapes too.
+      for (const decoded of decodedLayers(form)) if (decoded.length >= MIN_DECODED_FORM) plain.add(decoded);
+    }
+  }
+  const all = [...plain, ...hex, ...base64];
+  const units = new Set<number>();
+  for (const form of all) for (let i = 0; i < form.length; i++) units.add(form.charCodeAt(i));
+  return {
+    plain: [...plain],
+    hex: [...hex],
+    base64: [...base64],
+    decoded: [...new Set([...plain, ...base64].map(normalise))],
+    units,
+    longest: Math.max(0, ...all.map((form) => form.length)) * MAX_CHAR_FORM,
+    none: all.length === 0,
+  };
+}
+
+/** The forms of both sets: what `formsOf` gives for their union (a form twice is harmless). */
+function mergedForms(a: Forms, b: Forms): Forms {
+  return {
+    plain: [...a.plain, ...b.plain],
+    hex: [...a.hex, ...b.hex],
+    base64: [...a.base64, ...b.base64],
+    decoded: [...a.decoded, ...b.decoded],
+    units: new Set([...a.units, ...b.units]),
+    longest: Math.max(a.longest, b.longest),
+    none: a.none && b.none,
+  };
+}
+
 /** A scrubber for a fixed set of secrets, prepared once per call. Its redacted form shows none. */
 export class Scrubber {
   /** A scrubber that knows no secret (calls that never reached a credential). */
   static readonly NONE = new Scrubber([]);
 
-  /** Forms looked for as they are: the secrets, their UTF-8 bytes, what their escapes decode to. */
-  readonly #plain: readonly string[];
-  /** Lower-case hex forms, looked for in a case-folded copy of each layer. */
-  readonly #hex: readonly string[];
-  /** Base64 forms, looked for in each layer and in it with the line breaks of base64 removed. */
-  readonly #base64: readonly string[];
-  /** The plain and base64 forms as decoded layers compare them (see `normalise`). */
-  readonly #decoded: readonly string[];
-  /** Every code unit of every form, and ASCII: what a form cut short can be made of. */
-  readonly #formUnits: ReadonlySet<number>;
-  readonly #longest: number;
-  /** Whether there is nothing to look for. */
-  readonly #none: boolean;
+  /** What is looked for; set once (by the constructor, or by `with` on a new scrubber). */
+  #forms: Forms;
 
   /**
    * `secrets` are looked for in every form; `envelopes` are strings that carry a secret as it
@@ -143,39 +195,22 @@ export class Scrubber {
    * URL), whose base64 is looked for as well.
    */
   constructor(secrets: readonly string[], envelopes: readonly string[] = []) {
-    const values = [...new Set(secrets.filter((secret) => secret.length > 0))];
-    const wrapped = [...new Set([...values, ...envelopes.filter((envelope) => envelope.length > 0)])];
-    const plain = new Set<string>();
-    const hex = new Set<string>();
-    const base64 = new Set<string>();
-    for (const value of wrapped) for (const form of base64Forms(value)) base64.add(form);
-    for (const value of values) {
-      const bytes = Buffer.from(value);
-      hex.add(bytes.toString('hex'));
-      // Bytes in hex separated by spaces: how S3 dumps a canonical request in its errors.
-      hex.add(bytes.toString('hex').replace(/(..)(?=.)/g, '$1 '));
-      for (const form of [value, bytes.toString('latin1')]) {
-        plain.add(form);
-        // A secret that looks like escapes itself (`a&lt1`) is found next to real escapes too.
-        for (const decoded of decodedLayers(form)) if (decoded.length >= MIN_DECODED_FORM) plain.add(decoded);
-      }
-    }
-    this.#plain = [...plain];
-    this.#hex = [...hex];
-    this.#base64 = [...base64];
-    this.#decoded = [...new Set([...plain, ...base64].map(normalise))];
-    const all = [...plain, ...hex, ...base64];
-    const units = new Set<number>();
-    for (const form of all) for (let i = 0; i < form.length; i++) units.add(form.charCodeAt(i));
-    this.#formUnits = units;
-    this.#none = all.length === 0;
-    const longestForm = Math.max(0, ...all.map((form) => form.length));
-    this.#longest = longestForm * MAX_CHAR_FORM;
+    this.#forms = formsOf(secrets, envelopes);
+  }
+
+  /**
+   * A scrubber for this one's secrets and envelopes and the given ones, preparing only the new
+   * ones' forms: a credential's fixed values are prepared once, a signature per request on top.
+   */
+  with(secrets: readonly string[], envelopes: readonly string[] = []): Scrubber {
+    const next = new Scrubber([]);
+    next.#forms = mergedForms(this.#forms, formsOf(secrets, envelopes));
+    return next;
   }
 
   /** Longest text a secret form can span (written with escapes of usual length, see MAX_CHAR_FORM). */
   get longest(): number {
-    return this.#longest;
+    return this.#forms.longest;
   }
 
   /** `text` with every form of every secret replaced by `[REDACTED]`. */
@@ -202,7 +237,7 @@ export class Scrubber {
    * `longest` of them. Scrub first, then cut: cutting first could cut a whole form into a part.
    */
   withoutPartialTail(text: string): string {
-    const stop = Math.max(0, text.length - this.#longest);
+    const stop = Math.max(0, text.length - this.#forms.longest);
     let end = text.length;
     while (end > stop && this.#mayBeForm(text.charCodeAt(end - 1))) end--;
     return text.slice(0, end);
@@ -214,19 +249,19 @@ export class Scrubber {
    * `longest` of them. Scrub first, then cut, as for `withoutPartialTail`.
    */
   withoutPartialHead(text: string): string {
-    const stop = Math.min(text.length, this.#longest);
+    const stop = Math.min(text.length, this.#forms.longest);
     let start = 0;
     while (start < stop && this.#mayBeForm(text.charCodeAt(start))) start++;
     return text.slice(start);
   }
 
   #mayBeForm(unit: number): boolean {
-    return unit < 0x80 || this.#formUnits.has(unit);
+    return unit < 0x80 || this.#forms.units.has(unit);
   }
 
   #ranges(text: string): [number, number][] {
     const ranges: [number, number][] = [];
-    if (this.#none || text.length === 0) return ranges;
+    if (this.#forms.none || text.length === 0) return ranges;
     this.#search(text, [], false, ranges);
     let layer = text;
     let chain: readonly View[] = [];
@@ -236,7 +271,7 @@ export class Scrubber {
         // Nothing to decode: the first layer would differ from the text only by its `+`.
         if (chain.length === 0 && layer.includes('+')) {
           const text = normalise(layer);
-          for (const form of this.#decoded) collect(text, form, ranges, chain);
+          for (const form of this.#forms.decoded) collect(text, form, ranges, chain);
         }
         break;
       }
@@ -250,14 +285,14 @@ export class Scrubber {
   /** Adds where the forms occur in `layer`, one of the texts `chain` decoded, as original ranges. */
   #search(layer: string, chain: readonly View[], decoded: boolean, ranges: [number, number][]): void {
     const text = decoded ? normalise(layer) : layer;
-    for (const form of decoded ? this.#decoded : [...this.#plain, ...this.#base64])
+    for (const form of decoded ? this.#forms.decoded : [...this.#forms.plain, ...this.#forms.base64])
       collect(text, form, ranges, chain);
     const folded = foldCase(layer);
-    for (const form of this.#hex) collect(folded, form, ranges, chain);
+    for (const form of this.#forms.hex) collect(folded, form, ranges, chain);
     const unwrapped = unwrapBase64(layer);
     if (unwrapped !== undefined) {
       const through = [...chain, unwrapped];
-      for (const form of this.#base64) collect(unwrapped.text, form, ranges, through);
+      for (const form of this.#forms.base64) collect(unwrapped.text, form, ranges, through);
     }
   }
 
@@ -272,13 +307,13 @@ export class Scrubber {
 
   /** A copy of `value` with every string and key scrubbed (strings holding JSON decoded first). */
   scrubValue<T>(value: T): T {
-    if (this.#none) return value;
+    if (this.#forms.none) return value;
     return this.#walk(value, 0, { changed: false }) as T;
   }
 
   #text(text: string, depth: number): string {
     const scrubbed = this.scrub(text);
-    if (this.#none || depth > MAX_JSON_DEPTH || !looksLikeJson(scrubbed)) return scrubbed;
+    if (this.#forms.none || depth > MAX_JSON_DEPTH || !looksLikeJson(scrubbed)) return scrubbed;
     let document: unknown;
     try {
       document = JSON.parse(scrubbed);

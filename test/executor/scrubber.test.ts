@@ -66,6 +66,27 @@ describe('scrubber', () => {
     expect(scrubber.scrub(error.toUpperCase())).not.toContain(dump(SECRET).toUpperCase().slice(0, 40));
   });
 
+  it('extended with more values, scrubs exactly what one made with all of them does', () => {
+    const more = ['sig0123456789abcdef0123456789abcdef', 'second secret with spaces & <marks>'];
+    const envelope = `AWS4-HMAC-SHA256 Credential=x, Signature=${more[0]}`;
+    const whole = new Scrubber([SECRET, ...more], [envelope]);
+    const extended = scrubber.with(more, [envelope]);
+    const texts = [SECRET, ...more, envelope, Buffer.from(envelope).toString('base64')].flatMap((value) => [
+      `a ${value} b`,
+      encodeURIComponent(value),
+      Buffer.from(value).toString('hex').toUpperCase(),
+      JSON.stringify({ v: value }),
+      value.slice(0, -3),
+    ]);
+    for (const text of texts) {
+      expect(extended.scrub(text)).toBe(whole.scrub(text));
+      expect(extended.withoutPartialTail(text)).toBe(whole.withoutPartialTail(text));
+    }
+    expect(extended.longest).toBe(whole.longest);
+    // The base is unchanged.
+    expect(scrubber.scrub(`x ${more[0]}`)).toBe(`x ${more[0]}`);
+  });
+
   describe('the forms a security review found leaking', () => {
     // Every character the encoders disagree on: `/ + = ~` and `_`.
     const secret = 'ghp_Ab1/Cd2+Ef3=Gh4~xyz';
