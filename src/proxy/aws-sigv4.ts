@@ -12,7 +12,7 @@
  * - the path and query are written in AWS's canonical encoding (RFC 3986, each character encoded
  *   once) and sent exactly so, so what AWS recomputes is what was signed, whatever escapes the
  *   client chose; S3 signs that path as it is (no second encoding, no dot or slash
- *   normalisation: a key may hold `//` or `..`) and its payload as UNSIGNED-PAYLOAD, every other
+ *   normalisation: a key may hold `//`) and its payload as UNSIGNED-PAYLOAD, every other
  *   service its normalised path encoded again and the body's SHA-256.
  */
 import { Sha256 } from '@aws-crypto/sha256-js';

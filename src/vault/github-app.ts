@@ -7,7 +7,7 @@
  */
 import { createPrivateKey, type KeyObject, sign } from 'node:crypto';
 import { inspect } from 'node:util';
-import { request } from 'undici';
+import { type Dispatcher, request } from 'undici';
 import { KeygateError } from '../errors/index.js';
 import {
   type Credential,
@@ -16,6 +16,7 @@ import {
   type OutgoingRequest,
   redactedCredential,
 } from '../executor/index.js';
+import { adminHostDispatcher } from './admin-egress.js';
 import { jsonObjectOf } from './json-object.js';
 
 /** Seconds the JWT's `iat` is set back, for a GitHub clock a little behind ours. */
@@ -76,6 +77,7 @@ export class GithubAppMinter implements Minter {
   private readonly key: KeyObject;
   private readonly entries = new Map<string, Entry>();
   private readonly inFlight = new Map<string, Promise<Entry>>();
+  private readonly dispatchers = new Map<string, Dispatcher>();
 
   constructor(
     private readonly label: string,
@@ -156,6 +158,8 @@ export class GithubAppMinter implements Minter {
     let text: string;
     try {
       const response = await request(url, {
+        // The github service's base URL, named by an administrator: through the SSRF guard.
+        dispatcher: this.dispatcherFor(url.host),
         method: 'POST',
         headers: {
           authorization: `Bearer ${jwt}`,
@@ -205,6 +209,16 @@ export class GithubAppMinter implements Minter {
       use,
     });
     return { expiresAtMs, scope, credential };
+  }
+
+  /** The guard's dispatcher for mints at `host`, one per host for this minter's life. */
+  private dispatcherFor(host: string): Dispatcher {
+    let dispatcher = this.dispatchers.get(host);
+    if (!dispatcher) {
+      dispatcher = adminHostDispatcher(host);
+      this.dispatchers.set(host, dispatcher);
+    }
+    return dispatcher;
   }
 
   private failed(reason: string, cause?: unknown): KeygateError {

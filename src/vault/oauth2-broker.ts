@@ -19,8 +19,8 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Dispatcher } from 'undici';
 import { KeygateError } from '../errors/index.js';
 import type { Credential } from '../executor/index.js';
-import { addressRefusal, guardedDispatcher } from '../proxy/index.js';
 import type { Database, OAuth2TokensTable, SecretsTable, Store } from '../store/index.js';
+import { adminHostDispatcher } from './admin-egress.js';
 import { type EncryptedSecret, open, pack, type SecretIdentity, seal, unpack, valueAad } from './envelope.js';
 import { requestToken, TokenRefused, type TokenRequest } from './oauth2-token-request.js';
 import { secretKind } from './secret-kinds.js';
@@ -339,13 +339,7 @@ export class OAuth2Broker {
     if (this.options.dispatcherFor) return this.options.dispatcherFor(host);
     let dispatcher = this.dispatchers.get(host);
     if (!dispatcher) {
-      // The token URL was set by the admin, like a base_url override: its own host may be
-      // private or loopback. Never cloud metadata or link-local: the guard refuses those for a
-      // name, and a token URL written as such an address is not vouched for here either.
-      const literal = new URL(`http://${host}`).hostname.replace(/^\[|\]$/g, '');
-      const refusal = addressRefusal(literal);
-      const vouched = refusal === undefined || !/cloud metadata|link.local/i.test(refusal);
-      dispatcher = guardedDispatcher({ allowPrivateHosts: vouched ? [host] : [] });
+      dispatcher = adminHostDispatcher(host);
       this.dispatchers.set(host, dispatcher);
     }
     return dispatcher;

@@ -78,24 +78,25 @@ describe('keygate secret set --kind aws-sigv4', () => {
   });
 
   it.each([
-    [['--access-key-id', KEY_ID], JSON.stringify({ session_token: SESSION }), 'secret_access_key is missing'],
+    ['secret_access_key is missing', ['--access-key-id', KEY_ID], JSON.stringify({ session_token: SESSION })],
     [
+      'region is not a part of this secret',
       ['--access-key-id', KEY_ID],
       JSON.stringify({ secret_access_key: SECRET_KEY, region: 'us-east-1' }),
-      'region is not a part of this secret',
     ],
     [
+      'the value is a JSON object of secret_access_key, session_token',
       ['--access-key-id', KEY_ID],
       SECRET_KEY,
-      'the value is a JSON object of secret_access_key, session_token',
     ],
     [
+      '--access-key-id is 3-128',
       ['--access-key-id', 'AKIA/bad,id'],
       JSON.stringify({ secret_access_key: SECRET_KEY }),
-      '--access-key-id is 3-128',
     ],
-    [[], JSON.stringify({ secret_access_key: SECRET_KEY }), '--access-key-id is required for kind aws-sigv4'],
-  ])('refuses %j %j in one line, quoting no part', async (flags, input, message) => {
+    ['--access-key-id is required for kind aws-sigv4', [], JSON.stringify({ secret_access_key: SECRET_KEY })],
+    // The title names the message only: a canary value in a test's name would be test output.
+  ])('refuses with "%s" in one line, quoting no part', async (message, flags, input) => {
     const result = await runInProcess(
       ['secret', 'set', 'bad', '--kind', 'aws-sigv4', ...flags, '--from-stdin', '--home', home],
       { input },

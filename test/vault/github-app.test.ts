@@ -6,6 +6,7 @@
 import { createPrivateKey, generateKeyPairSync, sign } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Catalog, loadCatalog } from '../../src/catalog/index.js';
+import type { KeygateError } from '../../src/errors/index.js';
 import { type CredentialUse, Executor } from '../../src/executor/index.js';
 import { type CallerIdentity, PolicyEngine, parsePolicy } from '../../src/policy/index.js';
 import { MasterKey, REMINT_BEFORE_MS, Vault } from '../../src/vault/index.js';
@@ -256,6 +257,27 @@ describe('github-app secret kind', () => {
         params: { 'app-id': '4242', 'installation-id': '777' },
       });
     }
+  });
+
+  it('mints through the SSRF guard: a base URL at a cloud metadata address is never asked', async () => {
+    const { GithubAppMinter } = await import('../../src/vault/index.js');
+    const minter = new GithubAppMinter('gh-app', '4242', '777', PEM, () => clock);
+    const error = (await minter
+      .credentialFor({
+        service: 'github',
+        tool: 'github_issue_list',
+        baseUrl: 'http://169.254.169.254/latest',
+        scope: () => engine.credentialScope(caller('triage'), 'github'),
+      })
+      .then(
+        () => undefined,
+        (caught: unknown) => caught,
+      )) as KeygateError & { cause?: unknown };
+    expect(error.code).toBe('vault.mint_failed');
+    expect(error.message).toContain('no answer from 169.254.169.254');
+    expect(JSON.stringify(error.cause, Object.getOwnPropertyNames(error.cause ?? {}))).toContain(
+      'egress.refused',
+    );
   });
 
   it('prints the minter and its credentials only in redacted form', async () => {
