@@ -85,7 +85,8 @@ async function run<R extends CallRequest, C extends Call>(
     }
     const { call } = found;
     if (found.route) base = { ...base, route: found.route };
-    const identity = kind.identify(call);
+    // What rows and approvers see of the arguments never holds a vault secret, whatever follows.
+    const identity = await recordable(deps, kind.identify(call));
     const decision = decideInSpan(riskOf(call), () => kind.decide(policy, caller, call));
     if (!decision.allowed)
       return await refuse(deps, base, new KeygateError('policy.denied', decision.reason), 'denied', identity);
@@ -140,7 +141,7 @@ async function run<R extends CallRequest, C extends Call>(
       }
       // The stored arguments run, under the approval's id (Stripe's Idempotency-Key derives from it).
       const approved = kind.approved(call, outcome.approval.args);
-      const approvedIdentity = kind.identify(approved);
+      const approvedIdentity = await recordable(deps, kind.identify(approved));
       return await execute(
         kind,
         deps,
@@ -159,6 +160,11 @@ async function run<R extends CallRequest, C extends Call>(
       deps.audit.recordLater({ ...base, decision: 'failed', reason: 'internal' }).catch(() => undefined);
     return failed(error);
   }
+}
+
+/** The identity with every vault secret taken out of its redacted arguments. */
+async function recordable(deps: PipelineDeps, identity: ArgumentsIdentity): Promise<ArgumentsIdentity> {
+  return { ...identity, argsRedacted: await deps.secretScan.recordable(identity.argsRedacted) };
 }
 
 /** The identity with the scan's hits (and every vault secret) taken out of the redacted arguments. */

@@ -75,6 +75,16 @@ export class SecretScanner {
     return hit(leaks[0]!.rule, placeAt(leaks[0]!.range[0]), 'shape', matchers.all, spans);
   }
 
+  /**
+   * `value` (a call's arguments as audit rows and approvers see them) with every vault secret
+   * taken out, whatever the scan decides and whatever its mode: a call that passes (a secret sent
+   * to its own service) or that policy refuses before any scan still records none.
+   */
+  async recordable<T>(value: T): Promise<T> {
+    const { all } = await this.#current();
+    return redactor(all, [])(value);
+  }
+
   /** The matchers for the source's current version, rebuilt once per change of the vault. */
   async #current(): Promise<Matchers> {
     const version = await this.source.version();
@@ -126,6 +136,18 @@ function hit(
   all: Scrubber,
   spans: readonly string[],
 ): ScanHit {
+  const redact = redactor(all, spans);
+  return {
+    rule,
+    // An argument path holds the agent's own keys, and a key can be the secret itself.
+    place: redact(place),
+    kind,
+    redact,
+  };
+}
+
+/** `value` with every form of `all`'s secrets and every span in `spans` redacted, keys included. */
+function redactor(all: Scrubber, spans: readonly string[]): <T>(value: T) => T {
   const redactText = (text: string) =>
     spans.reduce((out, span) => out.replaceAll(span, REDACTED), all.scrub(text));
   const walk = (value: unknown): unknown => {
@@ -135,11 +157,5 @@ function hit(
       return Object.fromEntries(Object.entries(value).map(([key, item]) => [redactText(key), walk(item)]));
     return value;
   };
-  return {
-    rule,
-    // An argument path holds the agent's own keys, and a key can be the secret itself.
-    place: redactText(place),
-    kind,
-    redact: <T>(value: T) => walk(value) as T,
-  };
+  return <T>(value: T) => walk(value) as T;
 }

@@ -45,11 +45,9 @@ describe('the secret-scan step, through a real MCP client', () => {
     });
   });
   afterAll(async () => {
-    // The rows of calls that went out keep the arguments the agent sent, as any call's do (the
-    // two tests that let a secret through): every other row is of a refusal or an approval.
-    const rows = (await gw.audit.query({ limit: 10_000 })).filter(
-      (row) => row.decision !== 'allowed' && row.decision !== 'completed',
-    );
+    // Every row, of calls that went out with a secret too (to its own service, or with the scan
+    // off): what audit keeps of arguments never holds a vault secret.
+    const rows = await gw.audit.query({ limit: 10_000 });
     await gw.close();
     expect(rows.length).toBeGreaterThan(3);
     assertNoSecrets(seen, gw.harness.secrets);
@@ -90,6 +88,22 @@ describe('the secret-scan step, through a real MCP client', () => {
     })) as unknown as Result;
     expect(result.isError).toBeFalsy();
     expect(github().requests).toHaveLength(1);
+    // The intent row (written before the call goes) keeps the arguments, the secret taken out.
+    const rows = await gw.audit.query({ agent: 'alice', tool: 'github_issue_create', limit: 5 });
+    const intent = rows.find((row) => row.decision === 'allowed');
+    expect(JSON.stringify(intent!.args)).toContain('rotate [REDACTED] please');
+    expect(JSON.stringify(intent)).not.toContain(CANARY.github);
+  });
+
+  it('records no secret of a call policy refuses before any scan', async () => {
+    gw.setPolicy(POLICY(''));
+    const client = await gw.connect('alice');
+    const result = await call(client, 'github_repo_get', { owner: 'acme', repo: CANARY.stripe });
+    expect(result.isError).toBe(true);
+    const [row] = await gw.audit.query({ agent: 'alice', tool: 'github_repo_get', limit: 1 });
+    expect(row).toMatchObject({ decision: 'denied' });
+    expect(JSON.stringify(row!.args)).toContain('[REDACTED]');
+    expect(JSON.stringify(row)).not.toContain(CANARY.stripe);
   });
 
   it('refuses a credential of a known shape that is in no vault', async () => {
