@@ -185,5 +185,8 @@ function upstreamMayHaveActed(error: unknown): boolean {
     const status = error.details.status;
     return typeof status !== 'number' || status >= 500;
   }
+  // A connection cut after the request left may come after Stripe acted: only a failure known to
+  // come before the first byte (no connection, a refused certificate) gives the hold back.
+  if (error.code === 'executor.network') return error.details.notSent !== true;
   return error.code === 'executor.timeout' || error.code === 'request.cancelled';
 }

@@ -214,10 +214,22 @@ export class HttpClient {
       if (signal.aborted || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT') {
         throw new KeygateError('executor.timeout', `${req.url.host} did not answer in time`, { cause });
       }
-      throw new KeygateError('executor.network', `cannot reach ${req.url.host} (${code})`, { cause });
+      throw new KeygateError('executor.network', `cannot reach ${req.url.host} (${code})`, {
+        cause,
+        // Whether no byte of the request can have reached the upstream (nothing it could act on).
+        details: { notSent: NOT_SENT.test(code) },
+      });
     }
   }
 }
+
+/**
+ * Error codes of failures before a request's first byte leaves: no connection (refused, no route,
+ * no such name) or a TLS handshake that failed (a certificate refused). Any other network error
+ * may have come after the upstream read the request.
+ */
+const NOT_SENT =
+  /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|EADDRNOTAVAIL|ERR_TLS_.*|.*CERT.*|UNABLE_TO_VERIFY_LEAF_SIGNATURE)$/;
 
 /**
  * True when `url`'s host is one of `patterns`: an exact name, or `*.name` for any name ending in

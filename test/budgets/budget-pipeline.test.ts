@@ -159,6 +159,17 @@ describe.each(BACKENDS)('spend budgets through the pipeline on $name', (backend)
     expect(await usage(deps)).toEqual([[3000, 0]]);
   });
 
+  it('keeps the reserved amount counted when the connection is cut after the request arrived', async () => {
+    const deps = await start(policy(DAY_10K));
+    const money = stripeMoney(bigCharge());
+    fake.reply = (request) =>
+      request.method === 'POST' ? { status: 0, body: '', hangUp: true } : money(request);
+    const result = await runToolCall(deps, caller, 'stripe_refund_create', { charge: 'ch_1', amount: 2500 });
+    expect(result?.structuredContent).toMatchObject({ error: { code: 'executor.network', notSent: false } });
+    expect(refunds(fake)).toHaveLength(1);
+    expect(await usage(deps)).toEqual([[2500, 0]]);
+  });
+
   it('settles with the amount the answer says moved', async () => {
     const deps = await start(policy(DAY_10K));
     // Stripe answered with less than was asked (say, a refund capped by what was left).

@@ -216,7 +216,8 @@ describe('executor', () => {
       baseUrls: { github: 'http://127.0.0.1:9' },
     });
     const error = await executor.call(harness.catalog.get('github_repo_get'), repo).catch((e: Error) => e);
-    expect(error).toMatchObject({ code: 'executor.network' });
+    // Nothing was sent (a spend budget gives its hold back for that, and only for that).
+    expect(error).toMatchObject({ code: 'executor.network', details: { notSent: true } });
     expect((error as Error).message).toBe('cannot reach 127.0.0.1:9 (ECONNREFUSED)');
     await executor.close();
   });

@@ -26,6 +26,8 @@ export interface FakeReply {
   readonly headers?: Record<string, string>;
   /** Answers this long after the request arrived (a slow upstream). */
   readonly afterMs?: number;
+  /** Closes the connection instead of answering, once the whole request has arrived. */
+  readonly hangUp?: boolean;
 }
 
 export interface FakeUpstream {
@@ -278,6 +280,10 @@ export async function startFakeUpstream(
       else fake.requests.push(recorded);
       const answer = refusal ?? fake.reply(recorded);
       setTimeout(() => {
+        if (answer.hangUp) {
+          res.socket?.destroy();
+          return;
+        }
         res.writeHead(answer.status, answer.headers ?? { 'content-type': 'application/json' });
         res.end(answer.body);
       }, answer.afterMs ?? 0);
