@@ -17,7 +17,7 @@ import {
   redactedCredential,
 } from '../executor/index.js';
 import { adminHostDispatcher } from './admin-egress.js';
-import { jsonObjectOf } from './json-object.js';
+import { boundedText, jsonObjectOf } from './json-object.js';
 
 /** Seconds the JWT's `iat` is set back, for a GitHub clock a little behind ours. */
 export const JWT_CLOCK_SKEW_S = 60;
@@ -172,7 +172,9 @@ export class GithubAppMinter implements Minter {
         signal: AbortSignal.timeout(MINT_TIMEOUT_MS),
       });
       status = response.statusCode;
-      text = await boundedText(response.body);
+      const read = await boundedText(response.body, MAX_ANSWER_BYTES);
+      if (read === undefined) throw new Error('the answer is too large');
+      text = read;
     } catch (cause) {
       throw this.failed(`no answer from ${url.host}`, cause);
     }
@@ -250,17 +252,6 @@ function broaderThanAsked(answer: Record<string, unknown>, scope: CredentialScop
       return `${permission}: ${String(level)}`;
   }
   return undefined;
-}
-
-async function boundedText(body: AsyncIterable<Buffer | Uint8Array>): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > MAX_ANSWER_BYTES) throw new Error('the answer is too large');
-    chunks.push(Buffer.from(chunk));
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function base64url(text: string): string {

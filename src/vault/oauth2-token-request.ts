@@ -7,7 +7,7 @@
 import { type Dispatcher, request } from 'undici';
 import { KeygateError } from '../errors/index.js';
 import { Scrubber } from '../executor/index.js';
-import { jsonObjectOf } from './json-object.js';
+import { boundedText, jsonObjectOf } from './json-object.js';
 
 /** What a token request needs; `clientSecret` and `refreshToken` are secret parts. */
 export interface TokenRequest {
@@ -126,17 +126,10 @@ function formEncode(value: string): string {
 }
 
 async function readBounded(body: Dispatcher.ResponseData['body']): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_ANSWER_BYTES) {
-      body.destroy();
-      throw failure(`the token endpoint's answer is larger than ${MAX_ANSWER_BYTES} bytes`);
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  const text = await boundedText(body, MAX_ANSWER_BYTES);
+  if (text === undefined)
+    throw failure(`the token endpoint's answer is larger than ${MAX_ANSWER_BYTES} bytes`);
+  return text;
 }
 
 /** Endpoint text fit for a message: scrubbed of the secrets sent, printable, bounded. */
