@@ -48,6 +48,7 @@ function fromRow(row: Selectable<ApprovalsTable>): Approval {
     decidedBy: row.decided_by,
     reason: row.reason,
     usedAt: row.used_at ? iso(row.used_at) : null,
+    notice: row.notice ?? null,
   };
 }
 
@@ -92,6 +93,7 @@ export class ApprovalBook {
           status: 'pending',
           created_at: now,
           expires_at: new Date(now.getTime() + request.timeoutMs),
+          notice: request.notice ?? null,
         })
         .onConflict((conflict) => conflict.doNothing())
         .returningAll()

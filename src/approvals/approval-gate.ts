@@ -121,10 +121,9 @@ export class ApprovalGate {
       pageUrl: this.pageUrl?.(approval.id),
       command: this.command,
     });
-    const lines = call.notice ? [summary.lines[0]!, call.notice, ...summary.lines.slice(1)] : summary.lines;
     return {
       approval,
-      summary: lines,
+      summary: summary.lines,
       shownInFull: summary.complete,
       payment: call.definition.risk === 'payment',
       waitMs: call.waitMs,

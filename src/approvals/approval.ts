@@ -23,6 +23,8 @@ export interface Approval {
   readonly decidedBy: string | null;
   readonly reason: string | null;
   readonly usedAt: string | null;
+  /** A warning the approver reads before the arguments (the secret scan's hit), if any. */
+  readonly notice: string | null;
 }
 
 /** One exact call: what an approval is for. */
@@ -39,6 +41,8 @@ export interface ApprovalRequest extends CallIdentity {
   readonly argsRedacted: unknown;
   /** How long the record stays open (`approval_timeout`). */
   readonly timeoutMs: number;
+  /** A warning every approver reads before the arguments, whichever channel shows the record. */
+  readonly notice?: string;
 }
 
 export type Verdict = 'approved' | 'denied' | 'cancelled';

@@ -23,6 +23,8 @@ export interface SummarisedCall {
   /** The canonical arguments, as the call will send them. */
   readonly args: unknown;
   readonly expiresAt: string;
+  /** A warning read before the arguments (the secret scan's hit). */
+  readonly notice?: string | null;
 }
 
 /** What a human is shown of one call. */
@@ -180,6 +182,7 @@ export function describeCall(
 ): CallSummary {
   const { shown: args, hidden } = approverArguments(tool, call.args);
   const lines = [`Agent "${call.agent}" wants to call ${call.tool}.`];
+  if (call.notice) lines.push(call.notice);
   if (tool) {
     lines.push(
       `${tool.service}: ${tool.operation.method.toUpperCase()} ${tool.operation.path} (risk: ${tool.risk})`,

@@ -52,7 +52,8 @@ export function approvalCard({ view, rule }: ShownApproval, csrf: string, whole 
 <h3><a href="/approvals/${encodeURIComponent(view.id)}">${view.tool}</a> <span class="risk risk-${view.risk ?? 'unknown'}">${view.risk ?? 'unknown risk'}</span> <span class="status-${view.status}">${view.status}</span></h3>
 <p class="meta">Agent <strong>${view.agent}</strong>${view.service ? html` · ${view.service}` : ''}${view.operation ? html` · <code>${view.operation}</code>` : ''}</p>
 ${amount(view)}
-<pre data-arguments>${complete ? view.arguments.join('\n') || '(no arguments)' : view.summary.slice(1).join('\n')}</pre>
+${view.notice ? html`<p class="notice" data-notice>${view.notice}</p>` : ''}
+<pre data-arguments>${complete ? view.arguments.join('\n') || '(no arguments)' : view.summary.slice(view.notice ? 2 : 1).join('\n')}</pre>
 <p class="meta">Required by <code>${rule ?? 'a policy entry no longer in force'}</code> · policy ${view.policyVersion.slice(0, 12)} · asked ${when(view.createdAt)}${
     pending
       ? html` · <strong data-expires="${view.expiresAt}">until ${when(view.expiresAt)}</strong>`

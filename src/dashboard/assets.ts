@@ -105,6 +105,7 @@ code { background: #f1f1ec; padding: 0 .2rem; }
 .card h3 { margin: 0 0 .4rem; font-size: 1rem; }
 .meta { color: var(--muted); }
 .amount { font-size: 1.6rem; font-weight: 700; margin: .3rem 0; }
+.notice { border-left: 4px solid var(--bad); padding: .3rem .6rem; font-weight: 700; }
 .risk { display: inline-block; padding: 0 .4rem; border-radius: 3px; font-size: .8rem; font-weight: 600; background: #eee; }
 .risk-payment, .risk-destructive { background: #fde2df; color: var(--bad); }
 .risk-write { background: #fff1d6; color: var(--warn); }

@@ -275,6 +275,13 @@ const migrations: Record<string, Migration> = {
         $$`.execute(db);
     },
   },
+  '0009_approval_notice': {
+    async up(db: Kysely<unknown>) {
+      // The warning an approver reads first (the secret scan's hit), kept with the record so
+      // the dashboard and `keygate approvals` show it too, not only the client that was asked.
+      await db.schema.alterTable('approvals').addColumn('notice', 'text').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

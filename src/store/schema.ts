@@ -100,6 +100,8 @@ export interface ApprovalsTable {
   decided_by: string | null;
   reason: string | null;
   used_at: Timestamp | null;
+  /** A warning shown before the arguments (the secret scan's hit; migration 0009). */
+  notice: string | null;
 }
 
 export interface AuditEventsTable {

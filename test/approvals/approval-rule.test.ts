@@ -21,6 +21,7 @@ function approval(status: ApprovalStatus, overrides: Partial<Approval> = {}): Ap
     decidedBy: null,
     reason: null,
     usedAt: null,
+    notice: null,
     ...overrides,
   };
 }

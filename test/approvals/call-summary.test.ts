@@ -103,6 +103,7 @@ describe('the summary of a call', () => {
     decidedBy: null,
     reason: null,
     usedAt: null,
+    notice: null,
   });
 
   it('shows the agent’s values even under keys that look secret: the agent chose those keys', () => {

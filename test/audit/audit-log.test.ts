@@ -188,7 +188,8 @@ function auditContract(backend: Backend) {
       await sql`alter table audit_events drop column credential`.execute(earlier.store.db);
       await sql`drop table budget_holds`.execute(earlier.store.db);
       await sql`drop table oauth2_tokens`.execute(earlier.store.db);
-      await sql`delete from kysely_migration where name in ('0004_audit_append_function', '0005_dashboard', '0006_budgets', '0007_oauth2_tokens', '0008_audit_credential')`.execute(
+      await sql`alter table approvals drop column notice`.execute(earlier.store.db);
+      await sql`delete from kysely_migration where name in ('0004_audit_append_function', '0005_dashboard', '0006_budgets', '0007_oauth2_tokens', '0008_audit_credential', '0009_approval_notice')`.execute(
         earlier.store.db,
       );
       await earlier.store.close();

@@ -6,6 +6,7 @@
  */
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { approvalView } from '../../src/approvals/index.js';
 import { fixedSecrets } from '../../src/guard/index.js';
 import { type ElicitParams, type Gateway, startGateway } from '../helpers/gateway.js';
 import { assertNoSecrets, CANARY } from '../helpers/harness.js';
@@ -139,6 +140,12 @@ describe('the secret-scan step, through a real MCP client', () => {
     expect(formAsked).toBe(0);
     expect(github().requests).toEqual([]);
     const [pending] = await gw.approvals.book.list({ agent: 'alice', status: 'pending' });
+    // The record keeps the warning: the dashboard and `keygate approvals` show it first.
+    expect(pending!.notice).toBe(
+      "SECRET SCAN: the argument labels carries a secret from keygate's vault, which goes only to its own service (rule vault-secret). Approving sends it to github.",
+    );
+    const view = approvalView(pending!, gw.harness.catalog.get('github_issue_list'));
+    expect(view.summary[1]).toBe(pending!.notice);
     await gw.approvals.book.decide(pending!.id, 'cancelled', 'test cleanup');
   });
 
