@@ -13,6 +13,6 @@ export type {
   ToolCall,
   ToolCallRequest,
 } from './call.js';
-export { type ArgumentsIdentity, redactArguments, toolCallIdentity } from './call-identity.js';
+export { type ArgumentsIdentity, LONG_STRING, redactArguments, toolCallIdentity } from './call-identity.js';
 export { MAX_HTTP_TEXT, proxyToolName } from './http-call.js';
 export { PLAIN_EXCHANGE, rateLimitedError, runCall } from './pipeline.js';

@@ -1,7 +1,7 @@
 /** A call's identity: its arguments' hash and the redacted form audit rows keep. */
 import { describe, expect, it } from 'vitest';
-import { argsHash } from '../../src/audit/index.js';
-import { redactArguments, toolCallIdentity } from '../../src/calls/index.js';
+import { argsHash, sha256Hex } from '../../src/audit/index.js';
+import { LONG_STRING, redactArguments, toolCallIdentity } from '../../src/calls/index.js';
 import { loadCatalog } from '../../src/catalog/index.js';
 
 describe('argument redaction', () => {
@@ -22,6 +22,18 @@ describe('argument redaction', () => {
       Authorization: '[REDACTED]',
       client_secret: '[REDACTED]',
     });
+  });
+
+  it('keeps a long string (a file upload) as its length and hash, and short ones whole', async () => {
+    const catalog = await loadCatalog();
+    const upload = 'QUJD'.repeat(50_000);
+    const redacted = redactArguments(catalog.get('github_repo_get'), {
+      file: { data: upload, name: 'report.pdf' },
+      edge: 'x'.repeat(LONG_STRING),
+    }) as { file: { data: string; name: string }; edge: string };
+    expect(redacted.file.data).toBe(`[200000 characters, sha256 ${sha256Hex(upload).slice(0, 16)}…]`);
+    expect(redacted.file.name).toBe('report.pdf');
+    expect(redacted.edge).toBe('x'.repeat(LONG_STRING));
   });
 
   it('hashes arguments independently of key order', () => {
