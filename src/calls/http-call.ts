@@ -142,9 +142,10 @@ function headersShown(headers: Readonly<Record<string, string>>): Record<string,
 /**
  * Refuses a body in a content coding (gzip, aws-chunked, …): the body is what an approver is
  * shown, what its hash binds and what audit describes, so keygate must read it as it is. The
- * proxy route refuses it before reading; this covers `keygate_http_request`'s `headers`.
+ * proxy route asks before reading the body; resolving a call asks again, for
+ * `keygate_http_request`'s `headers`.
  */
-function refuseEncodedBody(headers: HttpCallRequest['headers']): void {
+export function refuseEncodedBody(headers: HttpCallRequest['headers']): void {
   const value = headers['content-encoding'];
   const codings = (Array.isArray(value) ? value.join(',') : ((value as string | undefined) ?? ''))
     .split(',')

@@ -14,5 +14,5 @@ export type {
   ToolCallRequest,
 } from './call.js';
 export { type ArgumentsIdentity, LONG_STRING, redactArguments, toolCallIdentity } from './call-identity.js';
-export { MAX_HTTP_TEXT, proxyToolName } from './http-call.js';
+export { MAX_HTTP_TEXT, proxyToolName, refuseEncodedBody } from './http-call.js';
 export { PLAIN_EXCHANGE, rateLimitedError, runCall } from './pipeline.js';

@@ -9,7 +9,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Span } from '@opentelemetry/api';
 import type { AgentRegistry } from '../agents/index.js';
-import { type CallOutcome, type HttpCallRequest, type PipelineDeps, runCall } from '../calls/index.js';
+import {
+  type CallOutcome,
+  type HttpCallRequest,
+  type PipelineDeps,
+  refuseEncodedBody,
+  runCall,
+} from '../calls/index.js';
 import { isKeygateError, KeygateError } from '../errors/index.js';
 import type { Scrubber } from '../executor/index.js';
 import {
@@ -241,17 +247,7 @@ function refusedRoute(
  * the limit (a chunked one is cut off at the limit as it arrives).
  */
 async function bodyOf(req: IncomingMessage, deps: ProxyRouteDeps): Promise<Buffer> {
-  const encoding = (header(req, 'content-encoding') ?? '')
-    .split(',')
-    .map((coding) => coding.trim().toLowerCase())
-    .filter((coding) => coding !== '' && coding !== 'identity');
-  if (encoding.length > 0)
-    // The body is what an approver is shown, what its hash binds and what audit describes:
-    // keygate must be able to read it, so it never passes an encoded body it cannot judge.
-    throw new KeygateError(
-      'request.unsupported_encoding',
-      `a request body in Content-Encoding ${encoding.join(', ')} is refused: keygate must read what it asks a human to approve and what it audits; send it uncompressed`,
-    );
+  refuseEncodedBody(req.headers);
   const limit = deps.calls.forwarder?.limits.maxRequestBytes ?? 10 * 1024 * 1024;
   const declared = Number(header(req, 'content-length') ?? 0);
   if (declared > limit)
