@@ -6,21 +6,14 @@
  * secret key, the session token and the signatures never reach the agent, the log or an audit
  * row, and a service whose secret and `aws:` block do not fit together sends nothing.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog/index.js';
-import { PolicyEngine, parsePolicy } from '../../src/policy/index.js';
-import { buildGateway, type Gateway } from '../../src/server/index.js';
-import { MasterKey, Vault } from '../../src/vault/index.js';
 import { type FakeAws, startFakeAws } from '../fakes/fake-aws.js';
 import { canaryToken } from '../fakes/fake-oauth2.js';
-import { policySourceOf } from '../helpers/gateway.js';
-import { PGLITE_BACKEND, type TestStore } from '../helpers/stores.js';
+import { startVaultGateway, type VaultGateway } from '../helpers/vault-gateway.js';
 
 const REGION = 'eu-west-1';
 const ACCESS_KEY_ID = 'ASIAKEYGATETEST00001';
@@ -31,14 +24,10 @@ const KEY = "reports/2026 Q4/résumé (final)+v2=ok!*'~,;:&$ 日本.txt";
 const CONTENT = 'quarterly numbers: 42\n';
 
 let fake: FakeAws;
-let t: TestStore;
-let vault: Vault;
-let gateway: Gateway;
-let server: Server;
+let kg: VaultGateway;
 let url: string;
 let agentToken: string;
-let mcp: Client;
-const logged: string[] = [];
+let mcp: VaultGateway['mcp'];
 const catalog = await loadCatalog(['notion']);
 
 /** The signatures keygate made: secrets of this test like the keys (they must not leak either). */
@@ -65,8 +54,8 @@ function s3(): S3Client {
 beforeAll(async () => {
   fake = await startFakeAws({ accessKeyId: ACCESS_KEY_ID, secretAccessKey, sessionToken }, REGION);
   const ok = `["127.0.0.1:${fake.port}"]`;
-  const parsed = parsePolicy(
-    `
+  kg = await startVaultGateway({
+    policy: `
 services:
   notion: { spec: builtin:notion, credential: aws-temp, base_url: "${fake.origin}" }
   s3:
@@ -119,47 +108,22 @@ agents:
       s3-bearer: ["GET /**"]
 `,
     catalog,
-  );
-  if (!parsed.ok) throw new Error(`bad test policy: ${JSON.stringify(parsed.problems)}`);
-  const engine = new PolicyEngine(parsed.policy, catalog);
-  t = await PGLITE_BACKEND.fresh();
-  const key = MasterKey.generate();
-  await Vault.initialize(t.store, key);
-  vault = await Vault.unlock(t.store, key);
-  await vault.set({
-    name: 'aws-temp',
-    kind: 'aws',
-    params: { 'access-key-id': ACCESS_KEY_ID },
-    value: JSON.stringify({ secret_access_key: secretAccessKey, session_token: sessionToken }),
+    agent: 'bot',
+    secrets: [
+      {
+        name: 'aws-temp',
+        kind: 'aws',
+        params: { 'access-key-id': ACCESS_KEY_ID },
+        value: JSON.stringify({ secret_access_key: secretAccessKey, session_token: sessionToken }),
+      },
+      { name: 'plain', kind: 'bearer', params: {}, value: canaryToken('plain') },
+    ],
   });
-  await vault.set({ name: 'plain', kind: 'bearer', params: {}, value: canaryToken('plain') });
-  gateway = await buildGateway({
-    store: t.store,
-    vault,
-    catalog,
-    policy: policySourceOf(() => engine),
-    log: (line) => logged.push(line),
-    host: '127.0.0.1',
-    publicUrl: () => url,
-  });
-  server = createServer((req, res) => gateway.handle(req, res));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  agentToken = (await gateway.admin.addAgent('bot')).token;
-  mcp = new Client({ name: 'aws-test', version: '1' }, {});
-  await mcp.connect(
-    new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
-      requestInit: { headers: { authorization: `Bearer ${agentToken}` } },
-    }),
-  );
+  ({ url, agentToken, mcp } = kg);
 }, 120_000);
 
 afterAll(async () => {
-  await mcp?.close().catch(() => undefined);
-  server?.close();
-  await gateway?.close(async () => server.closeAllConnections());
-  await vault?.close();
-  await t?.dispose();
+  await kg?.close();
   await fake?.close();
 });
 
@@ -385,8 +349,8 @@ describe('an aws-sigv4 secret behind the gateway', () => {
   });
 
   it('records the credential kind and target in audit rows, and no secret in them, the log or secret list', async () => {
-    await gateway.audit.drain();
-    const rows = await t.store.db.selectFrom('audit_events').selectAll().execute();
+    await kg.gateway.audit.drain();
+    const rows = await kg.t.store.db.selectFrom('audit_events').selectAll().execute();
     const signed = rows.filter((row) => row.tool === 'proxy:s3' && row.credential !== null);
     expect(signed.length).toBeGreaterThanOrEqual(3);
     for (const row of signed)
@@ -395,8 +359,8 @@ describe('an aws-sigv4 secret behind the gateway', () => {
         scope: { access_key_id: ACCESS_KEY_ID, temporary: true, region: REGION, service: 's3' },
       });
     expectNoSecret(JSON.stringify(rows));
-    expectNoSecret(logged.join('\n'));
-    const { secrets } = await gateway.admin.listSecrets();
+    expectNoSecret(kg.logged.join('\n'));
+    const { secrets } = await kg.gateway.admin.listSecrets();
     const listed = secrets.find((secret) => secret.name === 'aws-temp');
     expect(listed).toMatchObject({ kind: 'aws-sigv4', params: { 'access-key-id': ACCESS_KEY_ID } });
     expectNoSecret(JSON.stringify(secrets));

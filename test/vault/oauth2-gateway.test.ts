@@ -4,18 +4,11 @@
  * the client secret, refresh and access tokens never reach the agent, the log or an audit row.
  * A revoked refresh token gives both routes a clear error and the token server no more requests.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../src/catalog/index.js';
-import { PolicyEngine, parsePolicy } from '../../src/policy/index.js';
-import { buildGateway, type Gateway } from '../../src/server/index.js';
-import { MasterKey, Vault } from '../../src/vault/index.js';
 import { canaryToken, type FakeOAuth2, startFakeOAuth2 } from '../fakes/fake-oauth2.js';
-import { policySourceOf } from '../helpers/gateway.js';
-import { PGLITE_BACKEND, type TestStore } from '../helpers/stores.js';
+import { startVaultGateway, type VaultGateway } from '../helpers/vault-gateway.js';
 
 const CLIENT_ID = 'keygate-gateway-client';
 const HOUR = 3_600_000;
@@ -23,15 +16,11 @@ const clientSecret = canaryToken('clientsecret');
 const refreshToken = canaryToken('refresh');
 
 let fake: FakeOAuth2;
-let t: TestStore;
-let vault: Vault;
-let gateway: Gateway;
-let server: Server;
+let kg: VaultGateway;
 let url: string;
 let agentToken: string;
-let client: Client;
+let client: VaultGateway['mcp'];
 let clock = Date.parse('2026-12-01T09:00:00Z');
-const logged: string[] = [];
 const catalog = await loadCatalog(['notion']);
 
 /** Every secret of this test: none may appear anywhere the agent, the log or the audit can see. */
@@ -55,8 +44,8 @@ async function toolCall() {
 
 beforeAll(async () => {
   fake = await startFakeOAuth2({ clientId: CLIENT_ID, clientSecret, refreshToken });
-  const parsed = parsePolicy(
-    `
+  kg = await startVaultGateway({
+    policy: `
 services:
   notion: { spec: builtin:notion, credential: crm, base_url: "${fake.origin}" }
   crm-raw:
@@ -73,46 +62,22 @@ agents:
       crm-raw: ["GET /items"]
 `,
     catalog,
-  );
-  if (!parsed.ok) throw new Error(`bad test policy: ${JSON.stringify(parsed.problems)}`);
-  const engine = new PolicyEngine(parsed.policy, catalog);
-  t = await PGLITE_BACKEND.fresh();
-  const key = MasterKey.generate();
-  await Vault.initialize(t.store, key);
-  vault = await Vault.unlock(t.store, key, { oauth2: { now: () => clock } });
-  await vault.set({
-    name: 'crm',
-    kind: 'oauth2',
-    params: { 'token-url': fake.tokenUrl, 'client-id': CLIENT_ID, scope: 'items.read' },
-    value: JSON.stringify({ client_secret: clientSecret, refresh_token: refreshToken }),
+    agent: 'bot',
+    vault: { oauth2: { now: () => clock } },
+    secrets: [
+      {
+        name: 'crm',
+        kind: 'oauth2',
+        params: { 'token-url': fake.tokenUrl, 'client-id': CLIENT_ID, scope: 'items.read' },
+        value: JSON.stringify({ client_secret: clientSecret, refresh_token: refreshToken }),
+      },
+    ],
   });
-  gateway = await buildGateway({
-    store: t.store,
-    vault,
-    catalog,
-    policy: policySourceOf(() => engine),
-    log: (line) => logged.push(line),
-    host: '127.0.0.1',
-    publicUrl: () => url,
-  });
-  server = createServer((req, res) => gateway.handle(req, res));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  agentToken = (await gateway.admin.addAgent('bot')).token;
-  client = new Client({ name: 'oauth2-test', version: '1' }, {});
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(`${url}/mcp`), {
-      requestInit: { headers: { authorization: `Bearer ${agentToken}` } },
-    }),
-  );
+  ({ url, agentToken, mcp: client } = kg);
 }, 120_000);
 
 afterAll(async () => {
-  await client?.close().catch(() => undefined);
-  server?.close();
-  await gateway?.close(async () => server.closeAllConnections());
-  await vault?.close();
-  await t?.dispose();
+  await kg?.close();
   await fake?.close();
 });
 
@@ -156,16 +121,16 @@ describe('an oauth2 secret behind the gateway', () => {
     expect(fake.tokenRequests.length).toBe(before + 1);
     expect(fake.tokenRequests.at(-1)).toMatchObject({ error: 'invalid_grant' });
     expectNoSecret(text + proxy.text);
-    const [listed] = await gateway.admin.listSecrets().then((r) => r.secrets);
+    const [listed] = await kg.gateway.admin.listSecrets().then((r) => r.secrets);
     expect(listed!.oauth2?.needsReauth).toBe(true);
   });
 
   it('wrote no secret to an audit row or the log', async () => {
-    await gateway.audit.drain();
-    const rows = await t.store.db.selectFrom('audit_events').selectAll().execute();
+    await kg.gateway.audit.drain();
+    const rows = await kg.t.store.db.selectFrom('audit_events').selectAll().execute();
     expect(rows.length).toBeGreaterThanOrEqual(4);
     expect(rows.some((row) => row.reason === 'vault.needs_reauth')).toBe(true);
     expectNoSecret(JSON.stringify(rows));
-    expectNoSecret(logged.join('\n'));
+    expectNoSecret(kg.logged.join('\n'));
   });
 });
