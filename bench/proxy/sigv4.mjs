@@ -22,7 +22,11 @@ const SESSION = `IQoJb3JpZ2luX2Vj${'x'.repeat(600)}`;
 const BODY = Buffer.from('quarterly numbers: 42\n'.repeat(20));
 
 const aws = secretKind('aws-sigv4');
-const longLived = aws.credential('bench', { 'access-key-id': KEY_ID }, JSON.stringify({ secret_access_key: SECRET }));
+const longLived = aws.credential(
+  'bench',
+  { 'access-key-id': KEY_ID },
+  JSON.stringify({ secret_access_key: SECRET }),
+);
 const temporary = aws.credential(
   'bench',
   { 'access-key-id': KEY_ID },
@@ -103,5 +107,7 @@ console.log(`node ${process.version}, ${SAMPLES} samples each after ${WARMUP} wa
 for (const name of names) {
   const q = quantiles(samples[name], 1);
   const ratio = (q.median / bearerMedian).toFixed(1);
-  console.log(`${name.padEnd(32)} median ${String(q.median).padStart(7)}  p99 ${String(q.p99).padStart(7)}  (${ratio}× bearer)`);
+  console.log(
+    `${name.padEnd(32)} median ${String(q.median).padStart(7)}  p99 ${String(q.p99).padStart(7)}  (${ratio}× bearer)`,
+  );
 }
